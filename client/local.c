@@ -1,0 +1,120 @@
+/*
+ * local.c - mp_mesh_local: the daemon's mesher, run in the calling thread.
+ *
+ * The extractor's scratch (sample grids, vertex caches, output buffer) is
+ * a few hundred KiB; allocating it per call would cost more page faults than
+ * meshing a chunk.  So each thread keeps one, freed when the thread exits.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meshpool.h"
+#include "request.h"
+
+struct local_mesher {
+	struct tv_scratch *scratch;
+	struct mesh        mesh;
+};
+
+static pthread_key_t  mesher_key;
+static pthread_once_t mesher_once = PTHREAD_ONCE_INIT;
+static int            mesher_key_ok;
+
+static void
+mesher_destroy(void *p)
+{
+	struct local_mesher *lm = p;
+
+	tv_scratch_free(lm->scratch);
+	mesh_free(&lm->mesh);
+	free(lm);
+}
+
+static void
+mesher_key_init(void)
+{
+	mesher_key_ok = pthread_key_create(&mesher_key, mesher_destroy) == 0;
+}
+
+static struct local_mesher *
+thread_mesher(void)
+{
+	struct local_mesher *lm;
+
+	pthread_once(&mesher_once, mesher_key_init);
+	if (!mesher_key_ok)
+		return NULL;
+	if ((lm = pthread_getspecific(mesher_key)) != NULL)
+		return lm;
+	if ((lm = calloc(1, sizeof *lm)) == NULL)
+		return NULL;
+	if ((lm->scratch = tv_scratch_new()) == NULL ||
+	    pthread_setspecific(mesher_key, lm) != 0) {
+		tv_scratch_free(lm->scratch);
+		free(lm);
+		return NULL;
+	}
+	mesh_init(&lm->mesh);
+	return lm;
+}
+
+/* Exactly-sized copies, so the caller owns plain malloc'd arrays. */
+static int
+copy_out(const struct mesh *m, mp_mesh_buf *out)
+{
+	size_t vb = (size_t)m->nv * 3 * sizeof(float);
+	size_t ib = (size_t)m->ni * sizeof(uint32_t);
+
+	memcpy(out->aabb_min, m->aabb_min, sizeof out->aabb_min);
+	memcpy(out->aabb_max, m->aabb_max, sizeof out->aabb_max);
+	if (m->nv == 0)
+		return 0;
+	out->positions = malloc(vb);
+	out->normals = malloc(vb);
+	out->indices = malloc(ib);
+	if (!out->positions || !out->normals || !out->indices) {
+		mp_mesh_buf_free(out);
+		return MP_ENOMEM;
+	}
+	memcpy(out->positions, m->pos, vb);
+	memcpy(out->normals, m->nrm, vb);
+	memcpy(out->indices, m->idx, ib);
+	out->vertex_count = m->nv;
+	out->index_count = m->ni;
+	return 0;
+}
+
+int
+mp_mesh_local(const mp_request *r, mp_mesh_buf *out)
+{
+	struct local_mesher *lm;
+	struct noise_field nf;
+	struct tv_chunk c;
+	struct field f;
+
+	if (out == NULL)
+		return MP_EINVAL;
+	memset(out, 0, sizeof *out);
+	if (r == NULL || request_problem(r) != NULL)
+		return MP_EINVAL;
+	if ((lm = thread_mesher()) == NULL)
+		return MP_ENOMEM;
+	request_chunk(r, &c);
+	request_field(r, &nf);
+	f = noise_field_as_field(&nf);
+	if (tv_extract(&c, &f, lm->scratch, &lm->mesh) != 0)
+		return MP_ENOMEM;
+	return copy_out(&lm->mesh, out);
+}
+
+void
+mp_mesh_buf_free(mp_mesh_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->positions);
+	free(b->normals);
+	free(b->indices);
+	memset(b, 0, sizeof *b);
+}

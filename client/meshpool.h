@@ -1,0 +1,113 @@
+/*
+ * meshpool.h - public interface of libmeshpool.
+ *
+ * meshpool turns a noise-defined voxel terrain into triangle meshes.  This
+ * header holds the request/result structures shared with the daemon and the
+ * in-process mesher (mp_mesh_local).  See meshpool(3).
+ */
+#ifndef MESHPOOL_H
+#define MESHPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MP_VERSION_MAJOR 0
+#define MP_VERSION_MINOR 1
+
+#define MP_MAX_LOD   15   /* highest LOD level a request may ask for */
+#define MP_MAX_CELLS 64   /* cells per chunk side, at most */
+#define MP_MIN_CELLS 8    /* cells per chunk side, at least (0 means 32) */
+#define MP_MAX_OCTAVES 16
+
+/* Errors are negative; 0 is success. */
+enum {
+	MP_OK           = 0,
+	MP_EAGAIN       = -1,  /* queue full, try again later */
+	MP_EINVAL       = -2,  /* a request field is out of range */
+	MP_ENOMEM       = -3,  /* out of memory (or arena full) */
+	MP_ECANCELED    = -4,  /* request cancelled by mp_cancel */
+	MP_ETIMEDOUT    = -5,  /* request or wait timed out */
+	MP_EWORKER      = -6,  /* request killed its worker twice */
+	MP_ESHUTDOWN    = -7,  /* daemon is stopping or draining */
+	MP_ENOENT       = -8,  /* no such daemon instance */
+	MP_EPERM        = -9,  /* not allowed to connect */
+	MP_EDISCONNECTED = -10, /* the daemon went away */
+	MP_EPROTO       = -11, /* ABI or protocol mismatch */
+	MP_EIO          = -12  /* system call failed unexpectedly */
+};
+
+enum { MP_FIELD_HEIGHTMAP = 0, MP_FIELD_VOLUME = 1 };
+
+typedef struct mp_field {
+	uint32_t kind;        /* MP_FIELD_HEIGHTMAP | MP_FIELD_VOLUME */
+	uint32_t seed;
+	uint32_t octaves;     /* 1..16 */
+	float    frequency;   /* > 0, finite */
+	float    amplitude;   /* finite */
+	float    offset;      /* finite */
+	float    lacunarity;  /* 0 means 2.0 */
+	float    gain;        /* 0 means 0.5 */
+} mp_field;
+
+enum {
+	MP_TRANS_NX = 1, MP_TRANS_PX = 2, MP_TRANS_NY = 4,
+	MP_TRANS_PY = 8, MP_TRANS_NZ = 16, MP_TRANS_PZ = 32
+};
+
+typedef struct mp_request {
+	uint64_t user_data;   /* returned untouched in the result */
+	int32_t  cx, cy, cz;  /* chunk coordinates at this LOD */
+	uint8_t  lod;         /* 0..MP_MAX_LOD */
+	uint8_t  transitions; /* MP_TRANS_*: that neighbour is one LOD finer */
+	uint8_t  priority;    /* lane 0..3, 0 most urgent */
+	uint8_t  cells;       /* cells per side, 0 means 32; 8..64 */
+	float    voxel_size;  /* at LOD 0, > 0, finite */
+	mp_field field;
+} mp_request;
+
+typedef struct mp_result {
+	uint64_t user_data;
+	int32_t  status;              /* 0 or MP_E* */
+	uint32_t vertex_count, index_count;
+	float    aabb_min[3], aabb_max[3];
+	uint64_t queue_ns, compute_ns;
+	uint64_t handle;              /* opaque slab handle, 0 for an empty mesh */
+} mp_result;
+
+typedef struct mp_mesh_view {         /* pointers into the read-only arena */
+	const float *positions, *normals;  /* 3 floats per vertex */
+	const uint32_t *indices;           /* 3 per triangle */
+	uint32_t vertex_count, index_count;
+} mp_mesh_view;
+
+typedef struct mp_mesh_buf {          /* owned, from mp_mesh_local */
+	float *positions, *normals;
+	uint32_t *indices;
+	uint32_t vertex_count, index_count;
+	float aabb_min[3], aabb_max[3];
+} mp_mesh_buf;
+
+/* Defaults: cells 32, voxel 1, HEIGHTMAP seed 42, 4 octaves, frequency 0.02,
+ * amplitude 10, offset 0, lacunarity 2, gain 0.5, lod 0, no transitions. */
+void mp_request_init(mp_request *r);
+
+/* 0 if every field of r is in range, else MP_EINVAL. */
+int mp_request_validate(const mp_request *r);
+
+/* Mesh r in the calling thread.  On success *out owns malloc'd arrays (NULL
+ * for an empty chunk) to be freed with mp_mesh_buf_free.  On error *out is
+ * zeroed and nothing is allocated. */
+int  mp_mesh_local(const mp_request *r, mp_mesh_buf *out);
+void mp_mesh_buf_free(mp_mesh_buf *b);
+
+/* A static string naming err ("MP_EINVAL: invalid request", ...). */
+const char *mp_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MESHPOOL_H */

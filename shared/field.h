@@ -1,0 +1,43 @@
+/*
+ * field.h - a density field as the extractor sees it.
+ *
+ * Sample points live on an integer lattice in LOD 0 voxel units ("global
+ * voxel coordinates"); world position = g * voxel.  A chunk and its
+ * neighbours (at any LOD) name a shared point by the same integers, so they
+ * evaluate the same float inputs and get bit-identical densities: that is what
+ * makes seams between chunks exact.  Negative density is solid, positive air.
+ */
+#ifndef MP_FIELD_H
+#define MP_FIELD_H
+
+#include <stdint.h>
+
+/* A box of lattice points: (g0 + i*step) for i in [0, n) on each axis. */
+struct grid {
+	int64_t g0[3];
+	int64_t step;
+	int     n[3];
+	float   voxel;
+};
+
+struct field {
+	/* out[(k*n[1] + j)*n[0] + i] = density at point (i, j, k).  tmp has room
+	 * for FIELD_TMP_FLOATS(g) floats (heightmaps keep column heights there). */
+	void (*fill)(const void *ctx, const struct grid *g, float *out, float *tmp);
+	/* Cheap bound on the density over the world box [lo, hi]: 1 and the
+	 * bounds if known, 0 if the field cannot tell. */
+	int  (*range)(const void *ctx, const double lo[3], const double hi[3],
+	              float *dmin, float *dmax);
+	const void *ctx;
+};
+
+#define FIELD_TMP_FLOATS(g) \
+	((size_t)(g)->n[0] * (g)->n[2] + (g)->n[0] + (g)->n[1] + (g)->n[2])
+
+/* World coordinate of lattice index g: the one place it is computed. */
+static inline float field_world(int64_t g, float voxel)
+{
+	return (float)((double)g * (double)voxel);
+}
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * field_noise.c - HEIGHTMAP and VOLUME densities:
+ *   HEIGHTMAP  d = y - (offset + amplitude * fbm2(x, z))
+ *   VOLUME     d = y - (offset + amplitude * fbm3(x, y, z))
+ * with fbm normalised to [-1, 1] (see noise.h), so the surface never leaves
+ * the band y = offset +- |amplitude|: that bound is what lets the extractor
+ * skip chunks above or below the terrain without sampling anything.
+ */
+#include <math.h>
+
+#include "field_noise.h"
+
+void
+noise_field_init(struct noise_field *nf, const mp_field *f)
+{
+	nf->kind = f->kind;
+	nf->fbm.seed = f->seed;
+	nf->fbm.octaves = f->octaves;
+	nf->fbm.frequency = f->frequency;
+	nf->fbm.lacunarity = f->lacunarity != 0.0f ? f->lacunarity : 2.0f;
+	nf->fbm.gain = f->gain != 0.0f ? f->gain : 0.5f;
+	nf->amplitude = f->amplitude;
+	nf->offset = f->offset;
+}
+
+/* Lattice coordinates of one axis as world floats. */
+static void
+axis_coords(const struct grid *g, int a, float *out)
+{
+	int i;
+
+	for (i = 0; i < g->n[a]; i++)
+		out[i] = field_world(g->g0[a] + (int64_t)i * g->step, g->voxel);
+}
+
+/* A heightmap needs one 2D fbm per (x, z) column, never per voxel. */
+static void
+fill_heightmap(const struct noise_field *nf, const struct grid *g, float *out,
+    float *tmp)
+{
+	int nx = g->n[0], ny = g->n[1], nz = g->n[2];
+	float *xs = tmp + (size_t)nx * nz, *ys = xs + nx, *zs = ys + ny;
+	float *h = tmp;
+	int i, j, k;
+
+	axis_coords(g, 0, xs);
+	axis_coords(g, 1, ys);
+	axis_coords(g, 2, zs);
+	for (k = 0; k < nz; k++) {
+		float *row = h + (size_t)k * nx;
+
+		fbm2_row(&nf->fbm, xs, zs[k], nx, row);
+		for (i = 0; i < nx; i++)
+			row[i] = nf->offset + nf->amplitude * row[i];
+	}
+	for (k = 0; k < nz; k++) {
+		const float *hrow = h + (size_t)k * nx;
+
+		for (j = 0; j < ny; j++) {
+			float *o = out + ((size_t)k * ny + j) * nx;
+			float y = ys[j];
+
+			for (i = 0; i < nx; i++)
+				o[i] = y - hrow[i];
+		}
+	}
+}
+
+static void
+fill_volume(const struct noise_field *nf, const struct grid *g, float *out,
+    float *tmp)
+{
+	int nx = g->n[0], ny = g->n[1], nz = g->n[2];
+	float *xs = tmp, *ys = xs + nx, *zs = ys + ny;
+	int i, j, k;
+
+	axis_coords(g, 0, xs);
+	axis_coords(g, 1, ys);
+	axis_coords(g, 2, zs);
+	for (k = 0; k < nz; k++) {
+		for (j = 0; j < ny; j++) {
+			float *o = out + ((size_t)k * ny + j) * nx;
+			float y = ys[j];
+
+			fbm3_row(&nf->fbm, xs, y, zs[k], nx, o);
+			for (i = 0; i < nx; i++)
+				o[i] = y - (nf->offset + nf->amplitude * o[i]);
+		}
+	}
+}
+
+static void
+noise_fill(const void *ctx, const struct grid *g, float *out, float *tmp)
+{
+	const struct noise_field *nf = ctx;
+
+	if (nf->kind == MP_FIELD_HEIGHTMAP)
+		fill_heightmap(nf, g, out, tmp);
+	else
+		fill_volume(nf, g, out, tmp);
+}
+
+/* Both kinds are y minus a value within offset +- |amplitude| * NOISE_BOUND. */
+static int
+noise_range(const void *ctx, const double lo[3], const double hi[3],
+    float *dmin, float *dmax)
+{
+	const struct noise_field *nf = ctx;
+	/* Widened a little: the float sums in fill may round past the exact bound,
+	 * and a chunk skipped wrongly would leave a hole next to its neighbour. */
+	double band = fabs((double)nf->amplitude) * NOISE_BOUND * (1.0 + 1e-4) +
+	    fabs((double)nf->offset) * 1e-6 + 1e-6;
+
+	*dmin = (float)(lo[1] - (nf->offset + band));
+	*dmax = (float)(hi[1] - (nf->offset - band));
+	return 1;
+}
+
+struct field
+noise_field_as_field(const struct noise_field *nf)
+{
+	struct field f = { noise_fill, noise_range, nf };
+
+	return f;
+}

@@ -1,0 +1,98 @@
+/*
+ * mesh.c - growable structure-of-arrays triangle mesh.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mesh.h"
+
+void
+mesh_init(struct mesh *m)
+{
+	memset(m, 0, sizeof *m);
+}
+
+void
+mesh_free(struct mesh *m)
+{
+	free(m->pos);
+	free(m->nrm);
+	free(m->idx);
+	mesh_init(m);
+}
+
+void
+mesh_clear(struct mesh *m)
+{
+	m->nv = m->ni = 0;
+	memset(m->aabb_min, 0, sizeof m->aabb_min);
+	memset(m->aabb_max, 0, sizeof m->aabb_max);
+}
+
+static uint32_t
+grow_to(uint32_t cap, uint64_t need)
+{
+	uint64_t n = cap ? cap : 1024;
+
+	while (n < need)
+		n *= 2;
+	return n > UINT32_MAX ? 0 : (uint32_t)n;
+}
+
+int
+mesh_reserve(struct mesh *m, uint32_t more_v, uint32_t more_i)
+{
+	uint64_t need_v = (uint64_t)m->nv + more_v;
+	uint64_t need_i = (uint64_t)m->ni + more_i;
+
+	if (need_v > m->cap_v) {
+		uint32_t cap = grow_to(m->cap_v, need_v);
+		float *p, *n;
+
+		if (cap == 0)
+			return -1;
+		if ((p = realloc(m->pos, (size_t)cap * 3 * sizeof *p)) == NULL)
+			return -1;
+		m->pos = p;
+		if ((n = realloc(m->nrm, (size_t)cap * 3 * sizeof *n)) == NULL)
+			return -1;
+		m->nrm = n;
+		m->cap_v = cap;
+	}
+	if (need_i > m->cap_i) {
+		uint32_t cap = grow_to(m->cap_i, need_i);
+		uint32_t *ix;
+
+		if (cap == 0)
+			return -1;
+		if ((ix = realloc(m->idx, (size_t)cap * sizeof *ix)) == NULL)
+			return -1;
+		m->idx = ix;
+		m->cap_i = cap;
+	}
+	return 0;
+}
+
+void
+mesh_compute_aabb(struct mesh *m)
+{
+	uint32_t v;
+	int a;
+
+	if (m->nv == 0) {
+		mesh_clear(m);
+		return;
+	}
+	for (a = 0; a < 3; a++)
+		m->aabb_min[a] = m->aabb_max[a] = m->pos[a];
+	for (v = 1; v < m->nv; v++) {
+		for (a = 0; a < 3; a++) {
+			float x = m->pos[3 * v + a];
+
+			if (x < m->aabb_min[a])
+				m->aabb_min[a] = x;
+			if (x > m->aabb_max[a])
+				m->aabb_max[a] = x;
+		}
+	}
+}

@@ -1,0 +1,121 @@
+/*
+ * request.c - mp_request defaults, validation and conversion.
+ *
+ * Everything here may come from an untrusted client, so every field is
+ * range-checked before it is used to size or index anything.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "request.h"
+
+void
+mp_request_init(mp_request *r)
+{
+	memset(r, 0, sizeof *r);
+	r->cells = 32;
+	r->voxel_size = 1.0f;
+	r->field.kind = MP_FIELD_HEIGHTMAP;
+	r->field.seed = 42;
+	r->field.octaves = 4;
+	r->field.frequency = 0.02f;
+	r->field.amplitude = 10.0f;
+	r->field.offset = 0.0f;
+	r->field.lacunarity = 2.0f;
+	r->field.gain = 0.5f;
+}
+
+static int
+finite_float(float x)
+{
+	return isfinite(x);
+}
+
+static const char *
+field_problem(const mp_field *f)
+{
+	if (f->kind != MP_FIELD_HEIGHTMAP && f->kind != MP_FIELD_VOLUME)
+		return "unknown field kind";
+	if (f->octaves < 1 || f->octaves > MP_MAX_OCTAVES)
+		return "octaves out of range 1..16";
+	if (!finite_float(f->frequency) || f->frequency <= 0.0f)
+		return "frequency must be finite and > 0";
+	if (!finite_float(f->amplitude))
+		return "amplitude must be finite";
+	if (!finite_float(f->offset))
+		return "offset must be finite";
+	if (!finite_float(f->lacunarity) || f->lacunarity < 0.0f)
+		return "lacunarity must be finite and >= 0 (0 means 2)";
+	if (!finite_float(f->gain) || f->gain < 0.0f)
+		return "gain must be finite and >= 0 (0 means 0.5)";
+	return NULL;
+}
+
+/* Lattice indexes fit in 64 bits by construction (|c| < 2^31, span <= 2^21);
+ * what can still go wrong is a world coordinate that overflows float. */
+static const char *
+extent_problem(const mp_request *r, int cells)
+{
+	double span = (double)cells * (double)(1u << r->lod);
+	double m = fabs((double)r->cx);
+
+	if (fabs((double)r->cy) > m)
+		m = fabs((double)r->cy);
+	if (fabs((double)r->cz) > m)
+		m = fabs((double)r->cz);
+	if ((m + 2.0) * span * (double)r->voxel_size > 1e30)
+		return "chunk lies outside the representable world";
+	return NULL;
+}
+
+const char *
+request_problem(const mp_request *r)
+{
+	const char *why;
+	int cells = r->cells ? r->cells : 32;
+
+	if (r->lod > MP_MAX_LOD)
+		return "lod above MP_MAX_LOD";
+	if (cells < MP_MIN_CELLS || cells > MP_MAX_CELLS)
+		return "cells out of range 8..64";
+	if (!finite_float(r->voxel_size) || r->voxel_size <= 0.0f)
+		return "voxel_size must be finite and > 0";
+	if (r->transitions & ~0x3fu)
+		return "transition bits above bit 5";
+	if (r->transitions != 0 && r->lod == 0)
+		return "transitions need lod >= 1 (no finer neighbour exists)";
+	if (r->priority > 3)
+		return "priority above 3";
+	if ((why = field_problem(&r->field)) != NULL)
+		return why;
+	return extent_problem(r, cells);
+}
+
+int
+mp_request_validate(const mp_request *r)
+{
+	if (r == NULL)
+		return MP_EINVAL;
+	return request_problem(r) == NULL ? 0 : MP_EINVAL;
+}
+
+void
+request_chunk(const mp_request *r, struct tv_chunk *c)
+{
+	int cells = r->cells ? r->cells : 32;
+	int64_t span = (int64_t)cells << r->lod;
+
+	c->g0[0] = (int64_t)r->cx * span;
+	c->g0[1] = (int64_t)r->cy * span;
+	c->g0[2] = (int64_t)r->cz * span;
+	c->cells = cells;
+	c->lod = r->lod;
+	c->transitions = r->transitions;
+	c->voxel = r->voxel_size;
+}
+
+void
+request_field(const mp_request *r, struct noise_field *nf)
+{
+	noise_field_init(nf, &r->field);
+}

@@ -1,0 +1,166 @@
+/*
+ * bench_mesh.c - in-process mesher throughput on the seed workload
+ * (HEIGHTMAP seed 42, 4 octaves, frequency 0.02, amplitude 10, offset 0,
+ * 32 cells, voxel 1) over a 16 x 2 x 16 block of chunks, per LOD, with and
+ * without transition faces, plus a VOLUME block and empty chunks.
+ * Surface and empty chunks are timed separately; each figure is the median
+ * of RUNS passes.  The noise column is the cost of sampling the chunk's
+ * density grid alone; extraction is the rest.  Run by "make bench".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "field_noise.h"
+#include "request.h"
+
+#define RUNS 5
+
+struct tally {
+	double surf_us, empty_us, noise_us;
+	long surf, empty, tris;
+};
+
+static double
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	return v[n / 2];
+}
+
+/* Time of sampling the padded density grid of the chunk, as tv_extract does. */
+static double
+noise_time(const mp_request *r, float *buf, float *tmp)
+{
+	struct noise_field nf;
+	struct tv_chunk c;
+	struct field f;
+	struct grid g;
+	double t0;
+	int a;
+
+	request_chunk(r, &c);
+	request_field(r, &nf);
+	f = noise_field_as_field(&nf);
+	for (a = 0; a < 3; a++) {
+		g.g0[a] = c.g0[a] - ((int64_t)1 << c.lod);
+		g.n[a] = c.cells + 3;
+	}
+	g.step = (int64_t)1 << c.lod;
+	g.voxel = c.voxel;
+	t0 = now_us();
+	f.fill(f.ctx, &g, buf, tmp);
+	return now_us() - t0;
+}
+
+static void
+one_pass(mp_request *r, int y0, int y1, struct tally *t, float *buf, float *tmp)
+{
+	int x, y, z;
+
+	memset(t, 0, sizeof *t);
+	for (z = 0; z < 16; z++)
+		for (y = y0; y < y1; y++)
+			for (x = 0; x < 16; x++) {
+				mp_mesh_buf b;
+				double t0, dt;
+
+				r->cx = x, r->cy = y, r->cz = z;
+				t0 = now_us();
+				if (mp_mesh_local(r, &b) != 0) {
+					fprintf(stderr, "bench-mesh: mesh failed\n");
+					exit(1);
+				}
+				dt = now_us() - t0;
+				if (b.vertex_count) {
+					t->surf++, t->surf_us += dt;
+					t->tris += b.index_count / 3;
+					t->noise_us += noise_time(r, buf, tmp);
+				} else {
+					t->empty++, t->empty_us += dt;
+				}
+				mp_mesh_buf_free(&b);
+			}
+}
+
+static void
+run(const char *name, mp_request *r, int y0, int y1, float *buf, float *tmp)
+{
+	double surf[RUNS], empty[RUNS], noise[RUNS];
+	struct tally t;
+	int i;
+
+	for (i = 0; i < RUNS; i++) {
+		one_pass(r, y0, y1, &t, buf, tmp);
+		surf[i] = t.surf ? t.surf_us / t.surf : 0;
+		empty[i] = t.empty ? t.empty_us / t.empty : 0;
+		noise[i] = t.surf ? t.noise_us / t.surf : 0;
+	}
+	{
+		double s = median(surf, RUNS), e = median(empty, RUNS);
+		double n = median(noise, RUNS);
+
+		printf("%-28s %5ld %9.1f %9.0f %8ld %5ld %8.2f %9.1f %9.1f\n",
+		    name, t.surf, s, s > 0 ? 1e6 / s : 0,
+		    t.surf ? t.tris / t.surf : 0, t.empty, e, n, s - n);
+	}
+}
+
+int
+main(void)
+{
+	static const struct { const char *name; int lod, trans, kind, y0, y1; } cfg[] = {
+		{ "heightmap LOD0",             0, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
+		{ "heightmap LOD1",             1, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
+		{ "heightmap LOD1 +6 trans",    1, 0x3f, MP_FIELD_HEIGHTMAP, -1, 1 },
+		{ "heightmap LOD2",             2, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
+		{ "heightmap LOD2 +6 trans",    2, 0x3f, MP_FIELD_HEIGHTMAP, -1, 1 },
+		{ "heightmap LOD0 cy 1..2",     0, 0,    MP_FIELD_HEIGHTMAP, 1, 3 },
+		{ "volume LOD0 (f .05 a 24)",   0, 0,    MP_FIELD_VOLUME, -1, 1 },
+	};
+	size_t n = (size_t)67 * 67 * 67;
+	float *buf = malloc(n * sizeof *buf), *tmp = malloc(8192 * sizeof *tmp);
+	size_t i;
+
+	if (!buf || !tmp)
+		return 1;
+	printf("bench-mesh: 16 x 2 x 16 chunks of 32^3 cells, median of %d passes, one thread\n",
+	    RUNS);
+	printf("%-28s %5s %9s %9s %8s %5s %8s %9s %9s\n", "workload", "surf",
+	    "us/chunk", "chunks/s", "tris/ch", "empty", "us/empty", "noise us",
+	    "extract");
+	for (i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
+		mp_request r;
+
+		mp_request_init(&r);
+		r.lod = (uint8_t)cfg[i].lod;
+		r.transitions = (uint8_t)cfg[i].trans;
+		r.field.kind = (uint32_t)cfg[i].kind;
+		if (cfg[i].kind == MP_FIELD_VOLUME) {
+			r.field.frequency = 0.05f;
+			r.field.amplitude = 24.0f;
+		}
+		run(cfg[i].name, &r, cfg[i].y0, cfg[i].y1, buf, tmp);
+	}
+	free(buf);
+	free(tmp);
+	return 0;
+}

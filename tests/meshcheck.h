@@ -1,0 +1,42 @@
+/*
+ * meshcheck.h - test support: weld chunk meshes by exact position and check
+ * manifoldness, orientation, Euler characteristic, area and volume.
+ */
+#ifndef MP_MESHCHECK_H
+#define MP_MESHCHECK_H
+
+#include <stdint.h>
+
+struct mc_mesh {
+	float    *pos, *nrm;          /* welded vertices */
+	uint32_t  nv, cap_v;
+	uint32_t *tri;                /* 3 welded indices per triangle */
+	uint32_t  nt, cap_t;
+	uint32_t  ndegenerate;        /* triangles dropped: two equal corners */
+	uint32_t *hash;               /* open addressing: vertex index + 1 */
+	uint32_t  hcap;
+};
+
+struct mc_edge_report {
+	uint32_t edges;               /* undirected edges checked */
+	uint32_t bad_count;           /* not used by exactly two triangles */
+	uint32_t bad_orientation;     /* used twice in the same direction */
+	uint32_t boundary_edges;      /* skipped: in a face plane of the box */
+	float    example[6];          /* one offending edge */
+};
+
+void     mc_init(struct mc_mesh *m);
+void     mc_free(struct mc_mesh *m);
+void     mc_add(struct mc_mesh *m, const float *pos, const float *nrm,
+             uint32_t nv, const uint32_t *idx, uint32_t ni);
+void     mc_check_edges(const struct mc_mesh *m, const float lo[3],
+             const float hi[3], float eps, struct mc_edge_report *r);
+long     mc_euler(const struct mc_mesh *m);
+uint32_t mc_components(const struct mc_mesh *m);
+void     mc_xz_area(const struct mc_mesh *m, double *signed_area,
+             double *abs_area);
+uint32_t mc_count_misoriented(const struct mc_mesh *m, double min_area);
+double   mc_volume(const struct mc_mesh *m);
+int      mc_write_obj(const struct mc_mesh *m, const char *path);
+
+#endif

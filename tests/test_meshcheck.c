@@ -1,0 +1,184 @@
+/*
+ * test_meshcheck.c - the checker itself finds what it must: a closed cube
+ * passes, a missing or flipped triangle does not.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+
+#include "meshcheck.h"
+
+static const float cube_v[8][3] = {
+	{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {1, 1, 0},
+	{0, 0, 1}, {1, 0, 1}, {0, 1, 1}, {1, 1, 1},
+};
+/* Outward, counter-clockwise seen from outside. */
+static const uint32_t cube_t[36] = {
+	0, 2, 1, 1, 2, 3,     /* z = 0 */
+	4, 5, 6, 5, 7, 6,     /* z = 1 */
+	0, 1, 4, 1, 5, 4,     /* y = 0 */
+	2, 6, 3, 3, 6, 7,     /* y = 1 */
+	0, 4, 2, 2, 4, 6,     /* x = 0 */
+	1, 3, 5, 3, 7, 5,     /* x = 1 */
+};
+
+static void
+cube_normals(float n[8][3], float off)
+{
+	int i, k;
+
+	for (i = 0; i < 8; i++)
+		for (k = 0; k < 3; k++)
+			n[i][k] = cube_v[i][k] - 0.5f + off * 0;
+}
+
+/* The cube as two "chunks": triangles split, vertices duplicated. */
+static void
+add_cube(struct mc_mesh *m, float dx, int drop, int flip)
+{
+	float v[8][3], n[8][3];
+	uint32_t t[36];
+	int i, k, nt = 0;
+
+	cube_normals(n, 0);
+	for (i = 0; i < 8; i++)
+		for (k = 0; k < 3; k++)
+			v[i][k] = cube_v[i][k] + (k == 0 ? dx : 0);
+	for (i = 0; i < 12; i++) {
+		if (i == drop)
+			continue;
+		t[3 * nt] = cube_t[3 * i];
+		t[3 * nt + 1] = cube_t[3 * i + (i == flip ? 2 : 1)];
+		t[3 * nt + 2] = cube_t[3 * i + (i == flip ? 1 : 2)];
+		nt++;
+	}
+	mc_add(m, &v[0][0], &n[0][0], 8, t, (uint32_t)(3 * (nt / 2)));
+	mc_add(m, &v[0][0], &n[0][0], 8, t + 3 * (nt / 2),
+	    (uint32_t)(3 * (nt - nt / 2)));
+}
+
+static void
+test_closed_cube(void **state)
+{
+	struct mc_edge_report r;
+	struct mc_mesh m;
+
+	(void)state;
+	mc_init(&m);
+	add_cube(&m, 0, -1, -1);
+	assert_int_equal(m.nv, 8);
+	assert_int_equal(m.nt, 12);
+	mc_check_edges(&m, NULL, NULL, 0, &r);
+	assert_int_equal(r.edges, 18);
+	assert_int_equal(r.bad_count, 0);
+	assert_int_equal(r.bad_orientation, 0);
+	assert_int_equal(mc_euler(&m), 2);
+	assert_int_equal(mc_components(&m), 1);
+	assert_true(fabs(mc_volume(&m) - 1.0) < 1e-9);
+	assert_int_equal(mc_count_misoriented(&m, 0), 0);
+	mc_free(&m);
+}
+
+static void
+test_missing_triangle(void **state)
+{
+	struct mc_edge_report r;
+	struct mc_mesh m;
+
+	(void)state;
+	mc_init(&m);
+	add_cube(&m, 0, 4, -1);
+	mc_check_edges(&m, NULL, NULL, 0, &r);
+	assert_int_equal(r.bad_count, 3);
+	assert_int_equal(mc_euler(&m), 1);
+	mc_free(&m);
+}
+
+static void
+test_flipped_triangle(void **state)
+{
+	struct mc_edge_report r;
+	struct mc_mesh m;
+
+	(void)state;
+	mc_init(&m);
+	add_cube(&m, 0, -1, 7);
+	mc_check_edges(&m, NULL, NULL, 0, &r);
+	assert_int_equal(r.bad_orientation, 3);
+	assert_int_equal(mc_count_misoriented(&m, 0), 1);
+	mc_free(&m);
+}
+
+static void
+test_two_cubes(void **state)
+{
+	struct mc_mesh m;
+
+	(void)state;
+	mc_init(&m);
+	add_cube(&m, 0, -1, -1);
+	add_cube(&m, 3, -1, -1);
+	assert_int_equal(mc_components(&m), 2);
+	assert_int_equal(mc_euler(&m), 4);
+	assert_true(fabs(mc_volume(&m) - 2.0) < 1e-9);
+	mc_free(&m);
+}
+
+/* A flat 2x2 grid: area 4 in XZ; open unless its border is excluded. */
+static void
+test_plane_and_box(void **state)
+{
+	float v[9][3], n[9][3];
+	uint32_t t[24], k = 0;
+	struct mc_edge_report r;
+	struct mc_mesh m;
+	float lo[3] = { 0, -1, 0 }, hi[3] = { 2, 1, 2 };
+	double sa, aa;
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < 9; i++) {
+		v[i][0] = (float)(i % 3), v[i][1] = (i == 4) ? -0.0f : 0.0f;
+		v[i][2] = (float)(i / 3);
+		n[i][0] = n[i][2] = 0, n[i][1] = 1;
+	}
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < 2; i++) {
+			uint32_t a = (uint32_t)(j * 3 + i);
+
+			t[k++] = a, t[k++] = a + 3, t[k++] = a + 1;
+			t[k++] = a + 1, t[k++] = a + 3, t[k++] = a + 4;
+		}
+	mc_init(&m);
+	mc_add(&m, &v[0][0], &n[0][0], 9, t, k);
+	v[4][1] = 0.0f;                     /* +0 and -0 weld */
+	mc_add(&m, &v[0][0], &n[0][0], 9, t, 0);
+	assert_int_equal(m.nv, 9);
+	mc_xz_area(&m, &sa, &aa);
+	assert_true(fabs(sa - 4) < 1e-9 && fabs(aa - 4) < 1e-9);
+	mc_check_edges(&m, NULL, NULL, 0, &r);
+	assert_int_equal(r.bad_count, 8);
+	mc_check_edges(&m, lo, hi, 1e-6f, &r);
+	assert_int_equal(r.bad_count, 0);
+	assert_int_equal(r.boundary_edges, 8);
+	assert_int_equal(mc_euler(&m), 1);
+	mc_free(&m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_closed_cube),
+		cmocka_unit_test(test_missing_triangle),
+		cmocka_unit_test(test_flipped_triangle),
+		cmocka_unit_test(test_two_cubes),
+		cmocka_unit_test(test_plane_and_box),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

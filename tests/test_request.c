@@ -1,0 +1,321 @@
+/*
+ * test_request.c - every out-of-range request field is refused with
+ * MP_EINVAL, by validation and by the mesher, and nothing is allocated on
+ * the way (malloc, calloc and realloc are counted through --wrap).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meshpool.h"
+
+static long allocs;
+
+void *__real_malloc(size_t);
+void *__real_calloc(size_t, size_t);
+void *__real_realloc(void *, size_t);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n) { allocs++; return __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t m) { allocs++; return __real_calloc(n, m); }
+void *__wrap_realloc(void *p, size_t n) { allocs++; return __real_realloc(p, n); }
+
+/* r must be refused by both entry points, leaving *out zeroed and nothing
+ * allocated. */
+static void
+refused(const mp_request *r)
+{
+	mp_mesh_buf b;
+	long before;
+
+	memset(&b, 0xab, sizeof b);
+	assert_int_equal(mp_request_validate(r), MP_EINVAL);
+	before = allocs;
+	assert_int_equal(mp_mesh_local(r, &b), MP_EINVAL);
+	assert_int_equal(allocs, before);
+	assert_null(b.positions);
+	assert_null(b.normals);
+	assert_null(b.indices);
+	assert_int_equal(b.vertex_count, 0);
+	assert_int_equal(b.index_count, 0);
+}
+
+static void
+accepted(const mp_request *r)
+{
+	mp_mesh_buf b;
+
+	assert_int_equal(mp_request_validate(r), 0);
+	assert_int_equal(mp_mesh_local(r, &b), 0);
+	mp_mesh_buf_free(&b);
+}
+
+static void
+test_defaults(void **state)
+{
+	mp_request r;
+
+	(void)state;
+	memset(&r, 0x5a, sizeof r);
+	mp_request_init(&r);
+	assert_int_equal(r.cells, 32);
+	assert_true(r.voxel_size == 1.0f);
+	assert_int_equal(r.field.kind, MP_FIELD_HEIGHTMAP);
+	assert_int_equal(r.field.seed, 42);
+	assert_int_equal(r.field.octaves, 4);
+	assert_true(r.field.frequency == 0.02f);
+	assert_true(r.field.amplitude == 10.0f);
+	assert_true(r.field.offset == 0.0f);
+	assert_int_equal(r.lod, 0);
+	assert_int_equal(r.transitions, 0);
+	assert_int_equal(r.priority, 0);
+	assert_int_equal(r.user_data, 0);
+	accepted(&r);
+}
+
+static void
+test_bad_lod(void **state)
+{
+	mp_request r;
+	int l;
+
+	(void)state;
+	for (l = MP_MAX_LOD + 1; l < 256; l += 20) {
+		mp_request_init(&r);
+		r.lod = (uint8_t)l;
+		refused(&r);
+	}
+	mp_request_init(&r);
+	r.lod = MP_MAX_LOD;
+	accepted(&r);
+}
+
+static void
+test_bad_cells(void **state)
+{
+	static const int bad[] = { 1, 2, 7, 65, 100, 255 };
+	mp_request r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		mp_request_init(&r);
+		r.cells = (uint8_t)bad[i];
+		refused(&r);
+	}
+	mp_request_init(&r);
+	r.cells = 0;                 /* means 32 */
+	accepted(&r);
+	r.cells = 8;
+	accepted(&r);
+	r.cells = 64;
+	accepted(&r);
+}
+
+static void
+test_bad_voxel(void **state)
+{
+	const float bad[] = { 0.0f, -0.0f, -1.0f, NAN, INFINITY, -INFINITY };
+	mp_request r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		mp_request_init(&r);
+		r.voxel_size = bad[i];
+		refused(&r);
+	}
+}
+
+static void
+test_bad_octaves(void **state)
+{
+	mp_request r;
+
+	(void)state;
+	mp_request_init(&r);
+	r.field.octaves = 0;
+	refused(&r);
+	r.field.octaves = 17;
+	refused(&r);
+	r.field.octaves = UINT32_MAX;
+	refused(&r);
+	r.field.octaves = 1;
+	accepted(&r);
+	r.field.octaves = 16;
+	accepted(&r);
+}
+
+static void
+test_bad_kind(void **state)
+{
+	mp_request r;
+
+	(void)state;
+	mp_request_init(&r);
+	r.field.kind = 2;
+	refused(&r);
+	r.field.kind = UINT32_MAX;
+	refused(&r);
+}
+
+static void
+test_bad_transitions(void **state)
+{
+	mp_request r;
+	unsigned t;
+
+	(void)state;
+	for (t = 0x40; t < 0x100; t += 0x40) {
+		mp_request_init(&r);
+		r.lod = 1;
+		r.transitions = (uint8_t)(t | 1);
+		refused(&r);
+	}
+	/* A LOD 0 chunk has no finer neighbour to make a transition to. */
+	mp_request_init(&r);
+	r.transitions = MP_TRANS_NX;
+	refused(&r);
+	r.lod = 1;
+	r.transitions = 0x3f;
+	accepted(&r);
+}
+
+static void
+test_bad_priority(void **state)
+{
+	mp_request r;
+
+	(void)state;
+	mp_request_init(&r);
+	r.priority = 4;
+	refused(&r);
+	r.priority = 255;
+	refused(&r);
+	r.priority = 3;
+	accepted(&r);
+}
+
+static void
+test_bad_field_floats(void **state)
+{
+	const float nonfinite[] = { NAN, INFINITY, -INFINITY };
+	mp_request r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		mp_request_init(&r);
+		r.field.frequency = nonfinite[i];
+		refused(&r);
+		mp_request_init(&r);
+		r.field.amplitude = nonfinite[i];
+		refused(&r);
+		mp_request_init(&r);
+		r.field.offset = nonfinite[i];
+		refused(&r);
+		mp_request_init(&r);
+		r.field.lacunarity = nonfinite[i];
+		refused(&r);
+		mp_request_init(&r);
+		r.field.gain = nonfinite[i];
+		refused(&r);
+	}
+	mp_request_init(&r);
+	r.field.frequency = 0.0f;
+	refused(&r);
+	r.field.frequency = -0.5f;
+	refused(&r);
+	mp_request_init(&r);
+	r.field.lacunarity = -1.0f;
+	refused(&r);
+	mp_request_init(&r);
+	r.field.gain = -0.1f;
+	refused(&r);
+	mp_request_init(&r);
+	r.field.lacunarity = 0.0f;   /* 0 means the default */
+	r.field.gain = 0.0f;
+	accepted(&r);
+}
+
+static void
+test_far_world(void **state)
+{
+	mp_request r;
+
+	(void)state;
+	mp_request_init(&r);
+	r.cx = INT32_MAX;
+	r.lod = MP_MAX_LOD;
+	r.voxel_size = 1e30f;
+	refused(&r);
+	/* The far corners of the lattice at sane voxel sizes are fine. */
+	mp_request_init(&r);
+	r.cx = INT32_MIN;
+	r.cz = INT32_MAX;
+	r.lod = MP_MAX_LOD;
+	r.cells = 64;
+	accepted(&r);
+}
+
+static void
+test_null_arguments(void **state)
+{
+	mp_request r;
+	mp_mesh_buf b;
+
+	(void)state;
+	mp_request_init(&r);
+	assert_int_equal(mp_request_validate(NULL), MP_EINVAL);
+	assert_int_equal(mp_mesh_local(NULL, &b), MP_EINVAL);
+	assert_int_equal(mp_mesh_local(&r, NULL), MP_EINVAL);
+	mp_mesh_buf_free(NULL);
+}
+
+static void
+test_strerror(void **state)
+{
+	int e;
+
+	(void)state;
+	for (e = MP_EIO; e <= 0; e++) {
+		const char *s = mp_strerror(e);
+
+		assert_non_null(s);
+		assert_true(strlen(s) > 5);
+		if (e < 0)
+			assert_true(strncmp(s, "MP_E", 4) == 0);
+	}
+	assert_string_equal(mp_strerror(MP_EINVAL),
+	    "MP_EINVAL: invalid request or argument");
+	assert_string_equal(mp_strerror(12345), "unknown meshpool error");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_bad_lod),
+		cmocka_unit_test(test_bad_cells),
+		cmocka_unit_test(test_bad_voxel),
+		cmocka_unit_test(test_bad_octaves),
+		cmocka_unit_test(test_bad_kind),
+		cmocka_unit_test(test_bad_transitions),
+		cmocka_unit_test(test_bad_priority),
+		cmocka_unit_test(test_bad_field_floats),
+		cmocka_unit_test(test_far_world),
+		cmocka_unit_test(test_null_arguments),
+		cmocka_unit_test(test_strerror),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,41 @@
+/*
+ * testfield.h - test-only density fields and a harness that meshes a block
+ * of chunks with mixed LODs, setting transition bits the way a host would.
+ */
+#ifndef MP_TESTFIELD_H
+#define MP_TESTFIELD_H
+
+#include <stdint.h>
+#include "field.h"
+#include "meshcheck.h"
+#include "meshpool.h"
+#include "transvoxel.h"
+
+struct sphere {
+	float c[3], r;
+	int fills;                  /* how many times fill was called */
+};
+struct field sphere_as_field(struct sphere *s);
+float sphere_density(const struct sphere *s, const float p[3]);
+
+/* Mesh one chunk into m (welded); returns triangles added, -1 on failure. */
+long mesh_chunk_into(struct mc_mesh *m, struct tv_scratch *s,
+    const struct field *f, const struct tv_chunk *c);
+
+/* A box of nb[0] x nb[1] x nb[2] blocks, each one chunk at LOD base+1 or
+ * eight chunks at LOD base (fine[] nonzero), origin at block coords lo[]. */
+struct layout {
+	int nb[3], lo[3];
+	int base, cells;
+	float voxel;
+	const uint8_t *fine;        /* nb[0]*nb[1]*nb[2], x fastest */
+};
+/* Mesh every chunk of the layout into m; returns chunks meshed or -1, and
+ * the world box of the layout in box_lo/box_hi. */
+long mesh_layout(struct mc_mesh *m, struct tv_scratch *s, const struct field *f,
+    const struct layout *l, float box_lo[3], float box_hi[3]);
+
+/* A request-shaped noise field for tests. */
+void test_request(mp_request *r, uint32_t kind);
+
+#endif
