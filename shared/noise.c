@@ -18,7 +18,7 @@
 #define NOISE3_SCALE (1.0f / 1.5f)
 #define COORD_LIMIT  1e9f     /* beyond this float has no fraction left */
 
-static inline uint32_t
+static inline __attribute__((always_inline)) uint32_t
 hash3(uint32_t seed, int32_t x, int32_t y, int32_t z)
 {
 	uint32_t h = seed ^ ((uint32_t)x * 0x8da6b343u) ^
@@ -32,13 +32,13 @@ hash3(uint32_t seed, int32_t x, int32_t y, int32_t z)
 	return h;
 }
 
-static inline float
+static inline __attribute__((always_inline)) float
 fade(float t)
 {
 	return t * t * t * (t * (t * 6.0f - 15.0f) + 10.0f);
 }
 
-static inline float
+static inline __attribute__((always_inline)) float
 lerp(float a, float b, float t)
 {
 	return a + t * (b - a);
@@ -46,17 +46,14 @@ lerp(float a, float b, float t)
 
 /* Keep the lattice index in int range (NaN and infinities included) so the
  * float-to-int conversion below is always defined. */
-static inline float
+static inline __attribute__((always_inline)) float
 clamp_coord(float x)
 {
-	if (!(x >= -COORD_LIMIT))
-		x = -COORD_LIMIT;
-	if (x > COORD_LIMIT)
-		x = COORD_LIMIT;
-	return x;
+	x = x >= -COORD_LIMIT ? x : -COORD_LIMIT;
+	return x <= COORD_LIMIT ? x : COORD_LIMIT;
 }
 
-static inline int32_t
+static inline __attribute__((always_inline)) int32_t
 floor_int(float x)
 {
 	int32_t i = (int32_t)x;
@@ -64,25 +61,36 @@ floor_int(float x)
 	return i - (x < (float)i);
 }
 
-/* Diagonal gradients (+-1, +-1) chosen by two hash bits. */
-static inline float
-grad2(uint32_t h, float x, float y)
+/* Flip the sign of x when bit is set: integer ops only, so that rows of
+ * samples run as straight-line vector code (no branches, no selects). */
+static inline __attribute__((always_inline)) float
+flip(float x, uint32_t bit)
 {
-	return ((h & 1) ? -x : x) + ((h & 2) ? -y : y);
+	union { float f; uint32_t u; } v = { x };
+
+	v.u ^= (bit & 1u) << 31;
+	return v.f;
 }
 
-/* Perlin's twelve edge gradients (and four repeats), select-only. */
-static inline float
+/* Diagonal gradients (+-1, +-1) chosen by two hash bits. */
+static inline __attribute__((always_inline)) float
+grad2(uint32_t h, float x, float y)
+{
+	return flip(x, h) + flip(y, h >> 1);
+}
+
+/* Perlin's twelve edge gradients (and four repeats). */
+static inline __attribute__((always_inline)) float
 grad3(uint32_t h, float x, float y, float z)
 {
 	uint32_t k = h & 15;
 	float u = k < 8 ? x : y;
-	float v = k < 4 ? y : (k == 12 || k == 14) ? x : z;
+	float v = k < 4 ? y : ((k | 2u) == 14u) ? x : z;
 
-	return ((k & 1) ? -u : u) + ((k & 2) ? -v : v);
+	return flip(u, k) + flip(v, k >> 1);
 }
 
-static inline float
+static inline __attribute__((always_inline)) float
 noise2_inline(uint32_t seed, float x, float y)
 {
 	int32_t ix, iy;
@@ -100,7 +108,7 @@ noise2_inline(uint32_t seed, float x, float y)
 	return lerp(a, b, v);
 }
 
-static inline float
+static inline __attribute__((always_inline)) float
 noise3_inline(uint32_t seed, float x, float y, float z)
 {
 	int32_t ix, iy, iz;
@@ -188,6 +196,36 @@ fbm3(const struct fbm *p, float x, float y, float z)
 	return acc / o.total;
 }
 
+/* One octave over a row; restrict tells the vectoriser x and out differ.
+ * Cloned per ISA (picked once at load by an ifunc): the hash needs a 32-bit
+ * vector multiply that baseline x86-64 lacks.  No FMA is enabled, so every
+ * clone computes the same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ROW_CLONES __attribute__((target_clones("avx2", "sse4.1", "default")))
+#else
+#define ROW_CLONES
+#endif
+
+ROW_CLONES static void
+row2(uint32_t s, float f, float w, float yf, const float *restrict x, int n,
+    float *restrict out)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		out[k] += w * noise2_inline(s, x[k] * f, yf);
+}
+
+ROW_CLONES static void
+row3(uint32_t s, float f, float w, float yf, float zf,
+    const float *restrict x, int n, float *restrict out)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		out[k] += w * noise3_inline(s, x[k] * f, yf, zf);
+}
+
 void
 fbm2_row(const struct fbm *p, const float *x, float y, int n, float *out)
 {
@@ -202,8 +240,7 @@ fbm2_row(const struct fbm *p, const float *x, float y, int n, float *out)
 		uint32_t s = o.seed[i];
 		float f = o.freq[i], w = o.weight[i], yf = y * f;
 
-		for (k = 0; k < n; k++)
-			out[k] += w * noise2_inline(s, x[k] * f, yf);
+		row2(s, f, w, yf, x, n, out);
 	}
 	for (k = 0; k < n; k++)
 		out[k] = out[k] / o.total;
@@ -224,8 +261,7 @@ fbm3_row(const struct fbm *p, const float *x, float y, float z, int n,
 		uint32_t s = o.seed[i];
 		float f = o.freq[i], w = o.weight[i], yf = y * f, zf = z * f;
 
-		for (k = 0; k < n; k++)
-			out[k] += w * noise3_inline(s, x[k] * f, yf, zf);
+		row3(s, f, w, yf, zf, x, n, out);
 	}
 	for (k = 0; k < n; k++)
 		out[k] = out[k] / o.total;

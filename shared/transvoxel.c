@@ -428,7 +428,19 @@ struct face {
 	int f, a, u, v, high, plane;   /* plane: local lattice index 0 or n */
 	int q;                         /* half-step points per in-plane side, 2n+3 */
 	const float *s;                /* 3 layers of q*q samples */
+	size_t sa, su, sv;             /* strides of the layer and in-plane axes */
 };
+
+/* Samples are stored x fastest (struct grid order); find each axis' stride. */
+static void
+face_strides(struct face *fc)
+{
+	size_t n[3], st[3];
+
+	n[fc->a] = 3, n[fc->u] = (size_t)fc->q, n[fc->v] = (size_t)fc->q;
+	st[0] = 1, st[1] = n[0], st[2] = n[0] * n[1];
+	fc->sa = st[fc->a], fc->su = st[fc->u], fc->sv = st[fc->v];
+}
 
 static void
 face_init(const struct ctx *x, int f, struct face *fc)
@@ -441,6 +453,7 @@ face_init(const struct ctx *x, int f, struct face *fc)
 	fc->plane = fc->high ? x->n : 0;
 	fc->q = 2 * x->n + 3;
 	fc->s = x->s->face[f];
+	face_strides(fc);
 }
 
 /* Sample the face plane and one half step either side of it, at half steps,
@@ -464,15 +477,11 @@ sample_face(struct ctx *x, const struct field *f, const struct face *fc)
 
 /* Sample at layer l (0 below, 1 on, 2 above the plane) and half-step in-plane
  * point (pu, pv), each in [-1, 2n+1]. */
-static float
+static inline float
 FS(const struct face *fc, int l, int pu, int pv)
 {
-	int c[3], n[3];
-
-	c[fc->a] = l, n[fc->a] = 3;
-	c[fc->u] = pu + 1, n[fc->u] = fc->q;
-	c[fc->v] = pv + 1, n[fc->v] = fc->q;
-	return fc->s[((size_t)c[2] * n[1] + c[1]) * n[0] + c[0]];
+	return fc->s[(size_t)l * fc->sa + (size_t)(pu + 1) * fc->su +
+	    (size_t)(pv + 1) * fc->sv];
 }
 
 static void
