@@ -37,6 +37,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "meshpool.h"
 #include "transvoxel.h"
 #include "transvoxel_tables.h"
@@ -211,21 +215,43 @@ sample_chunk(struct ctx *x, const struct field *f)
 	f->fill(f->ctx, &g, x->s->d, x->s->tmp);
 }
 
-/* Row masks over x: one bit per lattice point, set where the point is solid. */
+/* Solid bits of n consecutive samples (n <= 65): bit i set when d[i] < 0.
+ * Four at a time with a vector compare where SSE2 is there. */
+static unsigned __int128
+row_mask(const float *d, int n)
+{
+	uint64_t lo = 0, hi = 0;
+	int i = 0;
+
+#ifdef __SSE2__
+	const __m128 zero = _mm_setzero_ps();
+
+	for (; i + 4 <= n && i + 4 <= 64; i += 4)
+		lo |= (uint64_t)_mm_movemask_ps(_mm_cmplt_ps(_mm_loadu_ps(d + i),
+		    zero)) << i;
+#endif
+	for (; i < n; i++) {
+		uint64_t bit = d[i] < 0.0f;
+
+		if (i < 64)
+			lo |= bit << i;
+		else
+			hi |= bit << (i - 64);
+	}
+	return (unsigned __int128)hi << 64 | lo;
+}
+
+/* Row masks over x, one per lattice row (j, k) in [0, n]^2. */
 static void
 build_masks(struct ctx *x)
 {
-	int n = x->n, i, j, k;
+	int n = x->n, j, k;
 
-	for (k = 0; k <= n; k++) {
-		for (j = 0; j <= n; j++) {
-			unsigned __int128 m = 0;
-
-			for (i = 0; i <= n; i++)
-				m |= (unsigned __int128)(D(x, i, j, k) < 0.0f) << i;
-			x->s->mask[(size_t)k * (n + 1) + j] = m;
-		}
-	}
+	for (k = 0; k <= n; k++)
+		for (j = 0; j <= n; j++)
+			x->s->mask[(size_t)k * (n + 1) + j] =
+			    row_mask(&x->s->d[(((size_t)k + 1) * x->p + (j + 1)) *
+			    x->p + 1], n + 1);
 }
 
 /* ---------------------------------------------------------------- vertices */
