@@ -202,6 +202,8 @@ mc_check_edges(const struct mc_mesh *m, const float lo[3], const float hi[3],
 			continue;
 		if (j - i == 2)
 			r->bad_orientation++;
+		else if (sum == 0 && (j - i) % 2 == 0)
+			r->nonmanifold++;
 		else
 			r->bad_count++;
 		memcpy(r->example, pa, 3 * sizeof(float));

@@ -19,8 +19,9 @@ struct mc_mesh {
 
 struct mc_edge_report {
 	uint32_t edges;               /* undirected edges checked */
-	uint32_t bad_count;           /* not used by exactly two triangles */
+	uint32_t bad_count;           /* open: directions do not balance (a hole) */
 	uint32_t bad_orientation;     /* used twice in the same direction */
+	uint32_t nonmanifold;         /* used 4, 6... times, balanced: no hole */
 	uint32_t boundary_edges;      /* skipped: in a face plane of the box */
 	float    example[6];          /* one offending edge */
 };

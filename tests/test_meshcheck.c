@@ -38,7 +38,7 @@ cube_normals(float n[8][3], float off)
 
 /* The cube as two "chunks": triangles split, vertices duplicated. */
 static void
-add_cube(struct mc_mesh *m, float dx, int drop, int flip)
+add_cube_at(struct mc_mesh *m, float dx, float dy, int drop, int flip)
 {
 	float v[8][3], n[8][3];
 	uint32_t t[36];
@@ -47,7 +47,7 @@ add_cube(struct mc_mesh *m, float dx, int drop, int flip)
 	cube_normals(n, 0);
 	for (i = 0; i < 8; i++)
 		for (k = 0; k < 3; k++)
-			v[i][k] = cube_v[i][k] + (k == 0 ? dx : 0);
+			v[i][k] = cube_v[i][k] + (k == 0 ? dx : k == 1 ? dy : 0);
 	for (i = 0; i < 12; i++) {
 		if (i == drop)
 			continue;
@@ -59,6 +59,12 @@ add_cube(struct mc_mesh *m, float dx, int drop, int flip)
 	mc_add(m, &v[0][0], &n[0][0], 8, t, (uint32_t)(3 * (nt / 2)));
 	mc_add(m, &v[0][0], &n[0][0], 8, t + 3 * (nt / 2),
 	    (uint32_t)(3 * (nt - nt / 2)));
+}
+
+static void
+add_cube(struct mc_mesh *m, float dx, int drop, int flip)
+{
+	add_cube_at(m, dx, 0, drop, flip);
 }
 
 static void
@@ -128,6 +134,25 @@ test_two_cubes(void **state)
 	mc_free(&m);
 }
 
+/* Two cubes touching along one edge: that edge has four triangles, balanced,
+ * so it is non-manifold but not a hole. */
+static void
+test_nonmanifold_edge(void **state)
+{
+	struct mc_edge_report r;
+	struct mc_mesh m;
+
+	(void)state;
+	mc_init(&m);
+	add_cube_at(&m, 0, 0, -1, -1);
+	add_cube_at(&m, 1, 1, -1, -1);
+	mc_check_edges(&m, NULL, NULL, 0, &r);
+	assert_int_equal(r.nonmanifold, 1);
+	assert_int_equal(r.bad_count, 0);
+	assert_int_equal(r.bad_orientation, 0);
+	mc_free(&m);
+}
+
 /* A flat 2x2 grid: area 4 in XZ; open unless its border is excluded. */
 static void
 test_plane_and_box(void **state)
@@ -178,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_flipped_triangle),
 		cmocka_unit_test(test_two_cubes),
 		cmocka_unit_test(test_plane_and_box),
+		cmocka_unit_test(test_nonmanifold_edge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
