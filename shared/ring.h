@@ -1,0 +1,60 @@
+/*
+ * ring.h - single-producer single-consumer ring of fixed-size items in
+ * shared memory, the building block of the client<->daemon transport.
+ *
+ * Layout in shared memory: a struct ring (head and tail on their own cache
+ * lines) followed by cap items of esz bytes.  head and tail are free-running
+ * 32-bit counters: item k lives in slot k & (cap - 1); the ring holds
+ * tail - head items.  The producer alone writes tail and the items it
+ * publishes (release), the consumer alone writes head (release).
+ *
+ * Trust.  One side may be a client, which can write anything into the
+ * memory it maps.  So cap and esz are never read from shared memory: each
+ * side passes its own copy (struct ring_view), and the consumer checks that
+ * tail - head never exceeds cap before it reads a slot; a ring that breaks
+ * this is reported as corrupt (RING_CORRUPT) and must not be used again.
+ */
+#ifndef MP_RING_H
+#define MP_RING_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RING_CACHELINE 64
+
+struct ring {
+	_Alignas(RING_CACHELINE) _Atomic uint32_t tail;   /* producer writes */
+	_Alignas(RING_CACHELINE) _Atomic uint32_t head;   /* consumer writes */
+	_Alignas(RING_CACHELINE) unsigned char items[];
+};
+
+/* One side's private, trusted description of a ring. */
+struct ring_view {
+	struct ring *r;
+	uint32_t     cap;      /* power of two */
+	uint32_t     esz;      /* bytes per item */
+};
+
+enum { RING_OK = 0, RING_EMPTY = 1, RING_FULL = 2, RING_CORRUPT = -1 };
+
+/* Bytes of shared memory a ring of cap items of esz bytes needs. */
+size_t ring_bytes(uint32_t cap, uint32_t esz);
+/* Zero the counters; cap must be a power of two >= 1. */
+int    ring_init(struct ring_view *v, void *mem, uint32_t cap, uint32_t esz);
+
+/* Producer: copy item in and publish it.  RING_OK or RING_FULL (and
+ * RING_CORRUPT if the consumer's head is impossible). */
+int      ring_push(const struct ring_view *v, const void *item);
+/* Producer: publish up to n items; returns how many were taken. */
+uint32_t ring_push_many(const struct ring_view *v, const void *items,
+             uint32_t n);
+
+/* Consumer: copy the oldest item out without removing it (RING_OK,
+ * RING_EMPTY or RING_CORRUPT), then ring_pop once it is safe elsewhere. */
+int  ring_peek(const struct ring_view *v, void *out);
+void ring_pop(const struct ring_view *v);
+/* Consumer: items waiting, or RING_CORRUPT. */
+int64_t ring_count(const struct ring_view *v);
+
+#endif
