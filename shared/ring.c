@@ -17,7 +17,8 @@ ring_bytes(uint32_t cap, uint32_t esz)
 int
 ring_init(struct ring_view *v, void *mem, uint32_t cap, uint32_t esz)
 {
-	if (cap == 0 || (cap & (cap - 1)) != 0 || esz == 0)
+	if (cap == 0 || (cap & (cap - 1)) != 0 || esz == 0 ||
+	    ((uintptr_t)mem & (RING_CACHELINE - 1)) != 0)
 		return RING_CORRUPT;
 	v->r = mem;
 	v->cap = cap;

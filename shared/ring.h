@@ -40,7 +40,8 @@ enum { RING_OK = 0, RING_EMPTY = 1, RING_FULL = 2, RING_CORRUPT = -1 };
 
 /* Bytes of shared memory a ring of cap items of esz bytes needs. */
 size_t ring_bytes(uint32_t cap, uint32_t esz);
-/* Zero the counters; cap must be a power of two >= 1. */
+/* Zero the counters; cap must be a power of two >= 1 and mem aligned to
+ * RING_CACHELINE, else RING_CORRUPT. */
 int    ring_init(struct ring_view *v, void *mem, uint32_t cap, uint32_t esz);
 
 /* Producer: copy item in and publish it.  RING_OK or RING_FULL (and

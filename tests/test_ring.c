@@ -33,13 +33,14 @@ shared_mem(size_t n)
 static void
 test_init_checks_capacity(void **state)
 {
-	unsigned char mem[4096];
+	_Alignas(RING_CACHELINE) unsigned char mem[4096];
 	struct ring_view v;
 
 	(void)state;
 	assert_int_equal(ring_init(&v, mem, 0, 8), RING_CORRUPT);
 	assert_int_equal(ring_init(&v, mem, 6, 8), RING_CORRUPT);
 	assert_int_equal(ring_init(&v, mem, 8, 0), RING_CORRUPT);
+	assert_int_equal(ring_init(&v, mem + 8, 8, 8), RING_CORRUPT);
 	assert_int_equal(ring_init(&v, mem, 8, 8), RING_OK);
 	/* Producer and consumer counters never share a cache line. */
 	assert_true(offsetof(struct ring, head) - offsetof(struct ring, tail) >=
@@ -53,7 +54,7 @@ test_init_checks_capacity(void **state)
 static void
 test_order_and_wrap(void **state)
 {
-	unsigned char mem[4096];
+	_Alignas(RING_CACHELINE) unsigned char mem[4096];
 	struct ring_view v;
 	uint64_t next_in = 0, next_out = 0, batch[16], got;
 	int round;
@@ -88,7 +89,7 @@ test_order_and_wrap(void **state)
 static void
 test_full_and_partial_batch(void **state)
 {
-	unsigned char mem[4096];
+	_Alignas(RING_CACHELINE) unsigned char mem[4096];
 	struct ring_view v;
 	uint64_t items[20], got, k;
 	uint32_t took;
@@ -119,7 +120,7 @@ test_full_and_partial_batch(void **state)
 static void
 test_corrupt_counters_detected(void **state)
 {
-	unsigned char mem[4096];
+	_Alignas(RING_CACHELINE) unsigned char mem[4096];
 	struct ring_view v;
 	uint64_t x = 7, got = 0;
 	uint32_t bad[] = { 9, 100, 0xffffffffu, 0x80000000u };
