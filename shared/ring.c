@@ -14,18 +14,42 @@ ring_bytes(uint32_t cap, uint32_t esz)
 	return sizeof(struct ring) + (size_t)cap * esz;
 }
 
+void
+ring_view_of(struct ring_view *v, void *mem, uint32_t cap, uint32_t esz,
+    uint32_t *own)
+{
+	v->r = mem;
+	v->cap = cap;
+	v->esz = esz;
+	v->own = own;
+}
+
 int
 ring_init(struct ring_view *v, void *mem, uint32_t cap, uint32_t esz)
 {
 	if (cap == 0 || (cap & (cap - 1)) != 0 || esz == 0 ||
 	    ((uintptr_t)mem & (RING_CACHELINE - 1)) != 0)
 		return RING_CORRUPT;
-	v->r = mem;
-	v->cap = cap;
-	v->esz = esz;
+	ring_view_of(v, mem, cap, esz, NULL);
 	atomic_store_explicit(&v->r->tail, 0, memory_order_relaxed);
 	atomic_store_explicit(&v->r->head, 0, memory_order_release);
 	return RING_OK;
+}
+
+/* This side's own index: the private copy if there is one. */
+static uint32_t
+own_load(const struct ring_view *v, _Atomic uint32_t *shared)
+{
+	return v->own != NULL ? *v->own :
+	    atomic_load_explicit(shared, memory_order_relaxed);
+}
+
+static void
+own_store(const struct ring_view *v, _Atomic uint32_t *shared, uint32_t x)
+{
+	if (v->own != NULL)
+		*v->own = x;
+	atomic_store_explicit(shared, x, memory_order_release);
 }
 
 static unsigned char *
@@ -38,13 +62,13 @@ int
 ring_push(const struct ring_view *v, const void *item)
 {
 	return ring_push_many(v, item, 1) == 1 ? RING_OK :
-	    (ring_count(v) == RING_CORRUPT ? RING_CORRUPT : RING_FULL);
+	    (ring_used(v) == RING_CORRUPT ? RING_CORRUPT : RING_FULL);
 }
 
 uint32_t
 ring_push_many(const struct ring_view *v, const void *items, uint32_t n)
 {
-	uint32_t tail = atomic_load_explicit(&v->r->tail, memory_order_relaxed);
+	uint32_t tail = own_load(v, &v->r->tail);
 	uint32_t head = atomic_load_explicit(&v->r->head, memory_order_acquire);
 	uint32_t used = tail - head, room, i;
 
@@ -56,15 +80,26 @@ ring_push_many(const struct ring_view *v, const void *items, uint32_t n)
 	for (i = 0; i < n; i++)
 		memcpy(slot(v, tail + i), (const unsigned char *)items +
 		    (size_t)i * v->esz, v->esz);
-	atomic_store_explicit(&v->r->tail, tail + n, memory_order_release);
+	if (n > 0)
+		own_store(v, &v->r->tail, tail + n);
 	return n;
+}
+
+int64_t
+ring_used(const struct ring_view *v)
+{
+	uint32_t tail = own_load(v, &v->r->tail);
+	uint32_t head = atomic_load_explicit(&v->r->head, memory_order_acquire);
+	uint32_t used = tail - head;
+
+	return used > v->cap ? RING_CORRUPT : (int64_t)used;
 }
 
 int64_t
 ring_count(const struct ring_view *v)
 {
 	uint32_t tail = atomic_load_explicit(&v->r->tail, memory_order_acquire);
-	uint32_t head = atomic_load_explicit(&v->r->head, memory_order_relaxed);
+	uint32_t head = own_load(v, &v->r->head);
 	uint32_t used = tail - head;
 
 	return used > v->cap ? RING_CORRUPT : (int64_t)used;
@@ -74,21 +109,17 @@ int
 ring_peek(const struct ring_view *v, void *out)
 {
 	int64_t n = ring_count(v);
-	uint32_t head;
 
 	if (n == RING_CORRUPT)
 		return RING_CORRUPT;
 	if (n == 0)
 		return RING_EMPTY;
-	head = atomic_load_explicit(&v->r->head, memory_order_relaxed);
-	memcpy(out, slot(v, head), v->esz);
+	memcpy(out, slot(v, own_load(v, &v->r->head)), v->esz);
 	return RING_OK;
 }
 
 void
 ring_pop(const struct ring_view *v)
 {
-	uint32_t head = atomic_load_explicit(&v->r->head, memory_order_relaxed);
-
-	atomic_store_explicit(&v->r->head, head + 1, memory_order_release);
+	own_store(v, &v->r->head, own_load(v, &v->r->head) + 1);
 }

@@ -21,11 +21,15 @@ struct page_meta {
 	uint32_t prev, next;   /* partial list of the class, or free-page list */
 };
 
+/* live: a slab is FREE, RESERVED by a worker writing into it (holder is
+ * that worker + 1), or PUBLISHED (handed to its owner, who may free it). */
+enum { FREE = 0, PUBLISHED = 1, RESERVED = 2 };
+
 struct slot_meta {
 	uint32_t gen;          /* bumped on every free; never 0 */
 	uint32_t next_free;
-	uint8_t  owner, live;
-	uint8_t  pad[2];
+	uint8_t  owner, live, holder;
+	uint8_t  pad;
 };
 
 static struct page_meta *
@@ -192,8 +196,9 @@ page_for_class(struct slab_arena *a, uint32_t c)
 	return p;
 }
 
-uint64_t
-slab_alloc(struct slab_arena *a, size_t bytes, unsigned owner)
+static uint64_t
+take(struct slab_arena *a, size_t bytes, unsigned owner, uint8_t live,
+    uint8_t holder)
 {
 	struct arena_hdr *h = a->h;
 	struct page_meta *pm = pages(a);
@@ -216,11 +221,27 @@ slab_alloc(struct slab_arena *a, size_t bytes, unsigned owner)
 	if (pm[p].free_head == NONE)
 		partial_remove(a, p);
 	pm[p].live++;
-	sm[s].live = 1;
+	sm[s].live = live;
+	sm[s].holder = holder;
 	sm[s].owner = (uint8_t)owner;
 	h->used_bytes += h->class_size[c];
 	h->owner_used[owner] += h->class_size[c];
 	return (uint64_t)sm[s].gen << 32 | (uint64_t)p << 12 | s;
+}
+
+uint64_t
+slab_alloc(struct slab_arena *a, size_t bytes, unsigned owner)
+{
+	return take(a, bytes, owner, PUBLISHED, 0);
+}
+
+uint64_t
+slab_reserve(struct slab_arena *a, size_t bytes, unsigned owner,
+    unsigned holder)
+{
+	if (holder >= SLAB_HOLDERS)
+		return 0;
+	return take(a, bytes, owner, RESERVED, (uint8_t)(holder + 1));
 }
 
 /* The slot of a live slab named by handle, or NULL: every field checked. */
@@ -239,7 +260,7 @@ live_slot(const struct slab_arena *a, uint64_t handle, uint32_t *page,
 	if (pm->cls == PAGE_FREE || pm->cls >= a->h->nclasses || s >= pm->nslots)
 		return NULL;
 	sm = &slots(a, p)[s];
-	if (!sm->live || sm->gen != gen)
+	if (sm->live == FREE || sm->gen != gen)
 		return NULL;
 	*page = p, *slot = s;
 	return sm;
@@ -254,7 +275,8 @@ release(struct slab_arena *a, uint32_t p, uint32_t s)
 
 	a->h->used_bytes -= size;
 	a->h->owner_used[sm->owner] -= size;
-	sm->live = 0;
+	sm->live = FREE;
+	sm->holder = 0;
 	if (++sm->gen == 0)
 		sm->gen = 1;
 	if (pm->free_head == NONE)
@@ -275,7 +297,32 @@ slab_free(struct slab_arena *a, uint64_t handle, unsigned owner)
 	uint32_t p, s;
 	struct slot_meta *sm = live_slot(a, handle, &p, &s);
 
-	if (sm == NULL || sm->owner != owner)
+	if (sm == NULL || sm->owner != owner || sm->live != PUBLISHED)
+		return -1;
+	release(a, p, s);
+	return 0;
+}
+
+int
+slab_publish(struct slab_arena *a, uint64_t handle)
+{
+	uint32_t p, s;
+	struct slot_meta *sm = live_slot(a, handle, &p, &s);
+
+	if (sm == NULL || sm->live != RESERVED)
+		return -1;
+	sm->live = PUBLISHED;
+	sm->holder = 0;
+	return 0;
+}
+
+int
+slab_cancel(struct slab_arena *a, uint64_t handle)
+{
+	uint32_t p, s;
+	struct slot_meta *sm = live_slot(a, handle, &p, &s);
+
+	if (sm == NULL || sm->live != RESERVED)
 		return -1;
 	release(a, p, s);
 	return 0;
@@ -295,7 +342,7 @@ slab_reclaim_owner(struct slab_arena *a, unsigned owner)
 		for (s = 0; s < ns && pm->cls != PAGE_FREE; s++) {
 			struct slot_meta *sm = &slots(a, p)[s];
 
-			if (sm->live && sm->owner == owner) {
+			if (sm->live == PUBLISHED && sm->owner == owner) {
 				release(a, p, s);
 				n++;
 			}
@@ -316,4 +363,159 @@ slab_ptr(const struct slab_arena *a, uint64_t handle, size_t *bytes)
 		*bytes = size;
 	return a->base + a->h->data_off + (size_t)p * a->h->page_size +
 	    (size_t)s * size;
+}
+
+uint32_t
+slab_drop_holder(struct slab_arena *a, unsigned holder)
+{
+	uint32_t p, s, n = 0;
+
+	for (p = 0; p < a->h->npages; p++) {
+		struct page_meta *pm = &pages(a)[p];
+
+		for (s = 0; s < pm->nslots && pm->cls != PAGE_FREE; s++) {
+			struct slot_meta *sm = &slots(a, p)[s];
+
+			if (sm->live == RESERVED && sm->holder == holder + 1) {
+				release(a, p, s);
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+uint64_t
+slab_owner_used(const struct slab_arena *a, unsigned owner)
+{
+	return owner < SLAB_OWNERS ? a->h->owner_used[owner] : 0;
+}
+
+/*
+ * Rebuild every list and counter from the per-slot records, the one thing
+ * each step of an update leaves whole: a worker killed in the middle of
+ * slab_reserve or release leaves lists half-linked, but each slot still
+ * says whether it is live, for whom and of which page class.
+ */
+static void
+rebuild_page(struct slab_arena *a, uint32_t p)
+{
+	struct arena_hdr *h = a->h;
+	struct page_meta *pm = &pages(a)[p];
+	struct slot_meta *sm = slots(a, p);
+	uint32_t s, nslots = 0, live = 0, free_head = NONE;
+
+	if (pm->cls < h->nclasses)
+		nslots = h->page_size / h->class_size[pm->cls];
+	for (s = 0; s < h->spp_max; s++) {
+		if (sm[s].gen == 0)
+			sm[s].gen = 1;
+		if (s >= nslots || sm[s].live > RESERVED || sm[s].owner >= SLAB_OWNERS)
+			sm[s].live = FREE;
+		if (sm[s].live != FREE) {
+			live++;
+			h->used_bytes += h->class_size[pm->cls];
+			h->owner_used[sm[s].owner] += h->class_size[pm->cls];
+		}
+	}
+	for (s = nslots; s-- > 0;)
+		if (sm[s].live == FREE) {
+			sm[s].next_free = free_head;
+			free_head = s;
+		}
+	pm->prev = pm->next = NONE;
+	if (live == 0) {
+		pm->cls = PAGE_FREE;
+		pm->next = h->free_pages;
+		h->free_pages = p;
+		return;
+	}
+	pm->nslots = nslots;
+	pm->live = live;
+	pm->free_head = free_head;
+	if (free_head != NONE)
+		partial_push(a, p);
+}
+
+void
+slab_repair(struct slab_arena *a)
+{
+	struct arena_hdr *h = a->h;
+	uint32_t i, p;
+
+	h->used_bytes = 0;
+	memset(h->owner_used, 0, sizeof h->owner_used);
+	for (i = 0; i < SLAB_MAX_CLASS; i++)
+		h->class_partial[i] = NONE;
+	h->free_pages = NONE;
+	for (p = h->npages; p-- > 0;)
+		rebuild_page(a, p);
+}
+
+/* Walk a list of pages, at most npages steps; count them or -1 if it loops
+ * or holds a page that does not belong on it. */
+static int64_t
+walk(const struct slab_arena *a, uint32_t p, uint32_t cls)
+{
+	const struct page_meta *pm = pages(a);
+	int64_t n = 0;
+
+	for (; p != NONE; p = pm[p].next) {
+		if (p >= a->h->npages || n++ > a->h->npages || pm[p].cls != cls)
+			return -1;
+		if (cls != PAGE_FREE && (pm[p].free_head == NONE || pm[p].live == 0))
+			return -1;
+	}
+	return n;
+}
+
+int
+slab_check(const struct slab_arena *a)
+{
+	const struct arena_hdr *h = a->h;
+	const struct page_meta *pm = pages(a);
+	uint64_t used = 0, owner[SLAB_OWNERS] = { 0 };
+	int64_t listed = 0, w;
+	uint32_t p, s, c, partial = 0, nfree = 0;
+
+	for (p = 0; p < h->npages; p++) {
+		uint32_t live = 0, onlist = 0, k;
+
+		if (pm[p].cls == PAGE_FREE) {
+			nfree++;
+			continue;
+		}
+		if (pm[p].cls >= h->nclasses ||
+		    pm[p].nslots != h->page_size / h->class_size[pm[p].cls])
+			return -1;
+		for (s = 0; s < pm[p].nslots; s++) {
+			const struct slot_meta *sm = &slots(a, p)[s];
+
+			if (sm->live == FREE)
+				continue;
+			live++;
+			used += h->class_size[pm[p].cls];
+			owner[sm->owner] += h->class_size[pm[p].cls];
+		}
+		for (k = pm[p].free_head; k != NONE; k = slots(a, p)[k].next_free)
+			if (k >= pm[p].nslots || slots(a, p)[k].live != FREE ||
+			    ++onlist > pm[p].nslots)
+				return -1;
+		if (live != pm[p].live || live == 0 || live + onlist != pm[p].nslots)
+			return -1;
+		if (onlist > 0)
+			partial++;
+	}
+	for (c = 0; c < h->nclasses; c++) {
+		if ((w = walk(a, h->class_partial[c], c)) < 0)
+			return -1;
+		listed += w;
+	}
+	if (listed != partial || walk(a, h->free_pages, PAGE_FREE) != nfree ||
+	    used != h->used_bytes)
+		return -1;
+	for (c = 0; c < SLAB_OWNERS; c++)
+		if (owner[c] != h->owner_used[c])
+			return -1;
+	return 0;
 }

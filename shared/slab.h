@@ -32,6 +32,7 @@
 #define SLAB_MIN        4096u
 #define SLAB_MAX_CLASS  48
 #define SLAB_OWNERS     64     /* client slots; owner ids 0..63 */
+#define SLAB_HOLDERS    255    /* workers that may hold a reserved slab */
 #define SLAB_NO_PAGE    0xffffffffu
 
 struct arena_hdr {
@@ -65,11 +66,27 @@ int      slab_arena_attach(struct slab_arena *a, void *mem, size_t size);
 /* A slab of at least bytes for owner: its handle, or 0 when the arena is
  * full, the owner is at its cap, or bytes exceeds a page. */
 uint64_t slab_alloc(struct slab_arena *a, size_t bytes, unsigned owner);
-/* Give a slab back.  0, or -1 if the handle is not a live slab of owner
- * (stale, forged or foreign handles change nothing). */
+/* The same, reserved by worker holder (0..254) while it writes the mesh:
+ * the owner cannot free it and slab_reclaim_owner leaves it alone.  It
+ * becomes the owner's with slab_publish, or goes back with slab_cancel or,
+ * for a worker that died, slab_drop_holder. */
+uint64_t slab_reserve(struct slab_arena *a, size_t bytes, unsigned owner,
+             unsigned holder);
+int      slab_publish(struct slab_arena *a, uint64_t handle);
+int      slab_cancel(struct slab_arena *a, uint64_t handle);
+uint32_t slab_drop_holder(struct slab_arena *a, unsigned holder);
+/* Give a slab back.  0, or -1 if the handle is not a published slab of
+ * owner (stale, forged, foreign or reserved handles change nothing). */
 int      slab_free(struct slab_arena *a, uint64_t handle, unsigned owner);
 /* Free every slab of owner (a client that disconnected or died). */
 uint32_t slab_reclaim_owner(struct slab_arena *a, unsigned owner);
+/* Bytes held by owner (slabs reserved for it included). */
+uint64_t slab_owner_used(const struct slab_arena *a, unsigned owner);
+/* After a holder of the arena lock died mid-update: rebuild every list and
+ * counter from the per-slot records. */
+void     slab_repair(struct slab_arena *a);
+/* Every list and counter consistent with the slots: 0, else -1 (tests). */
+int      slab_check(const struct slab_arena *a);
 /* Address of a live slab and its size, or NULL for a bad handle. */
 void    *slab_ptr(const struct slab_arena *a, uint64_t handle, size_t *bytes);
 

@@ -1,0 +1,110 @@
+/*
+ * port.c - the client's end of a slot (port.h).
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "port.h"
+
+void
+port_open(struct port *p, const struct ctl_view *ctl, uint32_t slot,
+    uint32_t gen)
+{
+	uint32_t i;
+
+	p->ctl = *ctl;
+	p->cc = ctl_client(ctl, slot);
+	for (i = 0; i < CTL_LANES; i++)
+		ctl_lane(ctl, slot, i, &p->lane[i], NULL);
+	ctl_cq(ctl, slot, &p->cq, NULL);
+	ctl_rel(ctl, slot, &p->rel, NULL);
+	p->slot = slot;
+	p->gen = gen;
+	p->in_flight = 0;
+}
+
+int
+port_submit(struct port *p, const mp_request *r)
+{
+	return port_submit_batch(p, r, 1) == 1 ? MP_OK :
+	    (r->priority >= CTL_LANES ? MP_EINVAL : MP_EAGAIN);
+}
+
+size_t
+port_submit_batch(struct port *p, const mp_request *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].priority >= CTL_LANES ||
+		    p->in_flight >= p->ctl.geo.cq_cap ||
+		    ring_push(&p->lane[r[i].priority], &r[i]) != RING_OK)
+			break;
+		p->in_flight++;
+		/* One token per request; free of syscalls unless a worker
+		 * sleeps in sem_wait. */
+		sem_post(&p->ctl.h->work_sem);
+	}
+	return i;
+}
+
+int
+port_poll(struct port *p, mp_result *out, size_t max)
+{
+	size_t n = 0;
+	int r;
+
+	while (n < max && (r = ring_peek(&p->cq, &out[n])) == RING_OK) {
+		ring_pop(&p->cq);
+		n++;
+	}
+	if (n == 0 && ring_count(&p->cq) == RING_CORRUPT)
+		return MP_EPROTO;
+	p->in_flight -= (uint32_t)n < p->in_flight ? (uint32_t)n : p->in_flight;
+	return (int)n;
+}
+
+static int
+results_waiting(const struct port *p)
+{
+	return ring_count(&p->cq) != 0;
+}
+
+int
+port_wait(struct port *p, int timeout_ms)
+{
+	struct timespec until;
+	int r = 0;
+
+	if (results_waiting(p))
+		return 1;
+	clock_gettime(CLOCK_REALTIME, &until);
+	if (timeout_ms > 0) {
+		until.tv_sec += timeout_ms / 1000;
+		until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+	}
+	atomic_store(&p->cc->waiting, 1);
+	/* Pairs with the worker's fence between push and reading waiting:
+	 * either it sees us waiting, or we see its result here. */
+	atomic_thread_fence(memory_order_seq_cst);
+	while (!results_waiting(p) && timeout_ms != 0) {
+		r = timeout_ms < 0 ? sem_wait(&p->cc->cq_sem) :
+		    sem_timedwait(&p->cc->cq_sem, &until);
+		if (r != 0 && errno == ETIMEDOUT)
+			break;
+	}
+	atomic_store(&p->cc->waiting, 0);
+	while (sem_trywait(&p->cc->cq_sem) == 0)
+		;       /* stale tokens would end the next wait early */
+	return results_waiting(p);
+}
+
+int
+port_release(struct port *p, uint64_t handle)
+{
+	return ring_push(&p->rel, &handle) == RING_OK ? MP_OK : MP_EAGAIN;
+}
