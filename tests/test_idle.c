@@ -1,8 +1,10 @@
 /*
- * test_idle.c - "idle means asleep": a consumer process parked on the
- * process-shared work semaphore uses no CPU and is not woken at all while
- * there is no work (utime+stime and context switches from /proc do not
- * move over a second), yet every posted item wakes it and is consumed once.
+ * test_idle.c - "idle means asleep": worker processes running the real
+ * wait loop (q_worker_wait: a short spin, then sem_wait on work_sem) use
+ * no CPU and are not woken at all while there is no work (utime+stime and
+ * context switches from /proc do not move over a second), yet every
+ * request submitted wakes them and comes back once, after which they go
+ * back to sleep.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,14 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ring.h"
-
-#define CAP 64
-
-struct queue {
-	sem_t work;             /* one token per published item */
-	_Alignas(RING_CACHELINE) unsigned char ring[4096];
-};
+#include "rig.h"
 
 struct sample {
 	char state;
@@ -60,66 +55,84 @@ read_sample(pid_t pid, struct sample *s)
 	return 0;
 }
 
+/* Wait until pid parks, then watch it for ms: not one tick of CPU, not one
+ * wake-up (context switch). */
 static void
-test_idle_consumer_sleeps(void **state)
+assert_asleep(pid_t pid, int ms)
 {
-	struct queue *q = mmap(NULL, sizeof *q, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct ring_view v;
 	struct sample a, b;
-	uint64_t k;
-	pid_t pid;
-	int st, i;
+	int i;
 
-	(void)state;
-	assert_true(q != MAP_FAILED);
-	assert_int_equal(sem_init(&q->work, 1, 0), 0);
-	assert_int_equal(ring_init(&v, q->ring, CAP, sizeof(uint64_t)), RING_OK);
-	if ((pid = fork()) == 0) {
-		uint64_t x, want = 0;
-
-		while (want < 1000) {
-			while (sem_wait(&q->work) != 0)
-				;
-			if (ring_peek(&v, &x) != RING_OK || x != want)
-				_exit(1);
-			ring_pop(&v);
-			want++;
-		}
-		_exit(0);
-	}
-	/* Let it park, then watch it for a second. */
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < 400; i++) {
 		assert_int_equal(read_sample(pid, &a), 0);
 		if (a.state == 'S')
 			break;
 		usleep(5000);
 	}
-	usleep(100000);
+	usleep(100000);             /* past the spin-before-park window */
 	assert_int_equal(read_sample(pid, &a), 0);
-	sleep(1);
+	usleep((useconds_t)ms * 1000);
 	assert_int_equal(read_sample(pid, &b), 0);
 	assert_int_equal(b.state, 'S');
-	assert_true(b.ticks == a.ticks);        /* no CPU time */
-	assert_true(b.switches == a.switches);  /* not woken once */
-	/* Work wakes it; everything posted is consumed once, in order. */
-	for (k = 0; k < 1000; k++) {
-		while (ring_push(&v, &k) != RING_OK)
-			usleep(100);
-		sem_post(&q->work);
+	assert_true(b.ticks == a.ticks);
+	assert_true(b.switches == a.switches);
+}
+
+static void
+test_idle_workers_sleep(void **state)
+{
+	struct rig r;
+	struct rig_opts o = {
+		.geo = { .nclients = 2, .lane_cap = 64, .cq_cap = 256, .rel_cap = 256 },
+		.nworkers = 2, .page_size = 16384, .npages = 16,
+	};
+	struct rig_worker_opts wo = { .spin_ns = 50000 };
+	struct port p;
+	mp_result res[64];
+	pid_t w[2];
+	uint64_t sum = 0;
+	uint32_t sent = 0, got = 0;
+	int i, n;
+
+	(void)state;
+	rig_create(&r, &o);
+	port_open(&p, &r.q.ctl, 1, q_client_open(&r.q, 1, getpid()));
+	for (i = 0; i < 2; i++)
+		w[i] = rig_spawn_worker(&r, (uint32_t)i, &wo);
+	for (i = 0; i < 2; i++)
+		assert_asleep(w[i], 1000);
+	assert_int_equal(atomic_load(&r.q.ctl.h->sleepers), 2);
+	/* Work wakes them; every request comes back once. */
+	while (got < 2000) {
+		mp_request q;
+
+		mp_request_init(&q);
+		q.user_data = sent;
+		q.priority = (uint8_t)(sent % 4);
+		if (sent < 2000 && port_submit(&p, &q) == MP_OK) {
+			sent++;
+			continue;
+		}
+		if ((n = port_poll(&p, res, 64)) == 0)
+			assert_int_equal(port_wait(&p, 10000), 1);
+		for (i = 0; i < n; i++)
+			sum += res[i].user_data;
+		got += (uint32_t)(n > 0 ? n : 0);
 	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_int_equal(ring_count(&v), 0);
-	sem_destroy(&q->work);
-	munmap(q, sizeof *q);
+	assert_int_equal(sum, 1999ull * 2000 / 2);
+	assert_int_equal(port_poll(&p, res, 64), 0);
+	for (i = 0; i < 2; i++)     /* and back to sleep */
+		assert_asleep(w[i], 500);
+	for (i = 0; i < 2; i++)
+		rig_kill_worker(&r, (uint32_t)i, w[i]);
+	rig_destroy(&r);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_idle_consumer_sleeps),
+		cmocka_unit_test(test_idle_workers_sleep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -271,6 +271,70 @@ test_two_processes(void **state)
 	munmap(handles, 4096);
 }
 
+/* Reserved slabs belong to the worker writing them until published. */
+static void
+test_reserve_publish_cancel(void **state)
+{
+	uint64_t r1, r2, r3;
+
+	(void)state;
+	fresh(0);
+	r1 = slab_reserve(&A, 5000, 3, 0);
+	r2 = slab_reserve(&A, 5000, 3, 1);
+	r3 = slab_reserve(&A, 5000, 3, 1);
+	assert_true(r1 && r2 && r3);
+	assert_non_null(slab_ptr(&A, r1, NULL));        /* the worker writes */
+	assert_int_equal(slab_free(&A, r1, 3), -1);     /* owner cannot free */
+	assert_int_equal(slab_reclaim_owner(&A, 3), 0); /* nor reclaim */
+	assert_int_equal(slab_publish(&A, r1), 0);
+	assert_int_equal(slab_publish(&A, r1), -1);     /* once */
+	assert_int_equal(slab_cancel(&A, r1), -1);      /* published: owner's */
+	assert_int_equal(slab_cancel(&A, r2), 0);
+	assert_int_equal(slab_drop_holder(&A, 1), 1);   /* r3: its holder died */
+	assert_null(slab_ptr(&A, r3, NULL));
+	assert_int_equal(slab_free(&A, r1, 3), 0);
+	assert_int_equal(A.h->used_bytes, 0);
+	assert_int_equal(slab_reserve(&A, 10, 3, SLAB_HOLDERS), 0);
+	assert_int_equal(slab_check(&A), 0);
+}
+
+/* Lists and counters scribbled over (what a death mid-update leaves) are
+ * rebuilt from the slots: every live slab survives with its content. */
+static void
+test_repair_rebuilds_lists(void **state)
+{
+	uint64_t h[400];
+	unsigned own[400];
+	int i, n = 0;
+
+	(void)state;
+	fresh(0);
+	for (i = 0; i < 400; i++) {
+		own[n] = (unsigned)(i % 5);
+		if ((h[n] = slab_alloc(&A, 1 + rnd(40000), own[n])) != 0)
+			fill(h[n++]);
+	}
+	for (i = 0; i < n; i += 3)
+		assert_int_equal(slab_free(&A, h[i], own[i]), 0);
+	assert_int_equal(slab_check(&A), 0);
+	A.h->used_bytes += 12345;
+	A.h->owner_used[2] = 7;
+	A.h->free_pages = 3;
+	for (i = 0; i < SLAB_MAX_CLASS; i++)
+		A.h->class_partial[i] = (uint32_t)i;
+	assert_int_equal(slab_check(&A), -1);
+	slab_repair(&A);
+	assert_int_equal(slab_check(&A), 0);
+	for (i = 0; i < n; i++) {
+		if (i % 3 == 0)
+			continue;
+		check(h[i]);
+		assert_int_equal(slab_free(&A, h[i], own[i]), 0);
+	}
+	assert_int_equal(A.h->used_bytes, 0);
+	assert_int_equal(slab_check(&A), 0);
+}
+
 int
 main(void)
 {
@@ -282,6 +346,8 @@ main(void)
 		cmocka_unit_test(test_reclaim_dead_owner),
 		cmocka_unit_test(test_bad_handles),
 		cmocka_unit_test(test_two_processes),
+		cmocka_unit_test(test_reserve_publish_cancel),
+		cmocka_unit_test(test_repair_rebuilds_lists),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
