@@ -104,6 +104,48 @@ int mp_request_validate(const mp_request *r);
 int  mp_mesh_local(const mp_request *r, mp_mesh_buf *out);
 void mp_mesh_buf_free(mp_mesh_buf *b);
 
+/* --- through the daemon (meshpoold) ------------------------------------- */
+
+typedef struct mp_client mp_client;
+
+/* Register with the daemon instance (NULL = "default"): MP_OK, MP_ENOENT
+ * (no such daemon running), MP_EPERM (not allowed), MP_EPROTO (ABI
+ * mismatch), MP_EAGAIN (all client slots taken), MP_ESHUTDOWN, MP_EINVAL
+ * (bad name), MP_ENOMEM, MP_ETIMEDOUT (daemon did not answer in 5 s). */
+int    mp_connect(const char *instance, mp_client **out);
+/* Leave: the daemon frees every slab, queued request and slot of ours. */
+void   mp_disconnect(mp_client *c);
+/* Queue one request, lane r->priority: MP_OK, MP_EAGAIN (lane full or
+ * mp_pending() at the in-flight limit: poll, then retry), MP_EINVAL (the
+ * request is invalid: see mp_request_validate), MP_ESHUTDOWN (daemon is
+ * stopping), MP_EDISCONNECTED.  Never blocks, no syscall unless a worker
+ * is asleep. */
+int    mp_submit(mp_client *c, const mp_request *r);
+/* Queue r[0..n) in order, stopping at the first one not taken (full or
+ * invalid): returns how many were taken; the rest are still the caller's. */
+int    mp_submit_batch(mp_client *c, const mp_request *r, size_t n);
+/* Up to max finished results into out: the count (0 if none yet), or
+ * MP_EDISCONNECTED once the daemon is gone and nothing is left.  Never
+ * blocks.  Each result with a handle holds a slab until mp_release. */
+int    mp_poll(mp_client *c, mp_result *out, size_t max);
+/* Sleep until a result is ready (MP_OK), timeout_ms passes (MP_ETIMEDOUT;
+ * -1 waits for ever), or the daemon goes (MP_EDISCONNECTED). */
+int    mp_wait(mp_client *c, int timeout_ms);
+/* Sleep until every submitted request has a result ready to poll. */
+int    mp_drain(mp_client *c, int timeout_ms);
+/* Best effort: the result for user_data (the first one still to come)
+ * comes back with MP_ECANCELED and no mesh.  MP_OK, MP_ENOENT (nothing of
+ * that user_data in flight), MP_EAGAIN (too many cancels pending). */
+int    mp_cancel(mp_client *c, uint64_t user_data);
+/* Submitted and not yet polled. */
+size_t mp_pending(const mp_client *c);
+/* A view of r's mesh, read in place in the arena (read-only memory):
+ * MP_OK (an empty mesh gives counts 0), MP_EINVAL (r is an error result,
+ * or its handle is not a live slab of ours). Valid until mp_release. */
+int    mp_mesh(mp_client *c, const mp_result *r, mp_mesh_view *v);
+/* Give r's slab back.  Results without a handle are ignored. */
+void   mp_release(mp_client *c, const mp_result *r);
+
 /* A static string naming err ("MP_EINVAL: invalid request", ...). */
 const char *mp_strerror(int err);
 

@@ -64,19 +64,28 @@ port_poll(struct port *p, mp_result *out, size_t max)
 	return (int)n;
 }
 
+/* Enough results to stop waiting (a broken ring also stops it). */
 static int
-results_waiting(const struct port *p)
+results_waiting(const struct port *p, uint32_t want)
 {
-	return ring_count(&p->cq) != 0;
+	int64_t n = ring_count(&p->cq);
+
+	return n < 0 || n >= (int64_t)want;
 }
 
 int
 port_wait(struct port *p, int timeout_ms)
 {
+	return port_wait_count(p, 1, timeout_ms);
+}
+
+int
+port_wait_count(struct port *p, uint32_t want, int timeout_ms)
+{
 	struct timespec until;
 	int r = 0;
 
-	if (results_waiting(p))
+	if (results_waiting(p, want))
 		return 1;
 	clock_gettime(CLOCK_REALTIME, &until);
 	if (timeout_ms > 0) {
@@ -91,7 +100,7 @@ port_wait(struct port *p, int timeout_ms)
 	/* Pairs with the worker's fence between push and reading waiting:
 	 * either it sees us waiting, or we see its result here. */
 	atomic_thread_fence(memory_order_seq_cst);
-	while (!results_waiting(p) && timeout_ms != 0) {
+	while (!results_waiting(p, want) && timeout_ms != 0) {
 		r = timeout_ms < 0 ? sem_wait(&p->cc->cq_sem) :
 		    sem_timedwait(&p->cc->cq_sem, &until);
 		if (r != 0 && errno == ETIMEDOUT)
@@ -100,7 +109,7 @@ port_wait(struct port *p, int timeout_ms)
 	atomic_store(&p->cc->waiting, 0);
 	while (sem_trywait(&p->cc->cq_sem) == 0)
 		;       /* stale tokens would end the next wait early */
-	return results_waiting(p);
+	return results_waiting(p, want);
 }
 
 int

@@ -38,6 +38,8 @@ int    port_poll(struct port *p, mp_result *out, size_t max);
 /* Sleep until a result is there or timeout_ms passes (-1: forever):
  * 1 (results waiting), 0 (timeout). */
 int    port_wait(struct port *p, int timeout_ms);
+/* The same, until at least want results are waiting. */
+int    port_wait_count(struct port *p, uint32_t want, int timeout_ms);
 /* Hand a slab back: 0, or MP_EAGAIN if the release ring is full. */
 int    port_release(struct port *p, uint64_t handle);
 

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "queue.h"
 
@@ -64,8 +65,14 @@ client_live(const struct queue *q, uint32_t c, uint32_t gen)
 static void
 mark_faulty(struct queue *q, uint32_t c)
 {
+	char one = 1;
+
 	atomic_store(&q->d->cl[c].state, DC_FAULTY);
 	q->d->faults++;
+	/* Tell the supervisor, which disconnects it; a full pipe already
+	 * says so. */
+	if (q->notify_fd >= 0 && write(q->notify_fd, &one, 1) < 0)
+		return;
 }
 
 static void qrepair(void *arg);
@@ -128,8 +135,11 @@ finish_completion(struct queue *q, uint32_t w)
 		if (ring_push(&rv, &ws->res) == RING_OK) {
 			pushed = 1;
 			dc->completed++;
-			if (ws->res.status != 0)
+			q->d->completed++;
+			if (ws->res.status != 0) {
 				dc->failed++;
+				q->d->failed++;
+			}
 		} else
 			mark_faulty(q, c);      /* honest clients never fill it */
 	}
@@ -230,6 +240,7 @@ q_init(struct queue *q, void *dmem, const struct ctl_view *ctl,
 	q->d = d;
 	q->ctl = *ctl;
 	q->arena = *arena;
+	q->notify_fd = -1;
 	q->fault = NULL;
 	return 0;
 }
@@ -554,4 +565,99 @@ q_recover(struct queue *q, uint32_t w, int fail_status)
 	if (wake)
 		wake_client(q, c);
 	return ret;
+}
+
+/* Push a result with status for r into client c's completion ring
+ * (qlock held).  Room is there: r was counted in flight or checked. */
+static int
+push_status(struct queue *q, uint32_t c, const mp_request *r, int status)
+{
+	struct dclient *dc = &q->d->cl[c];
+	struct ring_view cq;
+	mp_result res;
+
+	memset(&res, 0, sizeof res);
+	res.user_data = r->user_data;
+	res.status = status;
+	ctl_cq(&q->ctl, c, &cq, &dc->cq_tail);
+	if (ring_push(&cq, &res) != RING_OK)
+		return 0;
+	dc->completed++, dc->failed++;
+	q->d->completed++, q->d->failed++;
+	return 1;
+}
+
+uint32_t
+q_fail_queued(struct queue *q, int status)
+{
+	struct dseg *d = q->d;
+	uint32_t c, lane, n = 0;
+	uint64_t woke = 0;
+	mp_request r;
+
+	qlock(q);
+	for (; d->retry_head != d->retry_tail; d->retry_head++) {
+		struct retry_entry *e = &d->retry[d->retry_head % Q_RETRY_CAP];
+
+		if (client_live(q, e->client, e->gen) &&
+		    push_status(q, e->client, &e->req, status))
+			n++, woke |= 1ull << e->client;
+	}
+	recount_taken(q);
+	for (c = 0; c < d->nclients; c++) {
+		if (atomic_load(&d->cl[c].state) != DC_ACTIVE)
+			continue;
+		for (lane = 0; lane < CTL_LANES; lane++) {
+			struct ring_view rv;
+
+			ctl_lane(&q->ctl, c, lane, &rv, &d->cl[c].lane_head[lane]);
+			while (ring_peek(&rv, &r) == RING_OK && has_room(q, c) &&
+			    push_status(q, c, &r, status)) {
+				ring_pop(&rv);
+				n++, woke |= 1ull << c;
+			}
+		}
+	}
+	plock_unlock(&d->qlock);
+	for (c = 0; c < d->nclients; c++)
+		if (woke & (1ull << c))
+			wake_client(q, c);
+	return n;
+}
+
+void
+q_stats(struct queue *q, struct q_stats *st)
+{
+	struct dseg *d = q->d;
+	uint32_t i, lane;
+
+	memset(st, 0, sizeof *st);
+	for (i = 0; i < d->nworkers; i++) {
+		uint32_t s = atomic_load(&d->w[i].state);
+
+		if (s == WS_TAKING || s == WS_BUSY || s == WS_COMPLETING)
+			st->busy_workers++;
+	}
+	for (i = 0; i < d->nclients; i++) {
+		struct dclient *dc = &d->cl[i];
+
+		if (atomic_load(&dc->state) == DC_FREE)
+			continue;
+		st->clients++;
+		st->in_flight += dc->taken;
+		for (lane = 0; lane < CTL_LANES; lane++) {
+			struct ring_view rv;
+			uint32_t head = dc->lane_head[lane];
+			int64_t n;
+
+			ctl_lane(&q->ctl, i, lane, &rv, &head);
+			if ((n = ring_count(&rv)) > 0)
+				st->queued += (uint32_t)n;
+		}
+	}
+	st->completed = d->completed;
+	st->failed = d->failed;
+	st->requeued = d->requeued;
+	st->poisoned = d->poisoned;
+	st->faults = d->faults;
 }

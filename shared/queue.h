@@ -77,6 +77,7 @@ struct dseg {
 	uint32_t retry_head, retry_tail;
 	struct retry_entry retry[Q_RETRY_CAP];
 	uint64_t requeued, poisoned, faults, qrepairs, arepairs;
+	uint64_t completed, failed;      /* all clients, ever */
 	struct dclient cl[CTL_MAX_CLIENTS];
 	struct wslot w[Q_MAX_WORKERS];
 };
@@ -94,6 +95,7 @@ struct queue {                   /* one process's trusted view */
 	struct dseg       *d;
 	struct ctl_view    ctl;
 	struct slab_arena  arena;
+	int                notify_fd;   /* a byte here when a client faults, or -1 */
 	void             (*fault)(int point);
 };
 
@@ -134,5 +136,15 @@ void   q_complete(struct queue *q, uint32_t w, const mp_result *res);
 
 /* Anyone in the daemon: free the slabs clients handed back. */
 void   q_drain_releases(struct queue *q);
+/* Supervisor, shutting down: complete every request still queued (lanes
+ * and retries) with status.  Returns how many. */
+uint32_t q_fail_queued(struct queue *q, int status);
+
+struct q_stats {
+	uint32_t busy_workers, clients, queued, in_flight;
+	uint64_t completed, failed, requeued, poisoned, faults;
+};
+/* A snapshot for status (no lock: figures may be a moment apart). */
+void   q_stats(struct queue *q, struct q_stats *st);
 
 #endif

@@ -1,0 +1,411 @@
+/*
+ * client.c - libmeshpool's side of the daemon: registration over the
+ * control socket, then everything through shared memory (port.c).
+ *
+ * Liveness without syscalls on the fast path: the daemon's state word in
+ * the control header says STOPPED when it exits cleanly; a daemon killed
+ * outright is noticed on the socket (EOF), which mp_poll looks at only
+ * when it has nothing to return, and at most every 10 ms.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "meshpool.h"
+#include "layout.h"
+#include "port.h"
+#include "proto.h"
+#include "request.h"
+#include "slab.h"
+#include "sockpath.h"
+
+#define CHECK_EVERY_NS   10000000u      /* socket liveness check, at most */
+#define WAIT_SLICE_MS    100            /* mp_wait re-checks liveness */
+#define CONNECT_TIMEOUT  5000
+
+struct mp_client {
+	int              sock;
+	void            *ctl_mem, *arena_mem;
+	size_t           ctl_size, arena_size;
+	struct slab_arena arena;
+	struct port      port;
+	uint64_t         checked_ns;
+	int              gone;
+	uint64_t        *cancels;       /* user_data to turn into MP_ECANCELED */
+	uint32_t         ncancels;
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* --- registration --------------------------------------------------------- */
+
+static int
+dial(const char *name, int *fd)
+{
+	struct sockaddr_un sun;
+	int s;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (sock_path(name, sun.sun_path, sizeof sun.sun_path) != 0)
+		return MP_EINVAL;
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return MP_ENOMEM;
+	if (connect(s, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		int e = errno;
+
+		close(s);
+		return e == EACCES || e == EPERM ? MP_EPERM : MP_ENOENT;
+	}
+	*fd = s;
+	return MP_OK;
+}
+
+/* Read the daemon's one-line answer and any fds sent with it. */
+static int
+read_answer(int s, char *line, size_t len, int fds[2], int *nfds)
+{
+	size_t got = 0;
+
+	*nfds = 0;
+	while (got + 1 < len) {
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(2 * sizeof(int))];
+		} u;
+		struct pollfd pfd = { .fd = s, .events = POLLIN };
+		struct iovec iov = { line + got, len - 1 - got };
+		struct msghdr msg;
+		struct cmsghdr *cm;
+		ssize_t n;
+
+		if (poll(&pfd, 1, CONNECT_TIMEOUT) <= 0)
+			return MP_ETIMEDOUT;
+		memset(&msg, 0, sizeof msg);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof u.buf;
+		if ((n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC)) <= 0)
+			return MP_ENOENT;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+			    *nfds == 0) {
+				int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+
+				memcpy(fds, CMSG_DATA(cm), (size_t)(k > 2 ? 2 : k) * sizeof(int));
+				*nfds = k;
+			}
+		got += (size_t)n;
+		line[got] = '\0';
+		if (memchr(line, '\n', got) != NULL)
+			return MP_OK;
+	}
+	return MP_EPROTO;
+}
+
+static int
+map_segments(mp_client *c, const struct proto_welcome *w, const int fds[2])
+{
+	struct ctl_view cv;
+	struct stat st;
+
+	if (fstat(fds[0], &st) != 0 || (uint64_t)st.st_size < w->ctl_bytes ||
+	    fstat(fds[1], &st) != 0 || (uint64_t)st.st_size < w->arena_bytes)
+		return MP_EPROTO;
+	c->ctl_size = (size_t)w->ctl_bytes;
+	c->arena_size = (size_t)w->arena_bytes;
+	c->ctl_mem = mmap(NULL, c->ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fds[0], 0);
+	c->arena_mem = mmap(NULL, c->arena_size, PROT_READ, MAP_SHARED, fds[1], 0);
+	if (c->ctl_mem == MAP_FAILED || c->arena_mem == MAP_FAILED)
+		return MP_ENOMEM;
+	if (ctl_attach(&cv, c->ctl_mem, c->ctl_size) != 0 ||
+	    slab_arena_attach(&c->arena, c->arena_mem, c->arena_size) != 0 ||
+	    w->slot >= cv.geo.nclients ||
+	    atomic_load(&ctl_client(&cv, w->slot)->generation) != w->gen)
+		return MP_EPROTO;
+	port_open(&c->port, &cv, w->slot, w->gen);
+	if ((c->cancels = calloc(cv.geo.cq_cap, sizeof *c->cancels)) == NULL)
+		return MP_ENOMEM;
+	return MP_OK;
+}
+
+static int
+register_with(mp_client *c)
+{
+	char line[PROTO_LINE_MAX], msg[128];
+	struct proto_welcome w;
+	int fds[2] = { -1, -1 }, nfds = 0, r, code;
+	int n = snprintf(line, sizeof line, "hello %u %ld\n", CTL_ABI,
+	    (long)getpid());
+
+	if (send(c->sock, line, (size_t)n, MSG_NOSIGNAL) != n)
+		return MP_ENOENT;
+	r = read_answer(c->sock, line, sizeof line, fds, &nfds);
+	if (r == MP_OK && proto_parse_error(line, &code, msg, sizeof msg) == 0)
+		r = code;
+	else if (r == MP_OK && (proto_parse_welcome(line, &w) != 0 || nfds != 2))
+		r = MP_EPROTO;
+	else if (r == MP_OK)
+		r = map_segments(c, &w, fds);
+	if (nfds >= 1)
+		close(fds[0]);
+	if (nfds >= 2)
+		close(fds[1]);
+	return r;
+}
+
+void
+mp_disconnect(mp_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->sock >= 0)
+		close(c->sock);
+	if (c->ctl_mem != NULL && c->ctl_mem != MAP_FAILED)
+		munmap(c->ctl_mem, c->ctl_size);
+	if (c->arena_mem != NULL && c->arena_mem != MAP_FAILED)
+		munmap(c->arena_mem, c->arena_size);
+	free(c->cancels);
+	free(c);
+}
+
+int
+mp_connect(const char *instance, mp_client **out)
+{
+	mp_client *c;
+	int r;
+
+	if (out == NULL)
+		return MP_EINVAL;
+	*out = NULL;
+	if (instance == NULL)
+		instance = "default";
+	if (!instance_name_ok(instance))
+		return MP_EINVAL;
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return MP_ENOMEM;
+	c->sock = -1;
+	if ((r = dial(instance, &c->sock)) == MP_OK)
+		r = register_with(c);
+	if (r != MP_OK) {
+		mp_disconnect(c);
+		return r;
+	}
+	*out = c;
+	return MP_OK;
+}
+
+/* --- liveness --------------------------------------------------------------- */
+
+static int
+daemon_gone(mp_client *c, int force)
+{
+	uint64_t now;
+	char b;
+
+	if (c->gone)
+		return 1;
+	if (atomic_load(&c->port.ctl.h->state) == CTL_STOPPED)
+		return c->gone = 1;
+	now = now_ns();
+	if (!force && now - c->checked_ns < CHECK_EVERY_NS)
+		return 0;
+	c->checked_ns = now;
+	/* The daemon never writes to a registered client's socket, so any
+	 * readiness here is its end. */
+	if (recv(c->sock, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0 ||
+	    (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		return c->gone = 1;
+	return 0;
+}
+
+/* --- submit and poll -------------------------------------------------------- */
+
+static int
+accepting(mp_client *c)
+{
+	uint32_t s = atomic_load(&c->port.ctl.h->state);
+
+	if (c->gone || s == CTL_STOPPED)
+		return MP_EDISCONNECTED;
+	return s == CTL_RUNNING ? MP_OK : MP_ESHUTDOWN;
+}
+
+int
+mp_submit(mp_client *c, const mp_request *r)
+{
+	int e;
+
+	if (c == NULL || r == NULL || request_problem(r) != NULL)
+		return MP_EINVAL;
+	if ((e = accepting(c)) != MP_OK)
+		return e;
+	return port_submit(&c->port, r);
+}
+
+int
+mp_submit_batch(mp_client *c, const mp_request *r, size_t n)
+{
+	size_t i, ok;
+
+	if (c == NULL || (r == NULL && n > 0))
+		return MP_EINVAL;
+	if (accepting(c) != MP_OK)
+		return 0;
+	for (ok = 0; ok < n && request_problem(&r[ok]) == NULL; ok++)
+		;
+	i = port_submit_batch(&c->port, r, ok);
+	return (int)(i > (size_t)INT32_MAX ? INT32_MAX : i);
+}
+
+/* A cancelled result: no mesh, MP_ECANCELED; its slab goes back at once. */
+static void
+apply_cancels(mp_client *c, mp_result *res, int n)
+{
+	int i;
+	uint32_t k;
+
+	for (i = 0; i < n && c->ncancels > 0; i++)
+		for (k = 0; k < c->ncancels; k++) {
+			if (c->cancels[k] != res[i].user_data)
+				continue;
+			c->cancels[k] = c->cancels[--c->ncancels];
+			if (res[i].handle != 0)
+				port_release(&c->port, res[i].handle);
+			res[i].status = MP_ECANCELED;
+			res[i].handle = 0;
+			res[i].vertex_count = res[i].index_count = 0;
+			break;
+		}
+}
+
+int
+mp_poll(mp_client *c, mp_result *out, size_t max)
+{
+	int n;
+
+	if (c == NULL || (out == NULL && max > 0))
+		return MP_EINVAL;
+	if (max > INT32_MAX)
+		max = INT32_MAX;
+	if ((n = port_poll(&c->port, out, max)) < 0)
+		return MP_EDISCONNECTED;        /* the daemon broke our ring */
+	if (n > 0) {
+		apply_cancels(c, out, n);
+		return n;
+	}
+	return daemon_gone(c, 0) ? MP_EDISCONNECTED : 0;
+}
+
+/* Sleep in slices, so a daemon killed outright is noticed within one. */
+static int
+wait_for(mp_client *c, uint32_t want, int timeout_ms)
+{
+	uint64_t until = timeout_ms < 0 ? UINT64_MAX :
+	    now_ns() + (uint64_t)timeout_ms * 1000000u;
+
+	for (;;) {
+		uint64_t now = now_ns();
+		int slice = WAIT_SLICE_MS;
+
+		if (port_wait_count(&c->port, want, 0))
+			return MP_OK;
+		if (daemon_gone(c, 1))
+			return MP_EDISCONNECTED;
+		if (now >= until)
+			return MP_ETIMEDOUT;
+		if (until - now < (uint64_t)slice * 1000000u)
+			slice = (int)((until - now + 999999) / 1000000);
+		if (port_wait_count(&c->port, want, slice))
+			return MP_OK;
+	}
+}
+
+int
+mp_wait(mp_client *c, int timeout_ms)
+{
+	if (c == NULL)
+		return MP_EINVAL;
+	return wait_for(c, 1, timeout_ms);
+}
+
+int
+mp_drain(mp_client *c, int timeout_ms)
+{
+	if (c == NULL)
+		return MP_EINVAL;
+	if (c->port.in_flight == 0)
+		return MP_OK;
+	return wait_for(c, c->port.in_flight, timeout_ms);
+}
+
+int
+mp_cancel(mp_client *c, uint64_t user_data)
+{
+	if (c == NULL)
+		return MP_EINVAL;
+	if (c->port.in_flight <= c->ncancels)
+		return MP_ENOENT;
+	if (c->ncancels >= c->port.ctl.geo.cq_cap)
+		return MP_EAGAIN;
+	c->cancels[c->ncancels++] = user_data;
+	return MP_OK;
+}
+
+size_t
+mp_pending(const mp_client *c)
+{
+	return c == NULL ? 0 : c->port.in_flight;
+}
+
+/* --- meshes ----------------------------------------------------------------- */
+
+int
+mp_mesh(mp_client *c, const mp_result *r, mp_mesh_view *v)
+{
+	const unsigned char *p;
+	size_t bytes;
+	uint64_t need;
+
+	if (c == NULL || r == NULL || v == NULL || r->status != MP_OK)
+		return MP_EINVAL;
+	memset(v, 0, sizeof *v);
+	if (r->handle == 0)
+		return r->vertex_count == 0 ? MP_OK : MP_EINVAL;
+	need = (uint64_t)r->vertex_count * 24 + (uint64_t)r->index_count * 4;
+	if ((p = slab_ptr(&c->arena, r->handle, &bytes)) == NULL || need > bytes)
+		return MP_EINVAL;
+	v->positions = (const float *)p;
+	v->normals = (const float *)(p + (size_t)r->vertex_count * 12);
+	v->indices = (const uint32_t *)(p + (size_t)r->vertex_count * 24);
+	v->vertex_count = r->vertex_count;
+	v->index_count = r->index_count;
+	return MP_OK;
+}
+
+void
+mp_release(mp_client *c, const mp_result *r)
+{
+	if (c == NULL || r == NULL || r->handle == 0)
+		return;
+	/* The ring holds every slab we can own at once (daemon's sizing), so
+	 * it is never full; if it were, the slab is freed when we leave. */
+	(void)port_release(&c->port, r->handle);
+}

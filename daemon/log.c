@@ -1,0 +1,39 @@
+/*
+ * log.c - stderr or syslog.  Like tmux's log.c, the destination is process
+ * state set once at start, not part of any request path.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int log_syslog;
+static int log_max = LOG_INFO;
+
+void
+log_open(const char *ident, int to_syslog, int max_level)
+{
+	log_syslog = to_syslog;
+	log_max = max_level;
+	if (to_syslog)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > log_max)
+		return;
+	va_start(ap, fmt);
+	if (log_syslog)
+		vsyslog(level, fmt, ap);
+	else {
+		fprintf(stderr, "meshpoold[%ld]: ", (long)getpid());
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}

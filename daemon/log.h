@@ -1,0 +1,13 @@
+/*
+ * log.h - the daemon's log: stderr in the foreground, syslog when detached.
+ */
+#ifndef MP_LOG_H
+#define MP_LOG_H
+
+#include <syslog.h>
+
+void log_open(const char *ident, int to_syslog, int max_level);
+void log_msg(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

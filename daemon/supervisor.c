@@ -1,0 +1,414 @@
+/*
+ * supervisor.c - meshpoold's supervisor: lays out the segments, forks and
+ * replaces workers, and stops cleanly.  Single-threaded on a libevent loop:
+ * signals (evsignal), the control socket (evconnlistener, ctlsock.c), and
+ * a pipe workers write to when a client breaks its rings.  There is no
+ * periodic timer: an idle daemon does not wake up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "layout.h"
+#include "log.h"
+#include "supervisor.h"
+
+#define MiB ((uint64_t)1 << 20)
+#define SCRATCH_PER_WORKER (64 * MiB)   /* sample grids + mesh, worst case */
+
+uint64_t
+sv_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t
+pow2_at_least(uint64_t x)
+{
+	uint32_t p = 1;
+
+	while (p < x && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+/* --- workers -------------------------------------------------------------- */
+
+static void
+set_title(struct supervisor *sv, uint32_t i)
+{
+	char name[16];
+
+	if (sv->title != NULL && sv->title_len > 1) {
+		memset(sv->title, 0, sv->title_len);
+		snprintf(sv->title, sv->title_len, "meshpoold: worker %u", i);
+	}
+	snprintf(name, sizeof name, "mp-worker-%u", i);
+	prctl(PR_SET_NAME, name);
+}
+
+/* In the child: nothing of the supervisor's but the mappings and the
+ * notify pipe; default signal dispositions; die with the supervisor. */
+static void
+become_worker(struct supervisor *sv, uint32_t i, pid_t parent)
+{
+	struct worker_opts o = {
+		.spin_ns = 50000,
+		.timeout_ms = sv->cfg.request_timeout_ms,
+	};
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD,
+	    SIGALRM, SIGPIPE };
+	int fd, maxfd;
+	size_t k;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);               /* the supervisor is already gone */
+	for (k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
+		signal(sigs[k], SIG_DFL);
+	fd = dup2(sv->notify[1], 3);
+	maxfd = (int)sysconf(_SC_OPEN_MAX);
+	for (fd = 4; fd < maxfd && fd < 65536; fd++)
+		close(fd);
+	sv->q.notify_fd = 3;
+	set_title(sv, i);
+	worker_main(&sv->q, i, &o);
+}
+
+static void
+spawn(struct supervisor *sv, uint32_t i)
+{
+	pid_t parent = getpid(), pid;
+
+	q_worker_start(&sv->q, i, 0);
+	if ((pid = fork()) < 0) {
+		log_msg(LOG_ERR, "fork worker %u: %s", i, strerror(errno));
+		return;
+	}
+	if (pid == 0)
+		become_worker(sv, i, parent);
+	sv->w[i].pid = pid;
+	sv->w[i].started_ns = sv_now_ns();
+}
+
+static void
+respawn_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sv_worker *w = arg;
+
+	(void)fd, (void)what;
+	if (!w->sv->stopping && w->pid == 0)
+		spawn(w->sv, w->index);
+}
+
+/* A worker that dies within a second of starting is restarted after a
+ * pause that doubles up to 5 s, so a crash loop cannot make us spin. */
+static void
+schedule_respawn(struct supervisor *sv, uint32_t i)
+{
+	struct sv_worker *w = &sv->w[i];
+	uint64_t lived = sv_now_ns() - w->started_ns;
+	struct timeval tv;
+
+	if (lived > 1000000000u)
+		w->backoff_ms = 0;
+	else
+		w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : 100;
+	if (w->backoff_ms > 5000)
+		w->backoff_ms = 5000;
+	if (w->backoff_ms == 0) {
+		spawn(sv, i);
+		return;
+	}
+	log_msg(LOG_WARNING, "worker %u died %.0f ms after start; restarting in "
+	    "%u ms", i, lived / 1e6, w->backoff_ms);
+	tv.tv_sec = w->backoff_ms / 1000;
+	tv.tv_usec = (long)(w->backoff_ms % 1000) * 1000;
+	evtimer_add(w->respawn, &tv);
+}
+
+static void
+reap(struct supervisor *sv, pid_t pid, int status)
+{
+	uint32_t i;
+	int r;
+
+	for (i = 0; i < sv->nworkers && sv->w[i].pid != pid; i++)
+		;
+	if (i == sv->nworkers)
+		return;
+	sv->w[i].pid = 0;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+		r = q_recover(&sv->q, i, MP_ETIMEDOUT);
+		log_msg(LOG_WARNING, "worker %u (pid %ld) ran past request_timeout "
+		    "(%u ms): killed, request failed with MP_ETIMEDOUT", i,
+		    (long)pid, sv->cfg.request_timeout_ms);
+	} else {
+		r = q_recover(&sv->q, i, 0);
+		if (sv->stopping && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
+			return;
+		log_msg(LOG_WARNING, "worker %u (pid %ld) %s %d%s", i, (long)pid,
+		    WIFSIGNALED(status) ? "killed by signal" : "exited with",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+		    r == 1 ? ": its request was put back" :
+		    r == MP_EWORKER ? ": its request killed two workers, failed "
+		    "with MP_EWORKER" : "");
+	}
+	if (sv->stopping)
+		return;
+	sv->restarts++;
+	schedule_respawn(sv, i);
+}
+
+static void
+on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	struct supervisor *sv = arg;
+	pid_t pid;
+	int status;
+
+	(void)sig, (void)what;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		reap(sv, pid, status);
+}
+
+/* --- stopping ------------------------------------------------------------- */
+
+static uint32_t
+live_workers(const struct supervisor *sv)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < sv->nworkers; i++)
+		n += sv->w[i].pid > 0;
+	return n;
+}
+
+/* Kill what is left of the workers and leave the loop. */
+static void
+finish(struct supervisor *sv, int sig)
+{
+	uint64_t until = sv_now_ns() + 2000000000u;
+	uint32_t i;
+	int status;
+	pid_t pid;
+
+	atomic_store(&sv->q.ctl.h->state, CTL_STOPPED);
+	for (i = 0; i < sv->nworkers; i++)
+		if (sv->w[i].pid > 0)
+			kill(sv->w[i].pid, sig);
+	while (live_workers(sv) > 0) {
+		if ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			reap(sv, pid, status);
+			continue;
+		}
+		if (sv_now_ns() > until) {
+			for (i = 0; i < sv->nworkers; i++)
+				if (sv->w[i].pid > 0)
+					kill(sv->w[i].pid, SIGKILL);
+			until = UINT64_MAX;
+		}
+		usleep(2000);
+	}
+	ctlsock_close(sv);
+	event_base_loopbreak(sv->base);
+}
+
+/* During a graceful stop only: check every 10 ms whether the requests
+ * that were running have finished. */
+static void
+stop_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct supervisor *sv = arg;
+	struct q_stats st;
+	struct timeval tv = { 0, 10000 };
+
+	(void)fd, (void)what;
+	q_fail_queued(&sv->q, MP_ESHUTDOWN);
+	q_stats(&sv->q, &st);
+	if (st.busy_workers == 0 || live_workers(sv) == 0) {
+		log_msg(LOG_INFO, "stopped: %llu requests completed",
+		    (unsigned long long)st.completed);
+		finish(sv, SIGTERM);
+		return;
+	}
+	evtimer_add(sv->stop_timer, &tv);
+}
+
+static void
+on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct supervisor *sv = arg;
+	uint32_t n;
+
+	(void)what;
+	if (sig == SIGQUIT) {
+		log_msg(LOG_INFO, "SIGQUIT: stopping now");
+		sv->stopping = 1;
+		finish(sv, SIGKILL);
+		return;
+	}
+	if (sv->stopping)
+		return;
+	sv->stopping = 1;
+	atomic_store(&sv->q.ctl.h->state, CTL_DRAINING);
+	evconnlistener_disable(sv->listener);
+	n = q_fail_queued(&sv->q, MP_ESHUTDOWN);
+	log_msg(LOG_INFO, "%s: stopping; %u queued requests completed with "
+	    "MP_ESHUTDOWN, finishing those in progress", strsignal((int)sig), n);
+	stop_tick(-1, 0, sv);
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig, (void)what, (void)arg;
+	log_msg(LOG_INFO, "SIGHUP: no configuration file to reload");
+}
+
+static void
+on_notify(evutil_socket_t fd, short what, void *arg)
+{
+	char buf[64];
+
+	(void)what;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	ctlsock_drop_faulty(arg);
+}
+
+/* --- start ------------------------------------------------------------- */
+
+static int
+check_memory(const struct supervisor *sv, uint64_t arena)
+{
+	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) *
+	    (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t need = arena + sv->nworkers * SCRATCH_PER_WORKER;
+
+	if (need > ram / 10 * 8) {
+		log_msg(LOG_ERR, "arena (%llu MiB) + %u workers' scratch (%llu MiB) "
+		    "exceeds 80%% of memory (%llu MiB): lower arena_mb or workers",
+		    (unsigned long long)(arena / MiB), sv->nworkers,
+		    (unsigned long long)(sv->nworkers * SCRATCH_PER_WORKER / MiB),
+		    (unsigned long long)(ram / MiB));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+make_segments(struct supervisor *sv)
+{
+	const struct sv_config *c = &sv->cfg;
+	uint32_t page = pow2_at_least((uint64_t)c->max_mesh_kb * 1024);
+	uint64_t arena = (uint64_t)c->arena_mb * MiB, cap = arena / 4;
+	struct ctl_geometry geo = {
+		.nclients = c->max_clients,
+		.lane_cap = pow2_at_least(c->lane_depth),
+		.cq_cap = pow2_at_least((uint64_t)c->lane_depth * CTL_LANES),
+		.rel_cap = pow2_at_least(cap / SLAB_MIN),
+	};
+	struct ctl_view cv;
+	struct slab_arena a;
+	char err[256];
+
+	if (check_memory(sv, arena) != 0)
+		return -1;
+	if (ctl_bytes(&geo) == 0) {
+		log_msg(LOG_ERR, "bad geometry: max_clients 1..%d, lane_depth "
+		    "1..65536", CTL_MAX_CLIENTS);
+		return -1;
+	}
+	if (shm_create(&sv->ctl_seg, "ctl", ctl_bytes(&geo), 0, err, sizeof err) != 0 ||
+	    shm_create(&sv->dmn_seg, "dmn", q_bytes(), 0, err, sizeof err) != 0 ||
+	    shm_create(&sv->arena_seg, "arena", slab_arena_bytes(page,
+	    (uint32_t)(arena / page)), 1, err, sizeof err) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		return -1;
+	}
+	if (ctl_init(&cv, sv->ctl_seg.base, sv->ctl_seg.size, &geo, getpid(),
+	    (uint32_t)time(NULL)) != 0 ||
+	    slab_arena_init(&a, sv->arena_seg.base, sv->arena_seg.size, page,
+	    cap) != 0 || q_init(&sv->q, sv->dmn_seg.base, &cv, &a,
+	    sv->nworkers) != 0) {
+		log_msg(LOG_ERR, "cannot lay out shared memory (arena_mb %u, "
+		    "max_mesh_kb %u)", c->arena_mb, c->max_mesh_kb);
+		return -1;
+	}
+	sv->q.notify_fd = sv->notify[1];
+	return 0;
+}
+
+static int
+add_signal(struct supervisor *sv, int k, int sig, event_callback_fn cb)
+{
+	sv->sig[k] = evsignal_new(sv->base, sig, cb, sv);
+	return sv->sig[k] == NULL || evsignal_add(sv->sig[k], NULL) != 0 ? -1 : 0;
+}
+
+int
+sv_start(struct supervisor *sv)
+{
+	uint32_t i;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	sv->nworkers = sv->cfg.workers ? sv->cfg.workers :
+	    (cpus >= 2 ? (uint32_t)cpus / 2 : 1);
+	if (sv->nworkers > Q_MAX_WORKERS) {
+		log_msg(LOG_ERR, "workers: at most %d", Q_MAX_WORKERS);
+		return -1;
+	}
+	sv->started_ns = sv_now_ns();
+	signal(SIGPIPE, SIG_IGN);
+	if ((sv->base = event_base_new()) == NULL)
+		return -1;
+	if (pipe2(sv->notify, O_CLOEXEC | O_NONBLOCK) != 0)
+		return -1;
+	if (ctlsock_open(sv) != 0)
+		return -1;
+	if (make_segments(sv) != 0) {
+		ctlsock_close(sv);
+		return -1;
+	}
+	if (add_signal(sv, 0, SIGTERM, on_stop) || add_signal(sv, 1, SIGINT, on_stop) ||
+	    add_signal(sv, 2, SIGQUIT, on_stop) || add_signal(sv, 3, SIGHUP, on_hup) ||
+	    add_signal(sv, 4, SIGCHLD, on_sigchld))
+		return -1;
+	sv->notify_ev = event_new(sv->base, sv->notify[0], EV_READ | EV_PERSIST,
+	    on_notify, sv);
+	sv->stop_timer = evtimer_new(sv->base, stop_tick, sv);
+	if (sv->notify_ev == NULL || sv->stop_timer == NULL ||
+	    event_add(sv->notify_ev, NULL) != 0)
+		return -1;
+	for (i = 0; i < sv->nworkers; i++) {
+		sv->w[i].sv = sv;
+		sv->w[i].index = i;
+		sv->w[i].respawn = evtimer_new(sv->base, respawn_cb, &sv->w[i]);
+		spawn(sv, i);
+	}
+	atomic_store(&sv->q.ctl.h->state, CTL_RUNNING);
+	log_msg(LOG_INFO, "instance %s: %u workers, arena %u MiB, socket %s",
+	    sv->cfg.name, sv->nworkers, sv->cfg.arena_mb, sv->sock_path);
+	return 0;
+}
+
+int
+sv_run(struct supervisor *sv)
+{
+	event_base_dispatch(sv->base);
+	shm_destroy(&sv->ctl_seg);
+	shm_destroy(&sv->dmn_seg);
+	shm_destroy(&sv->arena_seg);
+	return 0;
+}

@@ -1,0 +1,125 @@
+/*
+ * worker.c - the worker loop (worker.h).
+ *
+ * Timeouts need no help from the supervisor: before meshing, the worker
+ * arms ITIMER_REAL for request_timeout; SIGALRM's default action ends the
+ * process, the supervisor reaps it, sees SIGALRM and completes the request
+ * with MP_ETIMEDOUT.  So an idle daemon has no timer at all.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mesh.h"
+#include "request.h"
+#include "transvoxel.h"
+#include "worker.h"
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+arm(uint32_t ms)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof it);
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (long)(ms % 1000) * 1000;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Copy m into a slab reserved for the request in slot w.  The arena being
+ * full is backpressure: wait, with a growing pause, until clients release. */
+static uint64_t
+store(struct queue *q, uint32_t w, const struct mesh *m)
+{
+	size_t vb = (size_t)m->nv * 12, bytes = mesh_slab_bytes(m->nv, m->ni);
+	useconds_t pause = 50;
+	unsigned char *dst;
+	void *mem;
+	uint64_t h;
+
+	while ((h = q_reserve(q, w, bytes, &mem)) == 0) {
+		usleep(pause);
+		if (pause < 20000)
+			pause *= 2;
+	}
+	dst = mem;
+	memcpy(dst, m->pos, vb);
+	memcpy(dst + vb, m->nrm, vb);
+	memcpy(dst + 2 * vb, m->idx, (size_t)m->ni * 4);
+	return h;
+}
+
+static void
+mesh_one(struct queue *q, uint32_t w, const struct worker_opts *o,
+    const mp_request *r, struct tv_scratch *s, struct mesh *m, mp_result *res)
+{
+	struct noise_field nf;
+	struct tv_chunk c;
+	struct field f;
+
+	if (request_problem(r) != NULL) {
+		res->status = MP_EINVAL;
+		return;
+	}
+	request_chunk(r, &c);
+	request_field(r, &nf);
+	f = noise_field_as_field(&nf);
+	if (o->timeout_ms)
+		arm(o->timeout_ms);
+	if (tv_extract(&c, &f, s, m) != 0)
+		res->status = MP_ENOMEM;
+	if (o->timeout_ms)
+		arm(0);
+	if (res->status != 0 || m->nv == 0)
+		return;
+	if (mesh_slab_bytes(m->nv, m->ni) > q->arena.h->page_size) {
+		res->status = MP_ENOMEM;     /* larger than the largest slab */
+		return;
+	}
+	memcpy(res->aabb_min, m->aabb_min, sizeof res->aabb_min);
+	memcpy(res->aabb_max, m->aabb_max, sizeof res->aabb_max);
+	res->vertex_count = m->nv;
+	res->index_count = m->ni;
+	res->handle = store(q, w, m);
+}
+
+void
+worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
+{
+	struct tv_scratch *s = tv_scratch_new();
+	struct mesh m;
+	mp_request r;
+	mp_result res;
+
+	if (s == NULL) {
+		log_msg(LOG_ERR, "worker %u: out of memory at start", w);
+		_exit(1);
+	}
+	mesh_init(&m);
+	q->d->w[w].pid = getpid();
+	for (;;) {
+		uint64_t t0;
+
+		if (q_worker_wait(q, w, o->spin_ns) != 0 || !q_take(q, w, &r))
+			continue;
+		t0 = now_ns();
+		memset(&res, 0, sizeof res);
+		mesh_one(q, w, o, &r, s, &m, &res);
+		res.compute_ns = now_ns() - t0;
+		q_complete(q, w, &res);
+	}
+}
