@@ -1,0 +1,154 @@
+/*
+ * daemon_rig.c - see daemon_rig.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon_rig.h"
+#include "meshpool.h"
+#include "layout.h"
+#include "proto.h"
+#include "sockpath.h"
+
+int
+daemon_start(struct daemon *d, int workers, const char *extra)
+{
+	static int seq;
+	char cmd[512];
+	int i;
+
+	snprintf(d->name, sizeof d->name, "test-%ld-%d", (long)getpid(), seq++);
+	snprintf(d->log, sizeof d->log, "meshpoold-%s.log", d->name);
+	snprintf(cmd, sizeof cmd, "exec ./meshpoold -f -n %s -w %d %s 2>%s",
+	    d->name, workers, extra ? extra : "", d->log);
+	if ((d->pid = fork()) == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500; i++) {
+		mp_client *c;
+
+		if (mp_connect(d->name, &c) == MP_OK) {
+			mp_disconnect(c);
+			return 0;
+		}
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
+			return -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
+int
+daemon_stop(struct daemon *d, int sig)
+{
+	int st = -1;
+
+	kill(d->pid, sig);
+	while (waitpid(d->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
+}
+
+static int
+dial(const struct daemon *d)
+{
+	struct sockaddr_un sun;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (s < 0 || sock_path(d->name, sun.sun_path, sizeof sun.sun_path) != 0 ||
+	    connect(s, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	return s;
+}
+
+int
+daemon_status(const struct daemon *d, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int s = dial(d);
+
+	if (s < 0 || write(s, "status\n", 7) != 7) {
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	while (got + 1 < len && (n = read(s, buf + got, len - 1 - got)) > 0) {
+		got += (size_t)n;
+		buf[got] = '\0';
+		if (strchr(buf, '\n'))
+			break;
+	}
+	close(s);
+	return got > 0 ? 0 : -1;
+}
+
+long long
+json_num(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	if ((p = strstr(json, pat)) == NULL)
+		return -1;
+	return strtoll(p + strlen(pat), NULL, 10);
+}
+
+int
+raw_register(const struct daemon *d, unsigned abi, char *line, size_t len,
+    struct port *p, int *sock)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} u;
+	struct iovec iov = { line, len - 1 };
+	struct msghdr msg;
+	struct proto_welcome w;
+	struct ctl_view cv;
+	int fds[2], s = dial(d);
+	ssize_t n;
+	void *mem;
+
+	if (s < 0)
+		return -1;
+	n = snprintf(line, len, "hello %u %ld\n", abi, (long)getpid());
+	if (write(s, line, (size_t)n) != n)
+		return -1;
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof u.buf;
+	if ((n = recvmsg(s, &msg, 0)) <= 0)
+		return -1;
+	line[n] = '\0';
+	*sock = s;
+	if (proto_parse_welcome(line, &w) != 0)
+		return 0;               /* an error line: the caller reads it */
+	memcpy(fds, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof fds);
+	mem = mmap(NULL, w.ctl_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	close(fds[0]);
+	close(fds[1]);
+	if (mem == MAP_FAILED || ctl_attach(&cv, mem, w.ctl_bytes) != 0)
+		return -1;
+	port_open(p, &cv, w.slot, w.gen);
+	return 1;
+}

@@ -1,0 +1,34 @@
+/*
+ * daemon_rig.h - start and stop a private meshpoold instance for a test,
+ * read its status, and talk to its socket raw (as a hostile client would).
+ */
+#ifndef MP_TEST_DAEMON_RIG_H
+#define MP_TEST_DAEMON_RIG_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "port.h"
+
+struct daemon {
+	char  name[64];
+	pid_t pid;
+	char  log[128];
+};
+
+/* Start ./meshpoold -f -n <unique> -w workers [extra args]; waits until it
+ * answers.  0 or -1. */
+int  daemon_start(struct daemon *d, int workers, const char *extra);
+/* Send sig and wait for the exit status (as from waitpid). */
+int  daemon_stop(struct daemon *d, int sig);
+/* One status JSON line into buf: 0 or -1. */
+int  daemon_status(const struct daemon *d, char *buf, size_t len);
+/* A numeric field of a status line ("workers", ...), or -1. */
+long long json_num(const char *json, const char *key);
+
+/* Register by hand: the raw answer line, and on success a port on the
+ * mapped control segment.  The socket stays open in *sock. */
+int  raw_register(const struct daemon *d, unsigned abi, char *line,
+         size_t len, struct port *p, int *sock);
+
+#endif

@@ -1,0 +1,583 @@
+/*
+ * test_daemon.c - meshpoold and libmeshpool end to end, real processes:
+ * a private daemon per test.  Exactly once and bit-identical to the
+ * in-process mesher; the four failures of the thread-pool host (the pool
+ * really has the workers asked for and uses them all; work submitted is
+ * run with nothing but submit/poll; a batch only partly taken loses
+ * nothing); bad requests; worker, client and daemon deaths; SIGTERM;
+ * stale and live instances; ABI mismatch.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon_rig.h"
+#include "meshpool.h"
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Request i of a block around the origin: LOD 0 and 1, all transition
+ * patterns at LOD 1, all four lanes. */
+static mp_request
+block_req(uint32_t i)
+{
+	mp_request r;
+
+	mp_request_init(&r);
+	r.user_data = i;
+	r.cells = 16;
+	r.cx = (int32_t)(i % 16) - 8;
+	r.cz = (int32_t)(i / 16 % 16) - 8;
+	r.cy = -(int32_t)(i / 256 % 2);
+	r.lod = (uint8_t)(i / 512 % 2);
+	r.transitions = r.lod ? (uint8_t)(i * 7 % 64) : 0;
+	r.priority = (uint8_t)(i % 4);
+	return r;
+}
+
+static int
+same_mesh(mp_client *c, const mp_result *res, const mp_request *r)
+{
+	mp_mesh_buf b;
+	mp_mesh_view v;
+	int same;
+
+	if (mp_mesh_local(r, &b) != MP_OK || mp_mesh(c, res, &v) != MP_OK)
+		return 0;
+	same = v.vertex_count == b.vertex_count && v.index_count == b.index_count &&
+	    res->vertex_count == b.vertex_count &&
+	    (b.vertex_count == 0 || (
+	    memcmp(v.positions, b.positions, b.vertex_count * 12) == 0 &&
+	    memcmp(v.normals, b.normals, b.vertex_count * 12) == 0 &&
+	    memcmp(v.indices, b.indices, b.index_count * 4) == 0 &&
+	    memcmp(res->aabb_min, b.aabb_min, 12) == 0 &&
+	    memcmp(res->aabb_max, b.aabb_max, 12) == 0));
+	mp_mesh_buf_free(&b);
+	return same;
+}
+
+struct run {
+	uint32_t n, sent, got, dups, bad, shutdown, mismatched;
+	int      batch, wait, check, disconnected;
+	unsigned char *seen;
+};
+
+/* The host loop: keep submitting, poll, check every result, release. */
+static void
+host_loop(mp_client *c, struct run *run, uint64_t deadline_ms)
+{
+	mp_result res[64];
+	int i, n;
+
+	run->seen = calloc(run->n, 1);
+	while (run->got < run->n && now_ms() < deadline_ms) {
+		if (run->batch) {
+			mp_request b[64];
+			uint32_t k;
+
+			for (k = 0; k < 64 && run->sent + k < run->n; k++)
+				b[k] = block_req(run->sent + k);
+			if (k > 0)
+				run->sent += (uint32_t)mp_submit_batch(c, b, k);
+		} else {
+			while (run->sent < run->n) {
+				mp_request r = block_req(run->sent);
+
+				if (mp_submit(c, &r) != MP_OK)
+					break;
+				run->sent++;
+			}
+		}
+		if ((n = mp_poll(c, res, 64)) < 0) {
+			run->disconnected = n == MP_EDISCONNECTED;
+			break;
+		}
+		if (n == 0 && run->wait)
+			mp_wait(c, 1000);
+		for (i = 0; i < n; i++) {
+			uint64_t ud = res[i].user_data;
+
+			if (ud >= run->n || run->seen[ud]++) {
+				run->dups++;
+				continue;
+			}
+			run->got++;
+			if (res[i].status == MP_ESHUTDOWN) {
+				run->shutdown++;
+				continue;
+			}
+			if (res[i].status != MP_OK)
+				run->bad++;
+			else if (run->check) {
+				mp_request r = block_req((uint32_t)ud);
+
+				if (!same_mesh(c, &res[i], &r))
+					run->mismatched++;
+			}
+			mp_release(c, &res[i]);
+		}
+	}
+	free(run->seen);
+}
+
+static void
+test_connect_errors(void **state)
+{
+	mp_client *c = (mp_client *)1;
+	uint64_t t0 = now_ms();
+
+	(void)state;
+	assert_int_equal(mp_connect("no-such-instance-here", &c), MP_ENOENT);
+	assert_null(c);
+	assert_true(now_ms() - t0 < 1000);
+	assert_int_equal(mp_connect("../etc", &c), MP_EINVAL);
+	assert_int_equal(mp_connect("", &c), MP_EINVAL);
+	assert_int_equal(mp_connect(NULL, NULL), MP_EINVAL);
+}
+
+static void
+test_exactly_once_and_bit_identical(void **state)
+{
+	struct daemon d;
+	struct run run = { .n = 20000, .wait = 1, .check = 1 };
+	char st[4096];
+	mp_client *c;
+	long long done0, done1;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 2, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	host_loop(c, &run, now_ms() + 240000);
+	assert_int_equal(run.got, run.n);
+	assert_int_equal(run.dups, 0);
+	assert_int_equal(run.bad, 0);
+	assert_int_equal(run.mismatched, 0);
+	assert_int_equal(mp_pending(c), 0);
+	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
+	assert_int_equal(json_num(st, "completed"), 20000);
+	assert_int_equal(json_num(st, "arena_used_bytes"), 0);   /* all released */
+	/* Both workers took a real share of it. */
+	done0 = json_num(strstr(st, "\"slot\":0"), "done");
+	done1 = json_num(strstr(st, "\"slot\":1"), "done");
+	print_message("# worker 0 did %lld, worker 1 did %lld\n", done0, done1);
+	assert_true(done0 > 2000 && done1 > 2000);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+/* Processes whose parent is parent (pids into out, up to 16). */
+static int
+children_of_list(pid_t parent, pid_t *out)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while ((e = readdir(dir)) != NULL) {
+		char path[300], buf[512], *p;
+		long ppid;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == parent) {
+			if (out != NULL && n < 16)
+				out[n] = (pid_t)atol(e->d_name);
+			n++;
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+static int
+children_of(pid_t parent)
+{
+	return children_of_list(parent, NULL);
+}
+
+/* Gone, or a zombie nobody has reaped yet: not running either way. */
+static int
+running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int alive = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')))
+		alive = p[2] != 'Z' && p[2] != 'X';
+	fclose(f);
+	return alive;
+}
+
+static void
+test_runs_the_workers_asked_for(void **state)
+{
+	struct daemon d;
+	char st[4096];
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 3, NULL), 0);
+	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
+	assert_int_equal(json_num(st, "workers"), 3);
+	assert_int_equal(children_of(d.pid), 3);      /* real processes */
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+	assert_int_equal(children_of(d.pid), 0);
+}
+
+/* Nothing but submit and poll, never a wait: all of it still runs. */
+static void
+test_submit_and_poll_only(void **state)
+{
+	struct daemon d;
+	struct run run = { .n = 3000 };
+	mp_client *c;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 2, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	host_loop(c, &run, now_ms() + 120000);
+	assert_int_equal(run.got, 3000);
+	assert_int_equal(run.dups + run.bad, 0);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+/* Batches larger than the room left: the count taken is returned and the
+ * rest resubmitted by the caller; nothing lost, nothing twice. */
+static void
+test_partly_taken_batches(void **state)
+{
+	struct daemon d;
+	struct run run = { .n = 6000, .batch = 1, .wait = 1 };
+	mp_request big[600];
+	mp_client *c;
+	int i, took;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	for (i = 0; i < 600; i++) {
+		big[i] = block_req((uint32_t)i);
+		big[i].priority = 0;
+	}
+	took = mp_submit_batch(c, big, 600);      /* one lane holds 256 */
+	assert_true(took > 0 && took < 600);
+	assert_int_equal(mp_pending(c), (size_t)took);
+	assert_int_equal(mp_drain(c, 60000), MP_OK);
+	{
+		mp_result res[64];
+		int n, got = 0;
+
+		while ((n = mp_poll(c, res, 64)) > 0)
+			for (i = 0; i < n; i++, got++)
+				mp_release(c, &res[i]);
+		assert_int_equal(got, took);
+	}
+	host_loop(c, &run, now_ms() + 120000);
+	assert_int_equal(run.got, 6000);
+	assert_int_equal(run.dups + run.bad, 0);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+static void
+test_bad_requests(void **state)
+{
+	struct daemon d;
+	mp_client *c;
+	mp_request bad[8], ok;
+	struct port p;
+	mp_result res[16];
+	char line[256];
+	int i, sock, got = 0;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		mp_request_init(&bad[i]);
+	bad[0].lod = 200;
+	bad[1].cells = 3;
+	bad[2].voxel_size = -1;
+	bad[3].field.kind = 9;
+	bad[4].field.octaves = 0;
+	bad[5].field.frequency = 0.0f / 0.0f;
+	bad[6].transitions = 1;             /* transitions at LOD 0 */
+	bad[7].field.amplitude = 1.0f / 0.0f;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(mp_submit(c, &bad[i]), MP_EINVAL);
+	/* Written straight into the rings, past the library's checks: each
+	 * comes back as an MP_EINVAL result and the daemon keeps serving. */
+	assert_int_equal(raw_register(&d, 1, line, sizeof line, &p, &sock), 1);
+	for (i = 0; i < 8; i++) {
+		bad[i].user_data = 100 + (uint64_t)i;
+		assert_int_equal(port_submit(&p, &bad[i]), MP_OK);
+	}
+	while (got < 8 && port_wait(&p, 10000))
+		got += port_poll(&p, res + got, 16);
+	assert_int_equal(got, 8);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(res[i].status, MP_EINVAL);
+	mp_request_init(&ok);
+	assert_int_equal(mp_submit(c, &ok), MP_OK);
+	assert_int_equal(mp_wait(c, 10000), MP_OK);
+	assert_int_equal(mp_poll(c, res, 16), 1);
+	assert_int_equal(res[0].status, MP_OK);
+	assert_true(res[0].vertex_count > 0);
+	mp_release(c, &res[0]);
+	close(sock);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+static void
+test_abi_mismatch_refused(void **state)
+{
+	struct daemon d;
+	struct port p;
+	char line[256];
+	int sock;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(raw_register(&d, 999, line, sizeof line, &p, &sock), 0);
+	assert_true(strncmp(line, "err -11 ", 8) == 0);
+	close(sock);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+/* Workers SIGKILLed during a run: replaced, their requests redone. */
+static void
+test_worker_kills_lose_nothing(void **state)
+{
+	struct daemon d;
+	struct run run = { .n = 4000, .wait = 1, .check = 1 };
+	char st[4096];
+	mp_client *c;
+	pid_t killer;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 2, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	if ((killer = fork()) == 0) {
+		int k;
+
+		for (k = 0; k < 20; k++) {
+			char cmd[128];
+
+			usleep(50000);
+			snprintf(cmd, sizeof cmd, "pkill -KILL -P %ld -f 'worker %d'",
+			    (long)d.pid, k % 2);
+			if (system(cmd) < 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	host_loop(c, &run, now_ms() + 240000);
+	waitpid(killer, NULL, 0);
+	assert_int_equal(run.got, 4000);
+	assert_int_equal(run.dups + run.bad + run.mismatched, 0);
+	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
+	print_message("# %lld worker restarts, %lld requests put back\n",
+	    json_num(st, "worker_restarts"), json_num(st, "requeued"));
+	assert_true(json_num(st, "worker_restarts") > 0);
+	assert_int_equal(json_num(st, "workers"), 2);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+/* A client killed with requests queued and slabs held: reclaimed. */
+static void
+test_client_death_reclaims(void **state)
+{
+	struct daemon d;
+	char st[4096];
+	pid_t pid;
+	int i;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	if ((pid = fork()) == 0) {
+		mp_client *c;
+		mp_result res[8];
+		uint32_t k;
+
+		if (mp_connect(d.name, &c) != MP_OK)
+			_exit(1);
+		for (k = 0; k < 500; k++) {
+			mp_request r = block_req(k);
+
+			if (mp_submit(c, &r) != MP_OK)
+				break;
+		}
+		while (mp_poll(c, res, 8) == 0)     /* hold what comes back */
+			mp_wait(c, 1000);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	waitpid(pid, NULL, WUNTRACED);
+	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
+	assert_int_equal(json_num(st, "clients"), 1);
+	assert_true(json_num(st, "arena_used_bytes") > 0);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(daemon_status(&d, st, sizeof st), 0);
+		if (json_num(st, "clients") == 0)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(json_num(st, "clients"), 0);
+	assert_int_equal(json_num(st, "arena_used_bytes"), 0);
+	assert_int_equal(json_num(st, "queued"), 0);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+/* SIGTERM: running requests finish, queued ones fail with MP_ESHUTDOWN,
+ * every request has exactly one result; then the client is told. */
+static void
+test_sigterm_is_graceful(void **state)
+{
+	struct daemon d;
+	struct run run = { .n = 900, .wait = 1 };
+	mp_client *c;
+	mp_request r;
+	uint32_t i;
+	int st;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	for (i = 0; i < run.n; i++) {
+		r = block_req(i);
+		if (mp_submit(c, &r) != MP_OK)
+			break;
+	}
+	run.n = i;
+	run.sent = i;
+	kill(d.pid, SIGTERM);
+	host_loop(c, &run, now_ms() + 60000);
+	assert_int_equal(run.got, run.n);
+	assert_int_equal(run.dups + run.bad, 0);
+	print_message("# %u of %u completed with MP_ESHUTDOWN\n", run.shutdown,
+	    run.n);
+	assert_true(run.shutdown > 0);
+	waitpid(d.pid, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(mp_poll(c, NULL, 0), MP_EDISCONNECTED);
+	r = block_req(0);
+	assert_int_equal(mp_submit(c, &r), MP_EDISCONNECTED);
+	mp_disconnect(c);
+	assert_int_equal(mp_connect(d.name, &c), MP_ENOENT);  /* socket gone */
+}
+
+/* SIGKILL of the supervisor: its workers go too, the client is told
+ * within a second, and the same name starts again over the stale socket. */
+static void
+test_daemon_killed(void **state)
+{
+	struct daemon d, again;
+	mp_client *c;
+	pid_t workers[16];
+	uint64_t t0;
+	int r, i;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 2, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	assert_int_equal(children_of_list(d.pid, workers), 2);
+	daemon_stop(&d, SIGKILL);
+	t0 = now_ms();
+	r = mp_wait(c, 5000);
+	assert_int_equal(r, MP_EDISCONNECTED);
+	assert_true(now_ms() - t0 < 1000);
+	assert_int_equal(mp_poll(c, NULL, 0), MP_EDISCONNECTED);
+	mp_disconnect(c);
+	for (i = 0; i < 100 && (running(workers[0]) || running(workers[1])); i++)
+		usleep(10000);
+	assert_false(running(workers[0]));      /* no orphans */
+	assert_false(running(workers[1]));
+	again = d;
+	{
+		/* Same name: start over the stale socket. */
+		char cmd[256];
+
+		snprintf(cmd, sizeof cmd, "exec ./meshpoold -f -n %s -w 1 2>>%s",
+		    d.name, d.log);
+		if ((again.pid = fork()) == 0) {
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+			_exit(127);
+		}
+		for (i = 0; i < 500 && mp_connect(d.name, &c) != MP_OK; i++)
+			usleep(10000);
+		assert_true(i < 500);
+		mp_disconnect(c);
+	}
+	assert_int_equal(daemon_stop(&again, SIGTERM), 0);
+}
+
+static void
+test_second_instance_refused(void **state)
+{
+	struct daemon d;
+	char cmd[256];
+	int st;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	snprintf(cmd, sizeof cmd, "./meshpoold -f -n %s -w 1 2>meshpoold-dup.log; "
+	    "test $? -eq 1 && grep -q 'already running' meshpoold-dup.log", d.name);
+	st = system(cmd);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_connect_errors),
+		cmocka_unit_test(test_exactly_once_and_bit_identical),
+		cmocka_unit_test(test_runs_the_workers_asked_for),
+		cmocka_unit_test(test_submit_and_poll_only),
+		cmocka_unit_test(test_partly_taken_batches),
+		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_abi_mismatch_refused),
+		cmocka_unit_test(test_worker_kills_lose_nothing),
+		cmocka_unit_test(test_client_death_reclaims),
+		cmocka_unit_test(test_sigterm_is_graceful),
+		cmocka_unit_test(test_daemon_killed),
+		cmocka_unit_test(test_second_instance_refused),
+	};
+
+	alarm(900);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
