@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -24,14 +25,26 @@ int
 daemon_start(struct daemon *d, int workers, const char *extra)
 {
 	static int seq;
-	char cmd[512];
-	int i;
 
 	snprintf(d->name, sizeof d->name, "test-%ld-%d", (long)getpid(), seq++);
 	snprintf(d->log, sizeof d->log, "meshpoold-%s.log", d->name);
-	snprintf(cmd, sizeof cmd, "exec ./meshpoold -f -n %s -w %d %s 2>%s",
+	return daemon_restart(d, workers, extra);
+}
+
+int
+daemon_restart(struct daemon *d, int workers, const char *extra)
+{
+	char cmd[512];
+	int i;
+
+	snprintf(cmd, sizeof cmd, "exec ./meshpoold -f -n %s -w %d %s 2>>%s",
 	    d->name, workers, extra ? extra : "", d->log);
 	if ((d->pid = fork()) == 0) {
+		/* Never outlive the test, and never hold its stdout (the TAP
+		 * driver reads it to the end). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (freopen("/dev/null", "w", stdout) == NULL)
+			_exit(127);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}

@@ -19,6 +19,8 @@ struct daemon {
 /* Start ./meshpoold -f -n <unique> -w workers [extra args]; waits until it
  * answers.  0 or -1. */
 int  daemon_start(struct daemon *d, int workers, const char *extra);
+/* Start again under the same name (after it stopped or was killed). */
+int  daemon_restart(struct daemon *d, int workers, const char *extra);
 /* Send sig and wait for the exit status (as from waitpid). */
 int  daemon_stop(struct daemon *d, int sig);
 /* One status JSON line into buf: 0 or -1. */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -419,17 +420,22 @@ static void
 test_client_death_reclaims(void **state)
 {
 	struct daemon d;
-	char st[4096];
+	char st[4096], b;
+	int held[2], i;
 	pid_t pid;
-	int i;
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(pipe(held), 0);
 	if ((pid = fork()) == 0) {
 		mp_client *c;
 		mp_result res[8];
-		uint32_t k;
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		uint32_t k;
+		int n, slabs = 0;
+
+		close(held[0]);
 		if (mp_connect(d.name, &c) != MP_OK)
 			_exit(1);
 		for (k = 0; k < 500; k++) {
@@ -438,12 +444,22 @@ test_client_death_reclaims(void **state)
 			if (mp_submit(c, &r) != MP_OK)
 				break;
 		}
-		while (mp_poll(c, res, 8) == 0)     /* hold what comes back */
-			mp_wait(c, 1000);
-		raise(SIGSTOP);
+		while (slabs == 0) {            /* hold a real slab or more */
+			if ((n = mp_poll(c, res, 8)) < 0)
+				_exit(2);
+			for (i = 0; i < n; i++)
+				slabs += res[i].handle != 0;
+			if (n == 0)
+				mp_wait(c, 1000);
+		}
+		if (write(held[1], "x", 1) != 1)
+			_exit(3);
+		pause();                    /* until killed */
 		_exit(0);
 	}
-	waitpid(pid, NULL, WUNTRACED);
+	close(held[1]);
+	assert_int_equal(read(held[0], &b, 1), 1);
+	close(held[0]);
 	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
 	assert_int_equal(json_num(st, "clients"), 1);
 	assert_true(json_num(st, "arena_used_bytes") > 0);
@@ -525,22 +541,9 @@ test_daemon_killed(void **state)
 		usleep(10000);
 	assert_false(running(workers[0]));      /* no orphans */
 	assert_false(running(workers[1]));
+	/* Same name again, over the stale socket and lock file. */
 	again = d;
-	{
-		/* Same name: start over the stale socket. */
-		char cmd[256];
-
-		snprintf(cmd, sizeof cmd, "exec ./meshpoold -f -n %s -w 1 2>>%s",
-		    d.name, d.log);
-		if ((again.pid = fork()) == 0) {
-			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-			_exit(127);
-		}
-		for (i = 0; i < 500 && mp_connect(d.name, &c) != MP_OK; i++)
-			usleep(10000);
-		assert_true(i < 500);
-		mp_disconnect(c);
-	}
+	assert_int_equal(daemon_restart(&again, 1, NULL), 0);
 	assert_int_equal(daemon_stop(&again, SIGTERM), 0);
 }
 
