@@ -31,7 +31,7 @@ geometry_ok(const struct ctl_geometry *g)
 /* Place the rings of one slot; returns the slot's size (page aligned). */
 static uint64_t
 slot_layout(const struct ctl_geometry *g, uint32_t lane_off[CTL_LANES],
-    uint32_t *cq_off, uint32_t *rel_off)
+    uint32_t stamp_off[CTL_LANES], uint32_t *cq_off, uint32_t *rel_off)
 {
 	uint64_t off = align_up(sizeof(struct ctl_client), RING_CACHELINE);
 	int i;
@@ -40,6 +40,10 @@ slot_layout(const struct ctl_geometry *g, uint32_t lane_off[CTL_LANES],
 		lane_off[i] = (uint32_t)off;
 		off = align_up(off + ring_bytes(g->lane_cap, sizeof(mp_request)),
 		    RING_CACHELINE);
+	}
+	for (i = 0; i < CTL_LANES; i++) {
+		stamp_off[i] = (uint32_t)off;
+		off = align_up(off + (uint64_t)g->lane_cap * 8, RING_CACHELINE);
 	}
 	*cq_off = (uint32_t)off;
 	off = align_up(off + ring_bytes(g->cq_cap, sizeof(mp_result)),
@@ -58,18 +62,19 @@ fill_view(struct ctl_view *v, void *mem, size_t size,
 	v->size = size;
 	v->geo = *geo;
 	v->slots_off = align_up(sizeof(struct ctl_hdr), PAGE);
-	v->slot_bytes = slot_layout(geo, v->lane_off, &v->cq_off, &v->rel_off);
+	v->slot_bytes = slot_layout(geo, v->lane_off, v->stamp_off, &v->cq_off,
+	    &v->rel_off);
 }
 
 size_t
 ctl_bytes(const struct ctl_geometry *geo)
 {
-	uint32_t lo[CTL_LANES], cq, rel;
+	uint32_t lo[CTL_LANES], so[CTL_LANES], cq, rel;
 
 	if (!geometry_ok(geo))
 		return 0;
 	return (size_t)(align_up(sizeof(struct ctl_hdr), PAGE) +
-	    geo->nclients * slot_layout(geo, lo, &cq, &rel));
+	    geo->nclients * slot_layout(geo, lo, so, &cq, &rel));
 }
 
 void
@@ -111,6 +116,7 @@ ctl_init(struct ctl_view *v, void *mem, size_t size,
 	h->slot_bytes = v->slot_bytes;
 	h->geo = *geo;
 	memcpy(h->lane_off, v->lane_off, sizeof h->lane_off);
+	memcpy(h->stamp_off, v->stamp_off, sizeof h->stamp_off);
 	h->cq_off = v->cq_off;
 	h->rel_off = v->rel_off;
 	h->supervisor_pid = (int32_t)supervisor;
@@ -144,6 +150,7 @@ ctl_attach(struct ctl_view *v, void *mem, size_t size)
 	/* Our own arithmetic must agree with the daemon's, field by field. */
 	if (mine.slots_off != h->slots_off || mine.slot_bytes != h->slot_bytes ||
 	    memcmp(mine.lane_off, h->lane_off, sizeof h->lane_off) != 0 ||
+	    memcmp(mine.stamp_off, h->stamp_off, sizeof h->stamp_off) != 0 ||
 	    mine.cq_off != h->cq_off || mine.rel_off != h->rel_off)
 		return -2;
 	*v = mine;
@@ -168,6 +175,12 @@ ctl_lane(const struct ctl_view *v, uint32_t slot, uint32_t lane,
 {
 	ring_view_of(rv, slot_base(v, slot) + v->lane_off[lane], v->geo.lane_cap,
 	    sizeof(mp_request), own);
+}
+
+_Atomic uint64_t *
+ctl_stamps(const struct ctl_view *v, uint32_t slot, uint32_t lane)
+{
+	return (_Atomic uint64_t *)(slot_base(v, slot) + v->stamp_off[lane]);
 }
 
 void

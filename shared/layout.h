@@ -11,6 +11,7 @@
  *   |   struct ctl_client: generation, waiting, |
  *   |                      cq_sem               |
  *   |   lane ring 0..3: mp_request x lane_cap   |  client -> workers
+ *   |   lane stamps 0..3: uint64_t x lane_cap   |  submit time per item
  *   |   completion ring: mp_result x cq_cap     |  workers -> client
  *   |   release ring: uint64_t x rel_cap        |  client -> workers
  *   +-------------------------------------------+
@@ -60,6 +61,7 @@ struct ctl_hdr {
 	uint64_t total_bytes, slots_off, slot_bytes;
 	struct ctl_geometry geo;
 	uint32_t lane_off[CTL_LANES], cq_off, rel_off;  /* inside a slot */
+	uint32_t stamp_off[CTL_LANES];
 	int32_t  supervisor_pid;
 	uint32_t generation;                 /* bumped per daemon start */
 	_Atomic uint32_t state;              /* enum ctl_state */
@@ -82,6 +84,7 @@ struct ctl_view {
 	struct ctl_geometry geo;
 	uint64_t        slots_off, slot_bytes;
 	uint32_t        lane_off[CTL_LANES], cq_off, rel_off;
+	uint32_t        stamp_off[CTL_LANES];
 };
 
 /* Bytes of control segment for geo, or 0 if geo is out of range. */
@@ -98,6 +101,10 @@ struct ctl_client *ctl_client(const struct ctl_view *v, uint32_t slot);
 /* Ring views of a slot; own is the caller's private index, or NULL. */
 void   ctl_lane(const struct ctl_view *v, uint32_t slot, uint32_t lane,
            struct ring_view *rv, uint32_t *own);
+/* Submit times (CLOCK_MONOTONIC ns) beside lane ring items, same index:
+ * written by the client, read by workers as a mere number (queue_ns). */
+_Atomic uint64_t *ctl_stamps(const struct ctl_view *v, uint32_t slot,
+           uint32_t lane);
 void   ctl_cq(const struct ctl_view *v, uint32_t slot, struct ring_view *rv,
            uint32_t *own);
 void   ctl_rel(const struct ctl_view *v, uint32_t slot, struct ring_view *rv,

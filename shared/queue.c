@@ -377,6 +377,7 @@ take_retry(struct queue *q, struct wslot *ws)
 		}
 		ws->req = e->req;
 		ws->deaths = e->deaths;
+		ws->submit_ns = e->submit_ns;
 		take_into(q, ws, e->client, e->gen, e->lane, Q_SRC_RETRY,
 		    d->retry_head);
 		d->retry_head++;
@@ -407,6 +408,9 @@ take_lane(struct queue *q, struct wslot *ws, uint32_t lane)
 		if (r != RING_OK || !has_room(q, c))
 			continue;
 		ws->deaths = 0;
+		ws->submit_ns = atomic_load_explicit(&ctl_stamps(&q->ctl, c, lane)
+		    [dc->lane_head[lane] & (q->ctl.geo.lane_cap - 1)],
+		    memory_order_relaxed);
 		take_into(q, ws, c, dc->gen, lane, Q_SRC_LANE,
 		    dc->lane_head[lane]);
 		ring_pop(&rv);
@@ -509,6 +513,9 @@ q_complete(struct queue *q, uint32_t w, const mp_result *res)
 	qlock(q);
 	ws->res = *res;
 	ws->res.user_data = ws->req.user_data;   /* the slot's copy is trusted */
+	ws->res.queue_ns = ws->start_ns > ws->submit_ns &&
+	    ws->start_ns - ws->submit_ns < 3600000000000ull ?
+	    ws->start_ns - ws->submit_ns : 0;        /* a client's clock is a hint */
 	ws->cq_pos = q->d->cl[c].cq_tail;
 	atomic_store_explicit(&ws->state, WS_COMPLETING, memory_order_release);
 	pushed = finish_completion(q, w);
@@ -534,6 +541,7 @@ q_recover(struct queue *q, uint32_t w, int fail_status)
 			struct retry_entry *e = &d->retry[d->retry_tail % Q_RETRY_CAP];
 
 			e->req = ws->req;
+			e->submit_ns = ws->submit_ns;
 			e->client = c, e->gen = ws->gen;
 			e->lane = ws->lane, e->deaths = deaths;
 			d->retry_tail++;

@@ -48,6 +48,7 @@ struct wslot {
 	uint32_t src, pos;               /* where it was taken from, index then */
 	uint32_t cq_pos;                 /* completion ring index when pushing */
 	uint64_t start_ns;               /* CLOCK_MONOTONIC at take */
+	uint64_t submit_ns;              /* the client's stamp (untrusted) */
 	mp_request req;                  /* full copy, made before the pop */
 	mp_result  res;                  /* the result being pushed */
 	uint64_t done;                   /* completions by this slot */
@@ -66,6 +67,7 @@ struct dclient {
 
 struct retry_entry {
 	mp_request req;
+	uint64_t submit_ns;
 	uint32_t client, gen, lane, deaths;
 };
 

@@ -77,7 +77,7 @@ same_mesh(mp_client *c, const mp_result *res, const mp_request *r)
 }
 
 struct run {
-	uint32_t n, sent, got, dups, bad, shutdown, mismatched;
+	uint32_t n, sent, got, dups, bad, shutdown, mismatched, untimed;
 	int      batch, wait, check, disconnected;
 	unsigned char *seen;
 };
@@ -126,6 +126,9 @@ host_loop(mp_client *c, struct run *run, uint64_t deadline_ms)
 				run->shutdown++;
 				continue;
 			}
+			if (res[i].status == MP_OK && (res[i].queue_ns == 0 ||
+			    res[i].compute_ns == 0))
+				run->untimed++;
 			if (res[i].status != MP_OK)
 				run->bad++;
 			else if (run->check) {
@@ -172,6 +175,7 @@ test_exactly_once_and_bit_identical(void **state)
 	assert_int_equal(run.dups, 0);
 	assert_int_equal(run.bad, 0);
 	assert_int_equal(run.mismatched, 0);
+	assert_int_equal(run.untimed, 0);       /* queue and compute times */
 	assert_int_equal(mp_pending(c), 0);
 	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
 	assert_int_equal(json_num(st, "completed"), 20000);
