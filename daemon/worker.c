@@ -63,6 +63,25 @@ store(struct queue *q, uint32_t w, const struct mesh *m)
 	return h;
 }
 
+#ifdef MP_FAULT_INJECTION
+/* Test builds only (tests/meshpoold-fi, never installed): field seeds that
+ * make a worker crash or hang, to prove recovery and timeouts. */
+#define FI_CRASH_SEED 0xfa11deadu
+#define FI_HANG_SEED  0xfa11f00du
+
+static void
+fault_injection(const mp_request *r)
+{
+	if (r->field.seed == FI_CRASH_SEED)
+		raise(SIGSEGV);
+	if (r->field.seed == FI_HANG_SEED)
+		for (;;)
+			pause();        /* until request_timeout's SIGALRM */
+}
+#else
+#define fault_injection(r) ((void)0)
+#endif
+
 static void
 mesh_one(struct queue *q, uint32_t w, const struct worker_opts *o,
     const mp_request *r, struct tv_scratch *s, struct mesh *m, mp_result *res)
@@ -80,6 +99,7 @@ mesh_one(struct queue *q, uint32_t w, const struct worker_opts *o,
 	f = noise_field_as_field(&nf);
 	if (o->timeout_ms)
 		arm(o->timeout_ms);
+	fault_injection(r);
 	if (tv_extract(&c, &f, s, m) != 0)
 		res->status = MP_ENOMEM;
 	if (o->timeout_ms)

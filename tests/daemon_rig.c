@@ -24,8 +24,16 @@
 int
 daemon_start(struct daemon *d, int workers, const char *extra)
 {
+	return daemon_start_bin(d, NULL, workers, extra);
+}
+
+int
+daemon_start_bin(struct daemon *d, const char *bin, int workers,
+    const char *extra)
+{
 	static int seq;
 
+	d->bin = bin;
 	snprintf(d->name, sizeof d->name, "test-%ld-%d", (long)getpid(), seq++);
 	snprintf(d->log, sizeof d->log, "meshpoold-%s.log", d->name);
 	return daemon_restart(d, workers, extra);
@@ -37,8 +45,8 @@ daemon_restart(struct daemon *d, int workers, const char *extra)
 	char cmd[512];
 	int i;
 
-	snprintf(cmd, sizeof cmd, "exec ./meshpoold -f -n %s -w %d %s 2>>%s",
-	    d->name, workers, extra ? extra : "", d->log);
+	snprintf(cmd, sizeof cmd, "exec %s -f -n %s -w %d %s 2>>%s",
+	    d->bin ? d->bin : "./meshpoold", d->name, workers, extra ? extra : "", d->log);
 	if ((d->pid = fork()) == 0) {
 		/* Never outlive the test, and never hold its stdout (the TAP
 		 * driver reads it to the end). */

@@ -11,6 +11,7 @@
 #include "port.h"
 
 struct daemon {
+	const char *bin;        /* NULL: ./meshpoold */
 	char  name[64];
 	pid_t pid;
 	char  log[128];
@@ -19,6 +20,9 @@ struct daemon {
 /* Start ./meshpoold -f -n <unique> -w workers [extra args]; waits until it
  * answers.  0 or -1. */
 int  daemon_start(struct daemon *d, int workers, const char *extra);
+/* The same with another daemon binary (tests/meshpoold-fi). */
+int  daemon_start_bin(struct daemon *d, const char *bin, int workers,
+         const char *extra);
 /* Start again under the same name (after it stopped or was killed). */
 int  daemon_restart(struct daemon *d, int workers, const char *extra);
 /* Send sig and wait for the exit status (as from waitpid). */
