@@ -108,8 +108,9 @@ do_hello(struct supervisor *sv, struct sv_client *c, const char *line)
 		    h.abi, CTL_ABI);
 		return 0;
 	}
-	if (sv->stopping) {
-		reply(c, "err %d daemon is stopping\n", MP_ESHUTDOWN);
+	if (sv->stopping || sv->draining) {
+		reply(c, "err %d daemon is %s\n", MP_ESHUTDOWN,
+		    sv->stopping ? "stopping" : "draining");
 		return 0;
 	}
 	if ((slot = free_slot(sv)) < 0) {
@@ -136,6 +137,7 @@ do_status(struct supervisor *sv, struct sv_client *c)
 {
 	static const char *const states[] = { "starting", "running", "draining",
 	    "stopped" };
+	const struct sv_worker *sw;
 	struct q_stats st;
 	uint32_t i, state = atomic_load(&sv->q.ctl.h->state);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -158,24 +160,77 @@ do_status(struct supervisor *sv, struct sv_client *c)
 	for (i = 0; i < sv->nworkers; i++) {
 		const struct wslot *ws = &sv->q.d->w[i];
 		uint32_t s = atomic_load(&ws->state);
+		uint64_t now = sv_now_ns();
 
+		sw = &sv->w[i];
 		evbuffer_add_printf(out, "%s{\"slot\":%u,\"pid\":%ld,\"state\":\"%s\","
-		    "\"done\":%llu}", i ? "," : "", i, (long)sv->w[i].pid,
-		    s == WS_EMPTY ? "down" : s == WS_IDLE ? "idle" : "busy",
-		    (unsigned long long)ws->done);
+		    "\"done\":%llu,\"busy_for_ms\":%.1f,\"user_data\":%llu}",
+		    i ? "," : "", i, (long)sw->pid,
+		    sw->pid == 0 ? "down" : s == WS_IDLE ? "idle" : "busy",
+		    (unsigned long long)ws->done,
+		    s == WS_BUSY && now > ws->start_ns ? (now - ws->start_ns) / 1e6 : 0.0,
+		    s == WS_BUSY ? (unsigned long long)ws->req.user_data : 0ull);
 	}
 	evbuffer_add_printf(out, "]}\n");
 }
 
-/* 0, or -1 when the client was dropped. */
+static void
+do_clients(struct supervisor *sv, struct sv_client *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	uint32_t i, n = 0;
+
+	q_drain_releases(&sv->q);
+	evbuffer_add_printf(out, "{\"clients\":[");
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		const struct sv_client *k = sv->clients[i];
+		const struct dclient *dc = &sv->q.d->cl[i];
+
+		if (k == NULL)
+			continue;
+		evbuffer_add_printf(out, "%s{\"slot\":%u,\"pid\":%ld,\"uid\":%ld,"
+		    "\"in_flight\":%u,\"completed\":%llu,\"failed\":%llu,"
+		    "\"arena_bytes\":%llu}", n++ ? "," : "", i, (long)k->pid,
+		    (long)k->uid, dc->taken, (unsigned long long)dc->completed,
+		    (unsigned long long)dc->failed,
+		    (unsigned long long)slab_owner_used(&sv->q.arena, i));
+	}
+	evbuffer_add_printf(out, "]}\n");
+}
+
+static void
+do_scale(struct supervisor *sv, struct sv_client *c, const char *arg)
+{
+	char why[128], *end;
+	unsigned long n = strtoul(arg, &end, 10);
+
+	if (end == arg || *end != '\0' || arg[0] == '-' || n > 1000)
+		reply(c, "err %d scale: want a number of workers\n", MP_EINVAL);
+	else if (sv_scale(sv, (uint32_t)n, why, sizeof why) != 0)
+		reply(c, "err %d scale: %s\n", MP_EINVAL, why);
+	else
+		reply(c, "ok %lu\n", n);
+}
+
+/* 0, or -1 when the client was dropped.  Operator commands are refused
+ * on a registered client's connection: that one is for its lifetime. */
 static int
 handle_line(struct supervisor *sv, struct sv_client *c, const char *line)
 {
 	if (strncmp(line, "hello ", 6) == 0)
 		return do_hello(sv, c, line);
-	if (strcmp(line, "status") == 0)
+	if (c->slot >= 0)
+		reply(c, "err %d registered connection\n", MP_EINVAL);
+	else if (strcmp(line, "status") == 0)
 		do_status(sv, c);
-	else
+	else if (strcmp(line, "clients") == 0)
+		do_clients(sv, c);
+	else if (strncmp(line, "scale ", 6) == 0)
+		do_scale(sv, c, line + 6);
+	else if (strcmp(line, "drain") == 0) {
+		sv_drain(sv);
+		reply(c, "ok draining\n");
+	} else
 		reply(c, "err %d unknown command\n", MP_EINVAL);
 	return 0;
 }

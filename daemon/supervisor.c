@@ -42,6 +42,9 @@ pow2_at_least(uint64_t x)
 	return p;
 }
 
+static int check_memory(const struct supervisor *sv, uint32_t workers,
+    uint64_t arena);
+
 /* --- workers -------------------------------------------------------------- */
 
 static void
@@ -107,7 +110,7 @@ respawn_cb(evutil_socket_t fd, short what, void *arg)
 	struct sv_worker *w = arg;
 
 	(void)fd, (void)what;
-	if (!w->sv->stopping && w->pid == 0)
+	if (!w->sv->stopping && w->pid == 0 && w->index < w->sv->nworkers)
 		spawn(w->sv, w->index);
 }
 
@@ -143,11 +146,19 @@ reap(struct supervisor *sv, pid_t pid, int status)
 	uint32_t i;
 	int r;
 
-	for (i = 0; i < sv->nworkers && sv->w[i].pid != pid; i++)
+	for (i = 0; i < Q_MAX_WORKERS && sv->w[i].pid != pid; i++)
 		;
-	if (i == sv->nworkers)
+	if (i == Q_MAX_WORKERS)
 		return;
 	sv->w[i].pid = 0;
+	if (sv->w[i].retiring) {            /* scaled down: it left */
+		q_recover(&sv->q, i, 0);
+		sv->w[i].retiring = 0;
+		log_msg(LOG_INFO, "worker %u (pid %ld) retired", i, (long)pid);
+		if (i < sv->nworkers && !sv->stopping)
+			spawn(sv, i);           /* scaled up again meanwhile */
+		return;
+	}
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
 		r = q_recover(&sv->q, i, MP_ETIMEDOUT);
 		log_msg(LOG_WARNING, "worker %u (pid %ld) ran past request_timeout "
@@ -189,9 +200,54 @@ live_workers(const struct supervisor *sv)
 {
 	uint32_t i, n = 0;
 
-	for (i = 0; i < sv->nworkers; i++)
+	for (i = 0; i < Q_MAX_WORKERS; i++)
 		n += sv->w[i].pid > 0;
 	return n;
+}
+
+int
+sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len)
+{
+	uint32_t i;
+
+	if (n < 1 || n > Q_MAX_WORKERS) {
+		snprintf(why, len, "workers: 1..%d", Q_MAX_WORKERS);
+		return -1;
+	}
+	if (sv->stopping) {
+		snprintf(why, len, "stopping");
+		return -1;
+	}
+	if (check_memory(sv, n, sv->q.arena.h->total_bytes) != 0) {
+		snprintf(why, len, "%u workers do not fit in 80%% of memory", n);
+		return -1;
+	}
+	for (i = sv->nworkers; i < n; i++) {        /* up */
+		if (sv->w[i].pid > 0)
+			sv->w[i].retiring = 0;      /* keep it after all */
+		else
+			spawn(sv, i);
+	}
+	for (i = n; i < sv->nworkers; i++)          /* down */
+		if (sv->w[i].pid > 0) {
+			sv->w[i].retiring = 1;
+			evtimer_del(sv->w[i].respawn);
+			kill(sv->w[i].pid, SIGTERM);
+		}
+	log_msg(LOG_INFO, "scaled from %u to %u workers", sv->nworkers, n);
+	sv->nworkers = n;
+	return 0;
+}
+
+void
+sv_drain(struct supervisor *sv)
+{
+	if (sv->stopping || sv->draining)
+		return;
+	sv->draining = 1;
+	atomic_store(&sv->q.ctl.h->state, CTL_DRAINING);
+	log_msg(LOG_INFO, "draining: no new requests or clients; finishing "
+	    "what is queued");
 }
 
 /* Kill what is left of the workers and leave the loop. */
@@ -204,7 +260,7 @@ finish(struct supervisor *sv, int sig)
 	pid_t pid;
 
 	atomic_store(&sv->q.ctl.h->state, CTL_STOPPED);
-	for (i = 0; i < sv->nworkers; i++)
+	for (i = 0; i < Q_MAX_WORKERS; i++)
 		if (sv->w[i].pid > 0)
 			kill(sv->w[i].pid, sig);
 	while (live_workers(sv) > 0) {
@@ -213,7 +269,7 @@ finish(struct supervisor *sv, int sig)
 			continue;
 		}
 		if (sv_now_ns() > until) {
-			for (i = 0; i < sv->nworkers; i++)
+			for (i = 0; i < Q_MAX_WORKERS; i++)
 				if (sv->w[i].pid > 0)
 					kill(sv->w[i].pid, SIGKILL);
 			until = UINT64_MAX;
@@ -290,17 +346,18 @@ on_notify(evutil_socket_t fd, short what, void *arg)
 /* --- start ------------------------------------------------------------- */
 
 static int
-check_memory(const struct supervisor *sv, uint64_t arena)
+check_memory(const struct supervisor *sv, uint32_t workers, uint64_t arena)
 {
 	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) *
 	    (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t need = arena + sv->nworkers * SCRATCH_PER_WORKER;
+	uint64_t need = arena + workers * SCRATCH_PER_WORKER;
 
+	(void)sv;
 	if (need > ram / 10 * 8) {
 		log_msg(LOG_ERR, "arena (%llu MiB) + %u workers' scratch (%llu MiB) "
 		    "exceeds 80%% of memory (%llu MiB): lower arena_mb or workers",
-		    (unsigned long long)(arena / MiB), sv->nworkers,
-		    (unsigned long long)(sv->nworkers * SCRATCH_PER_WORKER / MiB),
+		    (unsigned long long)(arena / MiB), workers,
+		    (unsigned long long)(workers * SCRATCH_PER_WORKER / MiB),
 		    (unsigned long long)(ram / MiB));
 		return -1;
 	}
@@ -323,7 +380,7 @@ make_segments(struct supervisor *sv)
 	struct slab_arena a;
 	char err[256];
 
-	if (check_memory(sv, arena) != 0)
+	if (check_memory(sv, sv->nworkers, arena) != 0)
 		return -1;
 	if (ctl_bytes(&geo) == 0) {
 		log_msg(LOG_ERR, "bad geometry: max_clients 1..%d, lane_depth "
@@ -341,7 +398,7 @@ make_segments(struct supervisor *sv)
 	    (uint32_t)time(NULL)) != 0 ||
 	    slab_arena_init(&a, sv->arena_seg.base, sv->arena_seg.size, page,
 	    cap) != 0 || q_init(&sv->q, sv->dmn_seg.base, &cv, &a,
-	    sv->nworkers) != 0) {
+	    Q_MAX_WORKERS) != 0) {
 		log_msg(LOG_ERR, "cannot lay out shared memory (arena_mb %u, "
 		    "max_mesh_kb %u)", c->arena_mb, c->max_mesh_kb);
 		return -1;
@@ -391,11 +448,12 @@ sv_start(struct supervisor *sv)
 	if (sv->notify_ev == NULL || sv->stop_timer == NULL ||
 	    event_add(sv->notify_ev, NULL) != 0)
 		return -1;
-	for (i = 0; i < sv->nworkers; i++) {
+	for (i = 0; i < Q_MAX_WORKERS; i++) {
 		sv->w[i].sv = sv;
 		sv->w[i].index = i;
 		sv->w[i].respawn = evtimer_new(sv->base, respawn_cb, &sv->w[i]);
-		spawn(sv, i);
+		if (i < sv->nworkers)
+			spawn(sv, i);
 	}
 	atomic_store(&sv->q.ctl.h->state, CTL_RUNNING);
 	log_msg(LOG_INFO, "instance %s: %u workers, arena %u MiB, socket %s",

@@ -40,6 +40,7 @@ struct sv_worker {
 	pid_t    pid;
 	uint64_t started_ns;
 	uint32_t backoff_ms;         /* restart throttle */
+	int      retiring;           /* scaled down: do not replace */
 	struct event *respawn;
 };
 
@@ -58,7 +59,7 @@ struct supervisor {
 	uint32_t         nworkers;
 	struct sv_client *clients[CTL_MAX_CLIENTS];
 	uint64_t         restarts, started_ns;
-	int              stopping;
+	int              stopping, draining;
 	char            *title;      /* argv[0]'s memory, for worker titles */
 	size_t           title_len;
 };
@@ -68,6 +69,11 @@ struct supervisor {
 int  sv_start(struct supervisor *sv);
 /* Run the loop until stopped; returns the exit status. */
 int  sv_run(struct supervisor *sv);
+
+/* Run n workers from now on (1..Q_MAX_WORKERS): 0, or -1 with a reason. */
+int  sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len);
+/* Take no new work; finish what is queued. */
+void sv_drain(struct supervisor *sv);
 
 /* ctlsock.c */
 int  ctlsock_open(struct supervisor *sv);

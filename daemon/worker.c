@@ -20,6 +20,24 @@
 #include "transvoxel.h"
 #include "worker.h"
 
+/* The SIGTERM handler needs to know whether this worker holds a request:
+ * set once at start; a worker is a single process and this is the only
+ * state it keeps outside its stack. */
+static struct wslot *self;
+static volatile sig_atomic_t retiring;
+
+/* SIGTERM asks a worker to leave (scale down, stop): at once if it holds
+ * no request (dying anywhere outside one is recoverable by design), else
+ * right after it completes the one it holds. */
+static void
+on_term(int sig)
+{
+	(void)sig;
+	if (atomic_load(&self->state) == WS_IDLE)
+		_exit(0);
+	retiring = 1;
+}
+
 static uint64_t
 now_ns(void)
 {
@@ -130,7 +148,15 @@ worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 		_exit(1);
 	}
 	mesh_init(&m);
-	q->d->w[w].pid = getpid();
+	self = &q->d->w[w];
+	self->pid = getpid();
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_term;
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	for (;;) {
 		uint64_t t0;
 
@@ -141,5 +167,7 @@ worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 		mesh_one(q, w, o, &r, s, &m, &res);
 		res.compute_ns = now_ns() - t0;
 		q_complete(q, w, &res);
+		if (retiring)
+			_exit(0);
 	}
 }

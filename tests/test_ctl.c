@@ -1,0 +1,247 @@
+/*
+ * test_ctl.c - meshpoolctl against a private daemon: the --json fields
+ * tools depend on, scale really changes the worker processes, drain makes
+ * submit fail with MP_ESHUTDOWN while queued work still completes, the
+ * human reports, and the documented exit statuses.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "daemon_rig.h"
+#include "meshpool.h"
+
+/* Run meshpoolctl with args; its stdout into out; the exit status. */
+static int
+ctl(const struct daemon *d, const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	size_t got;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof cmd, "./meshpoolctl -n %s %s 2>/dev/null",
+	    d ? d->name : "no-such-instance", args);
+	assert_non_null(p = popen(cmd, "r"));
+	got = fread(out, 1, len - 1, p);
+	out[got] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int
+workers_of(pid_t parent)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while ((e = readdir(dir)) != NULL) {
+		char path[300], buf[512], *p;
+		long ppid;
+		FILE *f;
+
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
+		    (f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) &&
+		    p[2] != 'Z' && sscanf(p + 2, "%*c %ld", &ppid) == 1 &&
+		    ppid == parent)
+			n++;
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+static int
+wait_workers(pid_t parent, int want)
+{
+	int i;
+
+	for (i = 0; i < 300 && workers_of(parent) != want; i++)
+		usleep(10000);
+	return workers_of(parent);
+}
+
+static void
+test_status_json_fields(void **state)
+{
+	static const char *const keys[] = { "workers", "busy_workers", "clients",
+	    "queued", "in_flight", "completed", "failed", "arena_bytes",
+	    "arena_used_bytes", "worker_restarts" };
+	struct daemon d;
+	char out[8192];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 2, NULL), 0);
+	assert_int_equal(ctl(&d, "status --json", out, sizeof out), 0);
+	assert_int_equal(out[0], '{');
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		assert_true(json_num(out, keys[i]) >= 0);
+	assert_int_equal(json_num(out, "workers"), 2);
+	assert_int_equal(json_num(out, "clients"), 0);
+	assert_true(json_num(out, "arena_bytes") > 0);
+	assert_int_equal(ctl(&d, "--json status", out, sizeof out), 0);
+	assert_int_equal(json_num(out, "workers"), 2);
+	assert_int_equal(ctl(&d, "status", out, sizeof out), 0);
+	assert_non_null(strstr(out, "0 busy of 2"));
+	assert_int_equal(ctl(&d, "workers", out, sizeof out), 0);
+	assert_non_null(strstr(out, "idle"));
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+static void
+test_scale_changes_processes(void **state)
+{
+	struct daemon d;
+	char out[8192];
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(wait_workers(d.pid, 1), 1);
+	assert_int_equal(ctl(&d, "scale 3", out, sizeof out), 0);
+	assert_int_equal(wait_workers(d.pid, 3), 3);
+	assert_int_equal(ctl(&d, "status --json", out, sizeof out), 0);
+	assert_int_equal(json_num(out, "workers"), 3);
+	assert_int_equal(ctl(&d, "scale 1", out, sizeof out), 0);
+	assert_int_equal(wait_workers(d.pid, 1), 1);
+	assert_int_equal(ctl(&d, "status --json", out, sizeof out), 0);
+	assert_int_equal(json_num(out, "workers"), 1);
+	assert_int_equal(json_num(out, "worker_restarts"), 0); /* retired, not died */
+	assert_int_equal(ctl(&d, "scale 0", out, sizeof out), 1);
+	assert_int_equal(ctl(&d, "scale many", out, sizeof out), 2);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+/* Scaled down under load: the retiring worker finishes its request. */
+static void
+test_scale_down_under_load_loses_nothing(void **state)
+{
+	struct daemon d;
+	mp_client *c;
+	mp_result res[64];
+	char out[8192];
+	int sent = 0, got = 0, n, i, scaled = 0;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 3, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	while (got < 3000) {
+		mp_request r;
+
+		mp_request_init(&r);
+		r.cells = 16;
+		r.cx = sent % 50;
+		r.user_data = (uint64_t)sent;
+		if (sent < 3000 && mp_submit(c, &r) == MP_OK) {
+			sent++;
+			continue;
+		}
+		if (!scaled && got > 500) {
+			assert_int_equal(ctl(&d, "scale 1", out, sizeof out), 0);
+			scaled = 1;
+		}
+		if ((n = mp_poll(c, res, 64)) == 0)
+			assert_int_equal(mp_wait(c, 10000), MP_OK);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(res[i].status, MP_OK);
+			mp_release(c, &res[i]);
+		}
+		got += n > 0 ? n : 0;
+	}
+	assert_int_equal(got, 3000);
+	assert_int_equal(wait_workers(d.pid, 1), 1);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+static void
+test_drain(void **state)
+{
+	struct daemon d;
+	mp_client *c, *late;
+	mp_request r;
+	mp_result res[64];
+	char out[8192];
+	int i, n, got = 0;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	mp_request_init(&r);
+	for (i = 0; i < 200; i++) {
+		r.user_data = (uint64_t)i;
+		r.cx = i;
+		assert_int_equal(mp_submit(c, &r), MP_OK);
+	}
+	assert_int_equal(ctl(&d, "drain", out, sizeof out), 0);
+	assert_int_equal(mp_submit(c, &r), MP_ESHUTDOWN);
+	assert_int_equal(mp_connect(d.name, &late), MP_ESHUTDOWN);
+	while (got < 200) {             /* what was queued still completes */
+		assert_int_equal(mp_wait(c, 10000), MP_OK);
+		while ((n = mp_poll(c, res, 64)) > 0)
+			for (i = 0; i < n; i++, got++) {
+				assert_int_equal(res[i].status, MP_OK);
+				mp_release(c, &res[i]);
+			}
+	}
+	assert_int_equal(ctl(&d, "status --json", out, sizeof out), 0);
+	assert_non_null(strstr(out, "\"state\":\"draining\""));
+	assert_int_equal(json_num(out, "completed"), 200);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+static void
+test_clients_and_exit_codes(void **state)
+{
+	struct daemon d;
+	mp_client *c;
+	char out[8192], want[64];
+
+	(void)state;
+	assert_int_equal(ctl(NULL, "status", out, sizeof out), 3);
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	assert_int_equal(ctl(&d, "clients --json", out, sizeof out), 0);
+	snprintf(want, sizeof want, "\"pid\":%ld", (long)getpid());
+	assert_non_null(strstr(out, want));
+	assert_int_equal(ctl(&d, "clients", out, sizeof out), 0);
+	assert_non_null(strstr(out, "IN_FLIGHT"));
+	assert_int_equal(ctl(&d, "", out, sizeof out), 2);
+	assert_int_equal(ctl(&d, "frobnicate", out, sizeof out), 2);
+	assert_int_equal(ctl(&d, "--help", out, sizeof out), 0);
+	assert_non_null(strstr(out, "exit status"));
+	assert_int_equal(ctl(&d, "--version", out, sizeof out), 0);
+	assert_non_null(strstr(out, "meshpoolctl "));
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_json_fields),
+		cmocka_unit_test(test_scale_changes_processes),
+		cmocka_unit_test(test_scale_down_under_load_loses_nothing),
+		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_clients_and_exit_codes),
+	};
+
+	alarm(300);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
