@@ -62,7 +62,7 @@ dial(const char *name, int *fd)
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	if (sock_path(name, sun.sun_path, sizeof sun.sun_path) != 0)
+	if (instance_socket(name, sun.sun_path, sizeof sun.sun_path) != 0)
 		return MP_EINVAL;
 	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return MP_ENOMEM;
@@ -197,7 +197,7 @@ mp_connect(const char *instance, mp_client **out)
 	*out = NULL;
 	if (instance == NULL)
 		instance = "default";
-	if (!instance_name_ok(instance))
+	if (instance[0] != '/' && !instance_name_ok(instance))
 		return MP_EINVAL;
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return MP_ENOMEM;

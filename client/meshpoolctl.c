@@ -31,8 +31,9 @@ usage(FILE *f)
 	    "  clients    each client: pid, uid, in flight, arena held\n"
 	    "  scale N    run N worker processes from now on\n"
 	    "  drain      finish what is queued, accept nothing new\n"
+	    "  reload     read the configuration file again\n"
 	    "options:\n"
-	    "  -n NAME    instance (default \"default\")\n"
+	    "  -n NAME    instance (default \"default\"), or its socket's path\n"
 	    "  --json     print the daemon's JSON as is\n"
 	    "  -h, --help, -V, --version\n"
 	    "exit status: 0 ok, 1 error, 2 usage, 3 daemon not running\n");
@@ -49,7 +50,7 @@ ask(const char *name, const char *line, char *buf, size_t len)
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	if (sock_path(name, sun.sun_path, sizeof sun.sun_path) != 0) {
+	if (instance_socket(name, sun.sun_path, sizeof sun.sun_path) != 0) {
 		fprintf(stderr, "meshpoolctl: bad instance name \"%s\"\n", name);
 		return EXIT_USAGE;
 	}
@@ -207,7 +208,7 @@ main(int argc, char **argv)
 	cmd = argv[optind++];
 	if (optind < argc && strcmp(argv[optind], "--json") == 0)
 		json = 1, optind++;
-	if (!instance_name_ok(name)) {
+	if (name[0] != '/' && !instance_name_ok(name)) {
 		fprintf(stderr, "meshpoolctl: bad instance name \"%s\"\n", name);
 		return EXIT_USAGE;
 	}
@@ -216,7 +217,8 @@ main(int argc, char **argv)
 	    strlen(argv[optind]) > 0 && strlen(argv[optind]) < 5)
 		snprintf(line, sizeof line, "scale %s\n", argv[optind]);
 	else if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "drain") == 0 ||
-	    strcmp(cmd, "clients") == 0) && optind == argc)
+	    strcmp(cmd, "clients") == 0 || strcmp(cmd, "reload") == 0) &&
+	    optind == argc)
 		snprintf(line, sizeof line, "%s\n", cmd);
 	else if (strcmp(cmd, "workers") == 0 && optind == argc)
 		snprintf(line, sizeof line, "status\n");

@@ -7,6 +7,8 @@
  * tells a live instance from a stale socket left by a dead one.
  */
 #include <errno.h>
+#include <pwd.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -149,7 +151,7 @@ do_status(struct supervisor *sv, struct sv_client *c)
 	    "\"queued\":%u,\"in_flight\":%u,\"completed\":%llu,\"failed\":%llu,"
 	    "\"requeued\":%llu,\"poisoned\":%llu,\"arena_bytes\":%llu,"
 	    "\"arena_used_bytes\":%llu,\"worker_restarts\":%llu,\"worker_list\":[",
-	    sv->cfg.name, (long)getpid(), states[state & 3],
+	    sv->name, (long)getpid(), states[state & 3],
 	    (sv_now_ns() - sv->started_ns) / 1e9, sv->nworkers, st.busy_workers,
 	    st.clients, st.queued, st.in_flight,
 	    (unsigned long long)st.completed, (unsigned long long)st.failed,
@@ -227,7 +229,14 @@ handle_line(struct supervisor *sv, struct sv_client *c, const char *line)
 		do_clients(sv, c);
 	else if (strncmp(line, "scale ", 6) == 0)
 		do_scale(sv, c, line + 6);
-	else if (strcmp(line, "drain") == 0) {
+	else if (strcmp(line, "reload") == 0) {
+		char why[256];
+
+		if (sv_reload(sv, why, sizeof why) != 0)
+			reply(c, "err %d reload: %s\n", MP_EINVAL, why);
+		else
+			reply(c, "ok reloaded\n");
+	} else if (strcmp(line, "drain") == 0) {
 		sv_drain(sv);
 		reply(c, "ok draining\n");
 	} else
@@ -286,10 +295,28 @@ drop_client(struct supervisor *sv, struct sv_client *c)
 	free(c);
 }
 
+/* The daemon's own user, root, and members of the configured group. */
 static int
-peer_allowed(const struct ucred *cr)
+peer_allowed(const struct supervisor *sv, const struct ucred *cr)
 {
-	return cr->uid == geteuid() || cr->uid == 0;
+	struct passwd pw, *res;
+	gid_t groups[256];
+	int n = 256, i;
+	char buf[4096];
+
+	if (cr->uid == geteuid() || cr->uid == 0)
+		return 1;
+	if (sv->cfg.group[0] == '\0')
+		return 0;
+	if (cr->gid == sv->cfg.gid)
+		return 1;
+	if (getpwuid_r(cr->uid, &pw, buf, sizeof buf, &res) != 0 || res == NULL ||
+	    getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (groups[i] == sv->cfg.gid)
+			return 1;
+	return 0;
 }
 
 static void
@@ -304,7 +331,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	(void)l, (void)sa, (void)len;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) != 0 ||
-	    !peer_allowed(&cr)) {
+	    !peer_allowed(sv, &cr)) {
 		char line[64];
 		int n = snprintf(line, sizeof line, "err %d permission denied\n",
 		    MP_EPERM);
@@ -341,20 +368,35 @@ ctlsock_open(struct supervisor *sv)
 	mode_t old;
 	int fd;
 
-	if (sock_dir_make(0, err, sizeof err) != 0) {
-		log_msg(LOG_ERR, "%s", err);
-		return -1;
-	}
-	if (sock_path(sv->cfg.name, sv->sock_path, sizeof sv->sock_path) != 0 ||
-	    lock_path(sv->cfg.name, sv->lock_path, sizeof sv->lock_path) != 0) {
-		log_msg(LOG_ERR, "instance name %s: socket path too long",
-		    sv->cfg.name);
-		return -1;
+	int group = sv->cfg.group[0] != '\0';
+	mode_t mode = sv->cfg.mode >= 0 ? (mode_t)sv->cfg.mode :
+	    group ? 0660 : 0600;
+
+	if (sv->cfg.socket[0] != '\0') {       /* the operator's own place */
+		snprintf(sv->sock_path, sizeof sv->sock_path, "%s", sv->cfg.socket);
+		snprintf(sv->lock_path, sizeof sv->lock_path, "%s.lock",
+		    sv->cfg.socket);
+	} else {
+		char dir[256];
+
+		if (sock_dir_make(group, err, sizeof err) != 0) {
+			log_msg(LOG_ERR, "%s", err);
+			return -1;
+		}
+		if (group && sock_dir(dir, sizeof dir) == 0 &&
+		    (chown(dir, (uid_t)-1, sv->cfg.gid) != 0 || chmod(dir, 0750) != 0))
+			log_msg(LOG_WARNING, "chgrp %s: %s", dir, strerror(errno));
+		if (sock_path(sv->name, sv->sock_path, sizeof sv->sock_path) != 0 ||
+		    lock_path(sv->name, sv->lock_path, sizeof sv->lock_path) != 0) {
+			log_msg(LOG_ERR, "instance name %s: socket path too long",
+			    sv->name);
+			return -1;
+		}
 	}
 	sv->lock_fd = open(sv->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (sv->lock_fd < 0 || flock(sv->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		log_msg(LOG_ERR, "instance %s is already running (%s is locked)",
-		    sv->cfg.name, sv->lock_path);
+		    sv->name, sv->lock_path);
 		if (sv->lock_fd >= 0)
 			close(sv->lock_fd);
 		sv->lock_fd = -1;
@@ -372,6 +414,12 @@ ctlsock_open(struct supervisor *sv)
 		return -1;
 	}
 	umask(old);
+	if (chmod(sv->sock_path, mode) != 0 || (group &&
+	    chown(sv->sock_path, (uid_t)-1, sv->cfg.gid) != 0)) {
+		log_msg(LOG_ERR, "%s: cannot set mode/group: %s", sv->sock_path,
+		    strerror(errno));
+		return -1;
+	}
 	sv->listener = evconnlistener_new(sv->base, accept_cb, sv,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
 	if (sv->listener == NULL) {

@@ -21,6 +21,12 @@ log_open(const char *ident, int to_syslog, int max_level)
 }
 
 void
+log_set_level(int max_level)
+{
+	log_max = max_level;
+}
+
+void
 log_msg(int level, const char *fmt, ...)
 {
 	va_list ap;

@@ -7,6 +7,7 @@
 #include <syslog.h>
 
 void log_open(const char *ident, int to_syslog, int max_level);
+void log_set_level(int max_level);
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

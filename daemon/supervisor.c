@@ -44,6 +44,7 @@ pow2_at_least(uint64_t x)
 
 static int check_memory(const struct supervisor *sv, uint32_t workers,
     uint64_t arena);
+static void arm_idle_timer(struct supervisor *sv);
 
 /* --- workers -------------------------------------------------------------- */
 
@@ -67,7 +68,7 @@ become_worker(struct supervisor *sv, uint32_t i, pid_t parent)
 {
 	struct worker_opts o = {
 		.spin_ns = 50000,
-		.timeout_ms = sv->cfg.request_timeout_ms,
+		.grow_fd = 3,
 	};
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD,
 	    SIGALRM, SIGPIPE };
@@ -162,8 +163,8 @@ reap(struct supervisor *sv, pid_t pid, int status)
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
 		r = q_recover(&sv->q, i, MP_ETIMEDOUT);
 		log_msg(LOG_WARNING, "worker %u (pid %ld) ran past request_timeout "
-		    "(%u ms): killed, request failed with MP_ETIMEDOUT", i,
-		    (long)pid, sv->cfg.request_timeout_ms);
+		    "(%u s): killed, request failed with MP_ETIMEDOUT", i,
+		    (long)pid, sv->cfg.request_timeout_s);
 	} else {
 		r = q_recover(&sv->q, i, 0);
 		if (sv->stopping && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
@@ -236,6 +237,7 @@ sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len)
 		}
 	log_msg(LOG_INFO, "scaled from %u to %u workers", sv->nworkers, n);
 	sv->nworkers = n;
+	arm_idle_timer(sv);
 	return 0;
 }
 
@@ -328,19 +330,147 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
-	(void)sig, (void)what, (void)arg;
-	log_msg(LOG_INFO, "SIGHUP: no configuration file to reload");
+	char why[256];
+
+	(void)sig, (void)what;
+	sv_reload(arg, why, sizeof why);
+}
+
+/* --- autoscaling (dynamic mode: min_workers < max_workers) ---------------- */
+
+/* A worker saw requests waiting with every worker busy: one more, at most
+ * one per 100 ms (the new one needs a moment to start taking work). */
+static void
+grow(struct supervisor *sv)
+{
+	char why[128];
+	uint64_t now = sv_now_ns();
+
+	if (!config_dynamic(&sv->cfg) || sv->stopping ||
+	    sv->nworkers >= sv->cfg.max_workers ||
+	    now - sv->last_grow_ns < 100000000u)
+		return;
+	sv->last_grow_ns = now;
+	if (sv_scale(sv, sv->nworkers + 1, why, sizeof why) != 0)
+		log_msg(LOG_INFO, "autoscale: not growing: %s", why);
+}
+
+/* Armed only while above min_workers, so a pool at its floor has no timer
+ * and an idle daemon no wake-up at all. */
+static void
+arm_idle_timer(struct supervisor *sv)
+{
+	struct timeval tv = { (time_t)sv->cfg.idle_timeout_s, 0 };
+
+	if (sv->idle_timer == NULL)
+		return;
+	if (config_dynamic(&sv->cfg) && !sv->stopping &&
+	    sv->nworkers > sv->cfg.min_workers) {
+		if (!evtimer_pending(sv->idle_timer, NULL))
+			evtimer_add(sv->idle_timer, &tv);
+	} else
+		evtimer_del(sv->idle_timer);
+}
+
+/* One worker fewer if one has slept through a whole idle_timeout. */
+static void
+idle_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct supervisor *sv = arg;
+	uint64_t now = sv_now_ns(), limit = sv->cfg.idle_timeout_s * 1000000000ull;
+	uint32_t i;
+	char why[128];
+
+	(void)fd, (void)what;
+	for (i = 0; i < sv->nworkers; i++) {
+		uint64_t since = atomic_load(&sv->q.d->w[i].parked_ns);
+
+		if (since != 0 && now - since >= limit &&
+		    sv->nworkers > sv->cfg.min_workers) {
+			log_msg(LOG_INFO, "autoscale: a worker slept %u s: %u -> %u "
+			    "workers", sv->cfg.idle_timeout_s, sv->nworkers,
+			    sv->nworkers - 1);
+			sv_scale(sv, sv->nworkers - 1, why, sizeof why);
+			break;
+		}
+	}
+	arm_idle_timer(sv);
 }
 
 static void
 on_notify(evutil_socket_t fd, short what, void *arg)
 {
+	struct supervisor *sv = arg;
 	char buf[64];
+	ssize_t n, i;
+	int fault = 0, more = 0;
 
 	(void)what;
-	while (read(fd, buf, sizeof buf) > 0)
-		;
-	ctlsock_drop_faulty(arg);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		for (i = 0; i < n; i++) {
+			fault |= buf[i] == NOTIFY_FAULT;
+			more |= buf[i] == NOTIFY_GROW;
+		}
+	if (fault)
+		ctlsock_drop_faulty(sv);
+	if (more)
+		grow(sv);
+}
+
+/* --- configuration ------------------------------------------------------- */
+
+int
+sv_configure(struct supervisor *sv, struct config *out, char *why, size_t len)
+{
+	struct config c;
+	const char *bad;
+
+	config_defaults(&c);
+	if (config_load(sv->config_path, !sv->config_given, &c, why, len) != 0)
+		return -1;
+	if ((bad = config_merge(&c, &sv->flags)) != NULL) {
+		snprintf(why, len, "%s (with the command line)", bad);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+int
+sv_reload(struct supervisor *sv, char *why, size_t len)
+{
+	struct config c, old = sv->cfg;
+	uint32_t n;
+
+	if (sv_configure(sv, &c, why, len) != 0) {
+		log_msg(LOG_ERR, "reload: %s; keeping the configuration in force",
+		    why);
+		return -1;
+	}
+	if (c.arena_mb != old.arena_mb || c.max_clients != old.max_clients ||
+	    c.lane_depth != old.lane_depth || strcmp(c.socket, old.socket) != 0 ||
+	    strcmp(c.group, old.group) != 0 || c.mode != old.mode)
+		log_msg(LOG_WARNING, "reload: arena_mb, max_clients, lane_depth, "
+		    "socket, group and mode take effect at the next start");
+	c.arena_mb = old.arena_mb, c.max_clients = old.max_clients;
+	c.lane_depth = old.lane_depth;
+	memcpy(c.socket, old.socket, sizeof c.socket);
+	memcpy(c.group, old.group, sizeof c.group);
+	c.gid = old.gid, c.mode = old.mode;
+	sv->cfg = c;
+	log_set_level(c.log_level);
+	atomic_store(&sv->q.d->timeout_ms, c.request_timeout_s * 1000);
+	n = !config_dynamic(&c) ? c.min_workers :
+	    sv->nworkers < c.min_workers ? c.min_workers :
+	    sv->nworkers > c.max_workers ? c.max_workers : sv->nworkers;
+	if (n != sv->nworkers && sv_scale(sv, n, why, len) != 0)
+		log_msg(LOG_WARNING, "reload: cannot run %u workers: %s", n, why);
+	arm_idle_timer(sv);
+	log_msg(LOG_INFO, "reloaded %s: workers %u..%u (%u running), "
+	    "request_timeout %u s, idle_timeout %u s", sv->config_path,
+	    c.min_workers, c.max_workers, sv->nworkers, c.request_timeout_s,
+	    c.idle_timeout_s);
+	return 0;
 }
 
 /* --- start ------------------------------------------------------------- */
@@ -367,8 +497,8 @@ check_memory(const struct supervisor *sv, uint32_t workers, uint64_t arena)
 static int
 make_segments(struct supervisor *sv)
 {
-	const struct sv_config *c = &sv->cfg;
-	uint32_t page = pow2_at_least((uint64_t)c->max_mesh_kb * 1024);
+	const struct config *c = &sv->cfg;
+	uint32_t page = MAX_MESH_BYTES;
 	uint64_t arena = (uint64_t)c->arena_mb * MiB, cap = arena / 4;
 	struct ctl_geometry geo = {
 		.nclients = c->max_clients,
@@ -399,11 +529,12 @@ make_segments(struct supervisor *sv)
 	    slab_arena_init(&a, sv->arena_seg.base, sv->arena_seg.size, page,
 	    cap) != 0 || q_init(&sv->q, sv->dmn_seg.base, &cv, &a,
 	    Q_MAX_WORKERS) != 0) {
-		log_msg(LOG_ERR, "cannot lay out shared memory (arena_mb %u, "
-		    "max_mesh_kb %u)", c->arena_mb, c->max_mesh_kb);
+		log_msg(LOG_ERR, "cannot lay out shared memory (arena_mb %u)",
+		    c->arena_mb);
 		return -1;
 	}
 	sv->q.notify_fd = sv->notify[1];
+	atomic_store(&sv->q.d->timeout_ms, c->request_timeout_s * 1000);
 	return 0;
 }
 
@@ -418,14 +549,8 @@ int
 sv_start(struct supervisor *sv)
 {
 	uint32_t i;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	sv->nworkers = sv->cfg.workers ? sv->cfg.workers :
-	    (cpus >= 2 ? (uint32_t)cpus / 2 : 1);
-	if (sv->nworkers > Q_MAX_WORKERS) {
-		log_msg(LOG_ERR, "workers: at most %d", Q_MAX_WORKERS);
-		return -1;
-	}
+	sv->nworkers = sv->cfg.start_workers;
 	sv->started_ns = sv_now_ns();
 	signal(SIGPIPE, SIG_IGN);
 	if ((sv->base = event_base_new()) == NULL)
@@ -445,7 +570,9 @@ sv_start(struct supervisor *sv)
 	sv->notify_ev = event_new(sv->base, sv->notify[0], EV_READ | EV_PERSIST,
 	    on_notify, sv);
 	sv->stop_timer = evtimer_new(sv->base, stop_tick, sv);
+	sv->idle_timer = evtimer_new(sv->base, idle_tick, sv);
 	if (sv->notify_ev == NULL || sv->stop_timer == NULL ||
+	    sv->idle_timer == NULL ||
 	    event_add(sv->notify_ev, NULL) != 0)
 		return -1;
 	for (i = 0; i < Q_MAX_WORKERS; i++) {
@@ -456,8 +583,11 @@ sv_start(struct supervisor *sv)
 			spawn(sv, i);
 	}
 	atomic_store(&sv->q.ctl.h->state, CTL_RUNNING);
-	log_msg(LOG_INFO, "instance %s: %u workers, arena %u MiB, socket %s",
-	    sv->cfg.name, sv->nworkers, sv->cfg.arena_mb, sv->sock_path);
+	arm_idle_timer(sv);
+	log_msg(LOG_INFO, "instance %s: %u workers (%s %u..%u), arena %u MiB, "
+	    "socket %s", sv->name, sv->nworkers, config_dynamic(&sv->cfg) ?
+	    "dynamic" : "static", sv->cfg.min_workers, sv->cfg.max_workers,
+	    sv->cfg.arena_mb, sv->sock_path);
 	return 0;
 }
 

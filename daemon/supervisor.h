@@ -15,15 +15,9 @@
 #include "shm.h"
 #include "sockpath.h"
 #include "worker.h"
+#include "config.h"
 
-struct sv_config {
-	char     name[INSTANCE_MAX + 1];
-	uint32_t workers;            /* 0: auto, half the CPUs, at least 1 */
-	uint32_t request_timeout_ms;
-	uint32_t arena_mb, max_clients, lane_depth;
-	uint32_t max_mesh_kb;        /* the arena's page: largest mesh */
-	int      foreground;
-};
+#define MAX_MESH_BYTES (1u << 20)   /* the arena's page: largest mesh */
 
 struct sv_client {               /* one registered connection */
 	struct bufferevent *bev;
@@ -45,7 +39,15 @@ struct sv_worker {
 };
 
 struct supervisor {
-	struct sv_config cfg;
+	char             name[INSTANCE_MAX + 1];
+	int              foreground, daemonize;
+	char             config_path[256];
+	int              config_given;  /* -c: the file must exist */
+	char             pidfile[256];
+	struct config    flags;         /* what the command line set */
+	struct config    cfg;           /* in force: defaults < file < flags */
+	struct event    *idle_timer;    /* dynamic mode, above min only */
+	uint64_t         last_grow_ns;
 	struct shm_seg   ctl_seg, dmn_seg, arena_seg;
 	struct queue     q;
 	struct event_base *base;
@@ -74,6 +76,12 @@ int  sv_run(struct supervisor *sv);
 int  sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len);
 /* Take no new work; finish what is queued. */
 void sv_drain(struct supervisor *sv);
+/* Read the configuration again and apply what can change live: 0, or -1
+ * with the reason in why (the old configuration stays). */
+int  sv_reload(struct supervisor *sv, char *why, size_t len);
+/* Defaults, file, flags into sv->cfg: 0, or -1 with why. */
+int  sv_configure(struct supervisor *sv, struct config *out, char *why,
+         size_t len);
 
 /* ctlsock.c */
 int  ctlsock_open(struct supervisor *sv);

@@ -100,6 +100,28 @@ fault_injection(const mp_request *r)
 #define fault_injection(r) ((void)0)
 #endif
 
+/* More requests wait and every worker is busy: ask the supervisor for one
+ * more worker (it decides: dynamic mode, max_workers, memory). */
+static void
+ask_to_grow(struct queue *q, const struct worker_opts *o)
+{
+	char g = NOTIFY_GROW;
+	int tokens;
+	uint32_t i;
+
+	if (o->grow_fd < 0 || sem_getvalue(&q->ctl.h->work_sem, &tokens) != 0 ||
+	    tokens <= 0)
+		return;
+	for (i = 0; i < Q_MAX_WORKERS; i++) {
+		uint32_t st = atomic_load(&q->d->w[i].state);
+
+		if (st == WS_IDLE)
+			return;         /* someone can take it */
+	}
+	if (write(o->grow_fd, &g, 1) < 0)
+		return;         /* pipe full: the supervisor knows already */
+}
+
 static void
 mesh_one(struct queue *q, uint32_t w, const struct worker_opts *o,
     const mp_request *r, struct tv_scratch *s, struct mesh *m, mp_result *res)
@@ -107,7 +129,9 @@ mesh_one(struct queue *q, uint32_t w, const struct worker_opts *o,
 	struct noise_field nf;
 	struct tv_chunk c;
 	struct field f;
+	uint32_t timeout;
 
+	(void)o;
 	if (request_problem(r) != NULL) {
 		res->status = MP_EINVAL;
 		return;
@@ -115,12 +139,12 @@ mesh_one(struct queue *q, uint32_t w, const struct worker_opts *o,
 	request_chunk(r, &c);
 	request_field(r, &nf);
 	f = noise_field_as_field(&nf);
-	if (o->timeout_ms)
-		arm(o->timeout_ms);
+	if ((timeout = atomic_load(&q->d->timeout_ms)) != 0)
+		arm(timeout);
 	fault_injection(r);
 	if (tv_extract(&c, &f, s, m) != 0)
 		res->status = MP_ENOMEM;
-	if (o->timeout_ms)
+	if (timeout != 0)
 		arm(0);
 	if (res->status != 0 || m->nv == 0)
 		return;
@@ -162,6 +186,7 @@ worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 
 		if (q_worker_wait(q, w, o->spin_ns) != 0 || !q_take(q, w, &r))
 			continue;
+		ask_to_grow(q, o);
 		t0 = now_ns();
 		memset(&res, 0, sizeof res);
 		mesh_one(q, w, o, &r, s, &m, &res);

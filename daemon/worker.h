@@ -11,8 +11,11 @@
 
 struct worker_opts {
 	uint64_t spin_ns;        /* spin on the token before parking */
-	uint32_t timeout_ms;     /* request_timeout; 0: none */
+	int      grow_fd;        /* a byte here asks for one more worker, or -1 */
 };
+
+/* Bytes a worker writes to the supervisor's notify pipe. */
+enum { NOTIFY_FAULT = 'F', NOTIFY_GROW = 'G' };
 
 /* Slab layout of a mesh: positions (3 floats per vertex), normals (same),
  * indices (uint32).  Bytes a mesh of nv vertices and ni indices needs. */

@@ -65,7 +65,7 @@ client_live(const struct queue *q, uint32_t c, uint32_t gen)
 static void
 mark_faulty(struct queue *q, uint32_t c)
 {
-	char one = 1;
+	char one = 'F';
 
 	atomic_store(&q->d->cl[c].state, DC_FAULTY);
 	q->d->faults++;
@@ -307,7 +307,6 @@ q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns)
 	uint32_t i;
 	int r;
 
-	(void)w;
 	for (i = 0; spin_ns != 0; i++) {
 		if (sem_trywait(s) == 0)
 			return 0;
@@ -316,7 +315,9 @@ q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns)
 		cpu_relax();
 	}
 	atomic_fetch_add(&q->ctl.h->sleepers, 1);
+	atomic_store(&q->d->w[w].parked_ns, now_ns());   /* for the autoscaler */
 	r = sem_wait(s);
+	atomic_store(&q->d->w[w].parked_ns, 0);
 	atomic_fetch_sub(&q->ctl.h->sleepers, 1);
 	return r == 0 ? 0 : -1;
 }

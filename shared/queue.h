@@ -48,6 +48,7 @@ struct wslot {
 	uint32_t src, pos;               /* where it was taken from, index then */
 	uint32_t cq_pos;                 /* completion ring index when pushing */
 	uint64_t start_ns;               /* CLOCK_MONOTONIC at take */
+	_Atomic uint64_t parked_ns;      /* asleep in sem_wait since, or 0 */
 	uint64_t submit_ns;              /* the client's stamp (untrusted) */
 	mp_request req;                  /* full copy, made before the pop */
 	mp_result  res;                  /* the result being pushed */
@@ -80,6 +81,7 @@ struct dseg {
 	struct retry_entry retry[Q_RETRY_CAP];
 	uint64_t requeued, poisoned, faults, qrepairs, arepairs;
 	uint64_t completed, failed;      /* all clients, ever */
+	_Atomic uint32_t timeout_ms;     /* request_timeout, read per request */
 	struct dclient cl[CTL_MAX_CLIENTS];
 	struct wslot w[Q_MAX_WORKERS];
 };

@@ -66,6 +66,19 @@ sock_path(const char *name, char *buf, size_t len)
 }
 
 int
+instance_socket(const char *instance, char *buf, size_t len)
+{
+	struct sockaddr_un sun;
+
+	if (instance == NULL || instance[0] != '/')
+		return sock_path(instance, buf, len);
+	if (strlen(instance) >= len || strlen(instance) >= sizeof sun.sun_path)
+		return -1;
+	memcpy(buf, instance, strlen(instance) + 1);
+	return 0;
+}
+
+int
 lock_path(const char *name, char *buf, size_t len)
 {
 	return in_dir(name, ".lock", buf, len);

@@ -18,6 +18,9 @@ int instance_name_ok(const char *name);
 int sock_dir(char *buf, size_t len);
 int sock_path(const char *name, char *buf, size_t len);
 int lock_path(const char *name, char *buf, size_t len);
+/* Where instance listens: a path as given if it starts with "/" (the
+ * daemon's "socket" setting), else sock_path of the name: 0 or -1. */
+int instance_socket(const char *instance, char *buf, size_t len);
 /* Create the folder (mode 0700, or 0750 when shared with a group) or check
  * an existing one: a real folder, ours or root's, writable by nobody else.
  * 0, or -1 with a sentence in err. */

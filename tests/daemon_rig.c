@@ -42,11 +42,17 @@ daemon_start_bin(struct daemon *d, const char *bin, int workers,
 int
 daemon_restart(struct daemon *d, int workers, const char *extra)
 {
-	char cmd[512];
+	char cmd[512], w[32] = "";
 	int i;
 
-	snprintf(cmd, sizeof cmd, "exec %s -f -n %s -w %d %s 2>>%s",
-	    d->bin ? d->bin : "./meshpoold", d->name, workers, extra ? extra : "", d->log);
+	if (workers > 0)        /* 0: no -w, the configuration decides */
+		snprintf(w, sizeof w, "-w %d", workers);
+	/* -c /dev/null unless the test brings its own: the machine's
+	 * /etc/meshpool/meshpoold.conf must not change a test. */
+	snprintf(cmd, sizeof cmd, "exec %s -f -n %s %s %s %s 2>>%s",
+	    d->bin ? d->bin : "./meshpoold", d->name, w,
+	    extra && strstr(extra, "-c ") ? "" : "-c /dev/null",
+	    extra ? extra : "", d->log);
 	if ((d->pid = fork()) == 0) {
 		/* Never outlive the test, and never hold its stdout (the TAP
 		 * driver reads it to the end). */

@@ -1,0 +1,48 @@
+/*
+ * config.h - meshpoold's settings: defaults, then the INI file
+ * (meshpoold.conf(5), parsed by libinih), then command-line flags.
+ */
+#ifndef MP_CONFIG_H
+#define MP_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/meshpool/meshpoold.conf"
+
+/* Which keys were given (flags override only those they set). */
+enum {
+	CF_WORKERS = 1 << 0, CF_MIN = 1 << 1, CF_MAX = 1 << 2, CF_START = 1 << 3,
+	CF_IDLE = 1 << 4, CF_TIMEOUT = 1 << 5, CF_ARENA = 1 << 6,
+	CF_CLIENTS = 1 << 7, CF_LANE = 1 << 8, CF_SOCKET = 1 << 9,
+	CF_GROUP = 1 << 10, CF_MODE = 1 << 11, CF_LOG = 1 << 12,
+};
+
+struct config {
+	uint32_t set;                    /* CF_* */
+	uint32_t min_workers, max_workers, start_workers;
+	uint32_t idle_timeout_s, request_timeout_s;
+	uint32_t arena_mb, max_clients, lane_depth;
+	char     socket[108];            /* "" = the default place */
+	char     group[64];              /* "" = none */
+	gid_t    gid;
+	int      mode;                   /* socket mode; -1 = 0600 or 0660 */
+	int      log_level;              /* syslog priority */
+};
+
+/* Defaults; workers "auto" is half the online CPUs, at least 1. */
+void config_defaults(struct config *c);
+/* Read path over c.  0, or -1 with "PATH:LINE: reason" in err (c is then
+ * unchanged).  A missing file is an error unless missing_ok. */
+int  config_load(const char *path, int missing_ok, struct config *c,
+         char *err, size_t len);
+/* One key=value, as from the file (used for command-line flags too):
+ * NULL, or why not. */
+const char *config_set(struct config *c, const char *key, const char *value);
+/* Keys of over (those it set) copied onto c, then checked together:
+ * NULL, or why not. */
+const char *config_merge(struct config *c, const struct config *over);
+int  config_dynamic(const struct config *c);   /* min < max */
+
+#endif
