@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "demo.h"
 #include "proto.h"
 #include "sockpath.h"
 
@@ -32,6 +33,9 @@ usage(FILE *f)
 	    "  scale N    run N worker processes from now on\n"
 	    "  drain      finish what is queued, accept nothing new\n"
 	    "  reload     read the configuration file again\n"
+	    "  demo [--size N] [--out FILE.obj] [--glb FILE.glb]\n"
+	    "             mesh a region with LOD rings (through a private\n"
+	    "             meshpoold unless -n is given) and write the mesh\n"
 	    "options:\n"
 	    "  -n NAME    instance (default \"default\"), or its socket's path\n"
 	    "  --json     print the daemon's JSON as is\n"
@@ -169,6 +173,44 @@ print_list(const char *j, const char *first_key, int workers)
 	}
 }
 
+static int
+demo_command(const char *instance, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "glb", required_argument, NULL, 'g' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *obj = "terrain.obj", *glb = NULL;
+	int ch, size = 4;
+	char *end;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+		if (ch == 's') {
+			long v = strtol(optarg, &end, 10);
+
+			if (*end != '\0' || v < 2 || v > 32 || v % 2 != 0) {
+				fprintf(stderr, "meshpoolctl: demo: --size: an even "
+				    "number 2..32\n");
+				return EXIT_USAGE;
+			}
+			size = (int)v;
+		} else if (ch == 'o')
+			obj = optarg;
+		else if (ch == 'g')
+			glb = optarg;
+		else
+			return EXIT_USAGE;
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return demo_run(instance, size, obj, glb);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -180,12 +222,13 @@ main(int argc, char **argv)
 	};
 	const char *name = "default", *cmd;
 	char line[64], buf[65536];
-	int ch, json = 0, r, code;
+	int ch, json = 0, r, code, named = 0;
 
 	while ((ch = getopt_long(argc, argv, "+n:jhV", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			name = optarg;
+			named = 1;
 			break;
 		case 'j':
 			json = 1;
@@ -212,6 +255,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "meshpoolctl: bad instance name \"%s\"\n", name);
 		return EXIT_USAGE;
 	}
+	if (strcmp(cmd, "demo") == 0)
+		return demo_command(named ? name : NULL, argc - optind + 1,
+		    argv + optind - 1);
 	if (strcmp(cmd, "scale") == 0 && optind == argc - 1 &&
 	    strspn(argv[optind], "0123456789") == strlen(argv[optind]) &&
 	    strlen(argv[optind]) > 0 && strlen(argv[optind]) < 5)
