@@ -143,6 +143,17 @@ print_status(const char *j)
 	    num(j, "requeued"), num(j, "poisoned"));
 	printf("arena     %.1f of %.1f MiB used\n",
 	    num(j, "arena_used_bytes") / 1048576.0, num(j, "arena_bytes") / 1048576.0);
+	printf("pool      %s, %lld..%lld workers\n", str(j, "mode", s1, sizeof s1),
+	    num(j, "min_workers"), num(j, "max_workers"));
+	printf("speed     %.1f chunks/s over the last 10 s; compute p50 %.0f us, "
+	    "p99 %.0f us\n", dbl(j, "chunks_per_s_10s"), dbl(j, "compute_p50_us"),
+	    dbl(j, "compute_p99_us"));
+	{
+		const char *f = strstr(j, "\"failed_by\":{");
+
+		if (f != NULL && f[13] != '}')
+			printf("failures  %.*s\n", (int)strcspn(f + 13, "}"), f + 13);
+	}
 }
 
 /* Each {...} of a list, one line each. */

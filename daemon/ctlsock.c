@@ -141,7 +141,7 @@ do_status(struct supervisor *sv, struct sv_client *c)
 	    "stopped" };
 	const struct sv_worker *sw;
 	struct q_stats st;
-	uint32_t i, state = atomic_load(&sv->q.ctl.h->state);
+	uint32_t i, n, state = atomic_load(&sv->q.ctl.h->state);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
 	q_drain_releases(&sv->q);
@@ -150,7 +150,8 @@ do_status(struct supervisor *sv, struct sv_client *c)
 	    "\"uptime_s\":%.1f,\"workers\":%u,\"busy_workers\":%u,\"clients\":%u,"
 	    "\"queued\":%u,\"in_flight\":%u,\"completed\":%llu,\"failed\":%llu,"
 	    "\"requeued\":%llu,\"poisoned\":%llu,\"arena_bytes\":%llu,"
-	    "\"arena_used_bytes\":%llu,\"worker_restarts\":%llu,\"worker_list\":[",
+	    "\"arena_used_bytes\":%llu,\"worker_restarts\":%llu,\"min_workers\":%u,"
+	    "\"max_workers\":%u,\"mode\":\"%s\"",
 	    sv->name, (long)getpid(), states[state & 3],
 	    (sv_now_ns() - sv->started_ns) / 1e9, sv->nworkers, st.busy_workers,
 	    st.clients, st.queued, st.in_flight,
@@ -158,7 +159,20 @@ do_status(struct supervisor *sv, struct sv_client *c)
 	    (unsigned long long)st.requeued, (unsigned long long)st.poisoned,
 	    (unsigned long long)sv->q.arena.h->npages * sv->q.arena.h->page_size,
 	    (unsigned long long)sv->q.arena.h->used_bytes,
-	    (unsigned long long)sv->restarts);
+	    (unsigned long long)sv->restarts, sv->cfg.min_workers,
+	    sv->cfg.max_workers, config_dynamic(&sv->cfg) ? "dynamic" : "static");
+	evbuffer_add_printf(out, ",\"chunks_per_s_10s\":%.1f,\"compute_p50_us\":%.1f,"
+	    "\"compute_p99_us\":%.1f,\"failed_by\":{", st.rate_10s, st.p50_us,
+	    st.p99_us);
+	for (i = 1, n = 0; i < 16; i++)
+		if (st.failed_by[i] != 0) {
+			const char *name = mp_strerror(-(int)i);
+
+			evbuffer_add_printf(out, "%s\"%.*s\":%llu", n++ ? "," : "",
+			    (int)strcspn(name, ":"), name,
+			    (unsigned long long)st.failed_by[i]);
+		}
+	evbuffer_add_printf(out, "},\"worker_list\":[");
 	for (i = 0; i < sv->nworkers; i++) {
 		const struct wslot *ws = &sv->q.d->w[i];
 		uint32_t s = atomic_load(&ws->state);

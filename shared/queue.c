@@ -96,6 +96,42 @@ alock(struct queue *q)
 
 /* --- completion ----------------------------------------------------------- */
 
+static uint32_t
+hist_bucket(uint64_t ns)
+{
+	uint32_t lg = ns < 8 ? 0 : 63 - (uint32_t)__builtin_clzll(ns) - 2;
+
+	/* Power of two lg+2, then the next three bits: 8 steps per octave. */
+	return ns < 8 ? (uint32_t)ns : (lg + 1) * 8 + (uint32_t)((ns >> lg) & 7);
+}
+
+static uint64_t
+hist_value(uint32_t b)
+{
+	return b < 8 ? b : (uint64_t)(8 + b % 8) << (b / 8 - 1);
+}
+
+/* Figures for status, kept as completions happen (qlock held). */
+static void
+count_completion(struct queue *q, const mp_result *res)
+{
+	struct dseg *d = q->d;
+	uint64_t sec = now_ns() / 1000000000u;
+	uint32_t b = hist_bucket(res->compute_ns);
+
+	d->completed++;
+	if (res->status < 0 && res->status > -16)
+		d->failed_by[-res->status]++;
+	if (res->status != 0)
+		d->failed++;
+	if (d->rate[sec % 16].sec != sec) {
+		d->rate[sec % 16].sec = sec;
+		d->rate[sec % 16].n = 0;
+	}
+	d->rate[sec % 16].n++;
+	d->hist[b < Q_HIST ? b : Q_HIST - 1]++;
+}
+
 static void
 wake_client(struct queue *q, uint32_t c)
 {
@@ -135,11 +171,9 @@ finish_completion(struct queue *q, uint32_t w)
 		if (ring_push(&rv, &ws->res) == RING_OK) {
 			pushed = 1;
 			dc->completed++;
-			q->d->completed++;
-			if (ws->res.status != 0) {
+			if (ws->res.status != 0)
 				dc->failed++;
-				q->d->failed++;
-			}
+			count_completion(q, &ws->res);
 		} else
 			mark_faulty(q, c);      /* honest clients never fill it */
 	}
@@ -592,7 +626,7 @@ push_status(struct queue *q, uint32_t c, const mp_request *r, int status)
 	if (ring_push(&cq, &res) != RING_OK)
 		return 0;
 	dc->completed++, dc->failed++;
-	q->d->completed++, q->d->failed++;
+	count_completion(q, &res);
 	return 1;
 }
 
@@ -666,6 +700,27 @@ q_stats(struct queue *q, struct q_stats *st)
 	}
 	st->completed = d->completed;
 	st->failed = d->failed;
+	memcpy(st->failed_by, d->failed_by, sizeof st->failed_by);
+	{
+		uint64_t sec = now_ns() / 1000000000u, n = 0, total = 0, seen = 0;
+		uint32_t k;
+
+		for (k = 0; k < 16; k++)        /* this second and the 9 before */
+			if (d->rate[k].sec <= sec && d->rate[k].sec + 10 > sec)
+				n += d->rate[k].n;
+		st->rate_10s = n / 10.0;
+		for (k = 0; k < Q_HIST; k++)
+			total += d->hist[k];
+		for (k = 0; k < Q_HIST && total > 0; k++) {
+			seen += d->hist[k];
+			if (st->p50_us == 0 && seen * 2 >= total)
+				st->p50_us = hist_value(k) / 1e3;
+			if (seen * 100 >= total * 99) {
+				st->p99_us = hist_value(k) / 1e3;
+				break;
+			}
+		}
+	}
 	st->requeued = d->requeued;
 	st->poisoned = d->poisoned;
 	st->faults = d->faults;

@@ -32,6 +32,7 @@
 #define Q_MAX_WORKERS   64
 #define Q_RETRY_CAP     64      /* >= Q_MAX_WORKERS, see queue.c */
 #define Q_POISON_DEATHS 2       /* a request that killed this many fails */
+#define Q_HIST          (64 * 8) /* 8 buckets per power of two */
 
 /* Worker slot states.  TAKING and COMPLETING exist only under qlock. */
 enum ws_state { WS_EMPTY = 0, WS_IDLE, WS_TAKING, WS_BUSY, WS_COMPLETING };
@@ -81,6 +82,9 @@ struct dseg {
 	struct retry_entry retry[Q_RETRY_CAP];
 	uint64_t requeued, poisoned, faults, qrepairs, arepairs;
 	uint64_t completed, failed;      /* all clients, ever */
+	uint64_t failed_by[16];          /* by -status */
+	struct { uint64_t sec, n; } rate[16];   /* completions per second */
+	uint64_t hist[Q_HIST];           /* compute_ns, log-linear buckets */
 	_Atomic uint32_t timeout_ms;     /* request_timeout, read per request */
 	struct dclient cl[CTL_MAX_CLIENTS];
 	struct wslot w[Q_MAX_WORKERS];
@@ -147,6 +151,9 @@ uint32_t q_fail_queued(struct queue *q, int status);
 struct q_stats {
 	uint32_t busy_workers, clients, queued, in_flight;
 	uint64_t completed, failed, requeued, poisoned, faults;
+	uint64_t failed_by[16];
+	double   rate_10s;               /* completions/s over the last 10 s */
+	double   p50_us, p99_us;         /* compute time, all requests */
 };
 /* A snapshot for status (no lock: figures may be a moment apart). */
 void   q_stats(struct queue *q, struct q_stats *st);

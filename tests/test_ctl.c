@@ -164,6 +164,11 @@ test_scale_down_under_load_loses_nothing(void **state)
 	}
 	assert_int_equal(got, 3000);
 	assert_int_equal(wait_workers(d.pid, 1), 1);
+	assert_int_equal(ctl(&d, "status --json", out, sizeof out), 0);
+	assert_int_equal(json_num(out, "completed"), 3000);
+	assert_true(json_num(out, "chunks_per_s_10s") > 0);
+	assert_true(json_num(out, "compute_p50_us") > 0);
+	assert_true(json_num(out, "compute_p99_us") >= json_num(out, "compute_p50_us"));
 	mp_disconnect(c);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }

@@ -75,6 +75,7 @@ test_poison_request(void **state)
 	assert_int_equal(json_num(st, "poisoned"), 1);
 	assert_int_equal(json_num(st, "requeued"), 1);
 	assert_int_equal(json_num(st, "worker_restarts"), 2);
+	assert_non_null(strstr(st, "\"failed_by\":{\"MP_EWORKER\":1}"));
 	/* Both workers are back and serving. */
 	run(c, 42, 50, &status, &ok);
 	assert_int_equal(status, MP_OK);
@@ -100,6 +101,7 @@ test_hanging_request_times_out(void **state)
 	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
 	assert_int_equal(json_num(st, "worker_restarts"), 1);
 	assert_int_equal(json_num(st, "workers"), 2);
+	assert_non_null(strstr(st, "\"MP_ETIMEDOUT\":1"));
 	mp_disconnect(c);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
