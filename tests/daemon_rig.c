@@ -1,6 +1,7 @@
 /*
  * daemon_rig.c - see daemon_rig.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -178,4 +179,83 @@ raw_register(const struct daemon *d, unsigned abi, char *line, size_t len,
 		return -1;
 	port_open(p, &cv, w.slot, w.gen);
 	return 1;
+}
+
+int
+proc_sample(pid_t pid, struct proc_sample *s)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st, vol = 0, invol = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL || fgets(buf, sizeof buf, f) == NULL) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	    &s->state, &ut, &st) != 3)
+		return -1;
+	s->ticks = ut + st;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(buf, sizeof buf, f) != NULL) {
+		sscanf(buf, "voluntary_ctxt_switches: %llu", &vol);
+		sscanf(buf, "nonvoluntary_ctxt_switches: %llu", &invol);
+	}
+	fclose(f);
+	s->switches = vol + invol;
+	return 0;
+}
+
+/* The daemon and its children (by parent pid, from /proc). */
+static int
+family(pid_t top, pid_t *out, int max)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	out[n++] = top;
+	while (dir != NULL && (e = readdir(dir)) != NULL && n < max) {
+		char path[300], buf[512], *p;
+		long ppid;
+		FILE *f;
+
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
+		    (f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == top)
+			out[n++] = (pid_t)atol(e->d_name);
+		fclose(f);
+	}
+	if (dir != NULL)
+		closedir(dir);
+	return n;
+}
+
+int
+daemon_asleep(const struct daemon *d, int ms)
+{
+	pid_t pids[80];
+	struct proc_sample a[80], b[80];
+	int n = family(d->pid, pids, 80), i, moved = 0;
+
+	for (i = 0; i < n; i++)
+		if (proc_sample(pids[i], &a[i]) != 0)
+			return -1;
+	usleep((useconds_t)ms * 1000);
+	for (i = 0; i < n; i++) {
+		if (proc_sample(pids[i], &b[i]) != 0)
+			return -1;
+		if (b[i].ticks != a[i].ticks || b[i].switches != a[i].switches)
+			moved++;
+	}
+	return moved;
 }

@@ -37,4 +37,14 @@ long long json_num(const char *json, const char *key);
 int  raw_register(const struct daemon *d, unsigned abi, char *line,
          size_t len, struct port *p, int *sock);
 
+/* CPU ticks (utime+stime) and context switches of a process so far. */
+struct proc_sample {
+	char state;
+	unsigned long long ticks, switches;
+};
+int  proc_sample(pid_t pid, struct proc_sample *s);
+/* The supervisor and every worker of d slept through ms: no tick of CPU,
+ * no context switch.  Returns how many processes moved (0 = all asleep). */
+int  daemon_asleep(const struct daemon *d, int ms);
+
 #endif

@@ -181,8 +181,11 @@ test_autoscale(void **state)
 	print_message("# grew to %lld workers under load\n", peak);
 	assert_true(peak > 1);
 	assert_true(peak <= 3);
-	/* Idle: one worker fewer per idle_timeout, down to min_workers. */
+	/* Idle: one worker fewer per idle_timeout, down to min_workers ... */
 	assert_int_equal(wait_workers(&d, 1, 8000), 1);
+	/* ... where no timer is left: the whole daemon sleeps. */
+	usleep(300000);
+	assert_int_equal(daemon_asleep(&d, 1500), 0);
 	mp_disconnect(c);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 	unlink("test-auto.conf");

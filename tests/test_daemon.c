@@ -570,10 +570,31 @@ test_second_instance_refused(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
+/* "Idle means asleep": after work, neither the supervisor nor any worker
+ * wakes even once while nothing is submitted (a client stays connected). */
+static void
+test_idle_daemon_never_wakes(void **state)
+{
+	struct daemon d;
+	struct run run = { .n = 500, .wait = 1 };
+	mp_client *c;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 2, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	host_loop(c, &run, now_ms() + 60000);
+	assert_int_equal(run.got, 500);
+	usleep(200000);                 /* past the workers' spin */
+	assert_int_equal(daemon_asleep(&d, 1500), 0);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idle_daemon_never_wakes),
 		cmocka_unit_test(test_connect_errors),
 		cmocka_unit_test(test_exactly_once_and_bit_identical),
 		cmocka_unit_test(test_runs_the_workers_asked_for),
