@@ -260,6 +260,11 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind++];
+	for (r = optind; r < argc; r++)         /* "--help" after any command */
+		if (strcmp(argv[r], "--help") == 0 || strcmp(argv[r], "-h") == 0) {
+			usage(stdout);
+			return EXIT_DONE;
+		}
 	if (optind < argc && strcmp(argv[optind], "--json") == 0)
 		json = 1, optind++;
 	if (name[0] != '/' && !instance_name_ok(name)) {

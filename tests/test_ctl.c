@@ -230,6 +230,10 @@ test_clients_and_exit_codes(void **state)
 	assert_int_equal(ctl(&d, "frobnicate", out, sizeof out), 2);
 	assert_int_equal(ctl(&d, "--help", out, sizeof out), 0);
 	assert_non_null(strstr(out, "exit status"));
+	assert_int_equal(ctl(&d, "scale --help", out, sizeof out), 0);
+	assert_non_null(strstr(out, "scale N"));
+	assert_int_equal(ctl(&d, "demo --help", out, sizeof out), 0);
+	assert_non_null(strstr(out, "demo [--size N]"));
 	assert_int_equal(ctl(&d, "--version", out, sizeof out), 0);
 	assert_non_null(strstr(out, "meshpoolctl "));
 	mp_disconnect(c);
