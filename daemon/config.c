@@ -229,20 +229,22 @@ on_key(void *user, const char *section, const char *key, const char *value)
 	return why == NULL;
 }
 
-int
-config_load(const char *path, int missing_ok, struct config *c, char *err,
-    size_t len)
+/* Parse with inih (from a file, or text when path is NULL), then merge. */
+static int
+load(const char *path, const char *text, const char *name, struct config *c,
+    char *err, size_t len)
 {
 	struct config file = *c;
 	char why[256] = "";
-	struct load l = { &file, why, sizeof why, path, 0 };
+	struct load l = { &file, why, sizeof why, name, 0 };
 	const char *bad;
 	int r;
 
 	file.set = 0;
-	if (missing_ok && access(path, F_OK) != 0)
-		return 0;
-	if ((r = ini_parse(path, on_key, &l)) != 0) {
+	r = path != NULL ? ini_parse(path, on_key, &l) :
+	    ini_parse_string(text, on_key, &l);
+	path = name;
+	if (r != 0) {
 		if (r == -1)
 			snprintf(err, len, "%s: cannot read: %s", path, strerror(errno));
 		else if (r == -2)
@@ -262,4 +264,20 @@ config_load(const char *path, int missing_ok, struct config *c, char *err,
 		*c = merged;
 	}
 	return 0;
+}
+
+int
+config_load(const char *path, int missing_ok, struct config *c, char *err,
+    size_t len)
+{
+	if (missing_ok && access(path, F_OK) != 0)
+		return 0;
+	return load(path, NULL, path, c, err, len);
+}
+
+int
+config_load_text(const char *text, const char *name, struct config *c,
+    char *err, size_t len)
+{
+	return load(NULL, text, name, c, err, len);
 }

@@ -37,6 +37,9 @@ void config_defaults(struct config *c);
  * unchanged).  A missing file is an error unless missing_ok. */
 int  config_load(const char *path, int missing_ok, struct config *c,
          char *err, size_t len);
+/* The same from text in memory (tests, fuzzing); name is used in err. */
+int  config_load_text(const char *text, const char *name, struct config *c,
+         char *err, size_t len);
 /* One key=value, as from the file (used for command-line flags too):
  * NULL, or why not. */
 const char *config_set(struct config *c, const char *key, const char *value);
