@@ -103,6 +103,7 @@ spawn(struct supervisor *sv, uint32_t i)
 		become_worker(sv, i, parent);
 	sv->w[i].pid = pid;
 	sv->w[i].started_ns = sv_now_ns();
+	sv->w[i].done_at_start = sv->q.d->w[i].done;
 }
 
 static void
@@ -115,8 +116,10 @@ respawn_cb(evutil_socket_t fd, short what, void *arg)
 		spawn(w->sv, w->index);
 }
 
-/* A worker that dies within a second of starting is restarted after a
- * pause that doubles up to 5 s, so a crash loop cannot make us spin. */
+/* A worker that dies within a second of starting without completing a
+ * single request is restarted after a pause that doubles up to 5 s, so a
+ * crash loop cannot make us spin; one that did work (killed from outside,
+ * or by a bad request) is replaced at once. */
 static void
 schedule_respawn(struct supervisor *sv, uint32_t i)
 {
@@ -124,7 +127,7 @@ schedule_respawn(struct supervisor *sv, uint32_t i)
 	uint64_t lived = sv_now_ns() - w->started_ns;
 	struct timeval tv;
 
-	if (lived > 1000000000u)
+	if (lived > 1000000000u || sv->q.d->w[i].done != w->done_at_start)
 		w->backoff_ms = 0;
 	else
 		w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : 100;

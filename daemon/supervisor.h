@@ -34,6 +34,7 @@ struct sv_worker {
 	pid_t    pid;
 	uint64_t started_ns;
 	uint32_t backoff_ms;         /* restart throttle */
+	uint64_t done_at_start;      /* its slot's completions when it started */
 	int      retiring;           /* scaled down: do not replace */
 	struct event *respawn;
 };

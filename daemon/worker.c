@@ -8,6 +8,7 @@
  */
 #include <signal.h>
 #include <stdlib.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/time.h>
@@ -87,6 +88,14 @@ store(struct queue *q, uint32_t w, const struct mesh *m)
 #define FI_CRASH_SEED 0xfa11deadu
 #define FI_HANG_SEED  0xfa11f00du
 
+/* A worker that dies as soon as it starts (a broken install, say). */
+static void
+fault_at_start(void)
+{
+	if (getenv("MESHPOOL_FI_DIE_AT_START") != NULL)
+		_exit(3);
+}
+
 static void
 fault_injection(const mp_request *r)
 {
@@ -98,6 +107,7 @@ fault_injection(const mp_request *r)
 }
 #else
 #define fault_injection(r) ((void)0)
+#define fault_at_start() ((void)0)
 #endif
 
 /* More requests wait and every worker is busy: ask the supervisor for one
@@ -167,6 +177,7 @@ worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 	mp_request r;
 	mp_result res;
 
+	fault_at_start();
 	if (s == NULL) {
 		log_msg(LOG_ERR, "worker %u: out of memory at start", w);
 		_exit(1);

@@ -11,7 +11,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,10 +109,138 @@ test_hanging_request_times_out(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
+/* Chaos: a random worker SIGKILLed every 50 ms through 20,000 requests:
+ * every one completes exactly once, bit-identical to mp_mesh_local. */
+static void
+test_chaos(void **state)
+{
+	struct daemon d;
+	mp_client *c;
+	mp_result res[64];
+	unsigned char *seen = calloc(20000, 1);
+	uint32_t sent = 0, got = 0, bad = 0, dup = 0;
+	char st[8192];
+	pid_t killer;
+	int n, i, stop[2];
+
+	(void)state;
+	assert_int_equal(daemon_start_bin(&d, FI, 2, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	assert_int_equal(pipe(stop), 0);
+	if ((killer = fork()) == 0) {
+		unsigned seed = 7;
+		char cmd[128], b;
+
+		close(stop[1]);
+		fcntl(stop[0], F_SETFL, O_NONBLOCK);
+		while (read(stop[0], &b, 1) < 0) {     /* until the run ends */
+			usleep(50000);
+			snprintf(cmd, sizeof cmd, "pkill -KILL -P %ld -f 'worker %u$'",
+			    (long)d.pid, rand_r(&seed) % 2);
+			if (system(cmd) < 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(stop[0]);
+	while (got < 20000) {
+		mp_request r;
+
+		mp_request_init(&r);
+		r.user_data = sent;
+		r.cells = 16;
+		r.cx = (int32_t)(sent % 32) - 16;
+		r.cz = (int32_t)(sent / 32 % 32) - 16;
+		r.lod = (uint8_t)(sent / 1024 % 2);
+		r.transitions = r.lod ? (uint8_t)(sent % 64) : 0;
+		if (sent < 20000 && mp_submit(c, &r) == MP_OK) {
+			sent++;
+			continue;
+		}
+		if ((n = mp_poll(c, res, 64)) == 0)
+			assert_int_equal(mp_wait(c, 30000), MP_OK);
+		assert_true(n >= 0);
+		for (i = 0; i < n; i++) {
+			uint64_t ud = res[i].user_data;
+			mp_request q;
+			mp_mesh_buf b;
+			mp_mesh_view v;
+
+			if (ud >= 20000 || seen[ud]++) {
+				dup++;
+				continue;
+			}
+			got++;
+			mp_request_init(&q);
+			q.cells = 16;
+			q.cx = (int32_t)(ud % 32) - 16;
+			q.cz = (int32_t)(ud / 32 % 32) - 16;
+			q.lod = (uint8_t)(ud / 1024 % 2);
+			q.transitions = q.lod ? (uint8_t)(ud % 64) : 0;
+			/* A request may meet two deaths in a row: MP_EWORKER is its
+			 * one result then; anything else must be the exact mesh. */
+			if (res[i].status == MP_EWORKER)
+				continue;
+			if (res[i].status != MP_OK || mp_mesh_local(&q, &b) != MP_OK ||
+			    mp_mesh(c, &res[i], &v) != MP_OK ||
+			    v.vertex_count != b.vertex_count ||
+			    (b.vertex_count && (memcmp(v.positions, b.positions,
+			    b.vertex_count * 12) || memcmp(v.indices, b.indices,
+			    b.index_count * 4))))
+				bad++;
+			mp_mesh_buf_free(&b);
+			mp_release(c, &res[i]);
+		}
+	}
+	close(stop[1]);
+	waitpid(killer, NULL, 0);
+	assert_int_equal(got, 20000);
+	assert_int_equal(dup, 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
+	print_message("# 20000 requests, %lld worker restarts, %lld put back, "
+	    "%lld poisoned\n", json_num(st, "worker_restarts"),
+	    json_num(st, "requeued"), json_num(st, "poisoned"));
+	assert_true(json_num(st, "worker_restarts") >= 5);
+	assert_int_equal(json_num(st, "completed"), 20000);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+	free(seen);
+}
+
+/* Workers that die the moment they start: the supervisor backs off
+ * (100 ms doubling to 5 s) instead of spinning, and stays responsive. */
+static void
+test_restart_throttle(void **state)
+{
+	struct daemon d;
+	struct proc_sample a, b;
+	char st[8192];
+	long long restarts;
+
+	(void)state;
+	setenv("MESHPOOL_FI_DIE_AT_START", "1", 1);
+	assert_int_equal(daemon_start_bin(&d, FI, 2, NULL), 0);
+	unsetenv("MESHPOOL_FI_DIE_AT_START");
+	assert_int_equal(proc_sample(d.pid, &a), 0);
+	sleep(2);
+	assert_int_equal(proc_sample(d.pid, &b), 0);
+	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
+	restarts = json_num(st, "worker_restarts");
+	print_message("# %lld restarts of 2 crash-looping workers in ~2 s, "
+	    "supervisor CPU %llu ticks\n", restarts, b.ticks - a.ticks);
+	assert_true(restarts >= 4);          /* it does keep trying ... */
+	assert_true(restarts <= 20);         /* ... with pauses, not a spin */
+	assert_true(b.ticks - a.ticks < 50); /* under half a second of CPU */
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chaos),
+		cmocka_unit_test(test_restart_throttle),
 		cmocka_unit_test(test_poison_request),
 		cmocka_unit_test(test_hanging_request_times_out),
 	};
