@@ -161,6 +161,9 @@ do_status(struct supervisor *sv, struct sv_client *c)
 	    (unsigned long long)sv->q.arena.h->used_bytes,
 	    (unsigned long long)sv->restarts, sv->cfg.min_workers,
 	    sv->cfg.max_workers, config_dynamic(&sv->cfg) ? "dynamic" : "static");
+	evbuffer_add_printf(out, ",\"lock_repairs\":%llu,\"client_faults\":%llu",
+	    (unsigned long long)(sv->q.d->qrepairs + sv->q.d->arepairs),
+	    (unsigned long long)st.faults);
 	evbuffer_add_printf(out, ",\"chunks_per_s_10s\":%.1f,\"compute_p50_us\":%.1f,"
 	    "\"compute_p99_us\":%.1f,\"failed_by\":{", st.rate_10s, st.p50_us,
 	    st.p99_us);

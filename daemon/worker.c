@@ -87,6 +87,19 @@ store(struct queue *q, uint32_t w, const struct mesh *m)
  * make a worker crash or hang, to prove recovery and timeouts. */
 #define FI_CRASH_SEED 0xfa11deadu
 #define FI_HANG_SEED  0xfa11f00du
+#define FI_QLOCK_SEED 0xfa11b0c5u     /* die holding the queue lock */
+#define FI_ALOCK_SEED 0xfa11a7e5u     /* die holding the arena lock */
+
+/* Called by queue.c at its fault points, inside the locks. */
+static void
+fault_point(int point)
+{
+	uint32_t seed = self->req.field.seed;
+
+	if ((seed == FI_QLOCK_SEED && point == QF_PUSHED) ||
+	    (seed == FI_ALOCK_SEED && point == QF_RESERVED))
+		raise(SIGKILL);
+}
 
 /* A worker that dies as soon as it starts (a broken install, say). */
 static void
@@ -178,6 +191,9 @@ worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 	mp_result res;
 
 	fault_at_start();
+#ifdef MP_FAULT_INJECTION
+	q->fault = fault_point;
+#endif
 	if (s == NULL) {
 		log_msg(LOG_ERR, "worker %u: out of memory at start", w);
 		_exit(1);

@@ -92,6 +92,7 @@ ctl_reset_slot(const struct ctl_view *v, uint32_t slot, uint32_t gen)
 	ctl_rel(v, slot, &rv, NULL);
 	ring_init(&rv, rv.r, rv.cap, rv.esz);
 	atomic_store(&ctl_client(v, slot)->waiting, 0);
+	atomic_store(&ctl_client(v, slot)->owed, 0);
 	while (sem_trywait(&ctl_client(v, slot)->cq_sem) == 0)
 		;       /* tokens left by the slot's last user */
 	atomic_store(&ctl_client(v, slot)->generation, gen);

@@ -73,6 +73,10 @@ struct ctl_hdr {
 struct ctl_client {
 	_Atomic uint32_t generation;   /* the registration this slot serves */
 	_Atomic uint32_t waiting;      /* client is (about to be) in mp_wait */
+	_Atomic uint32_t owed;         /* work tokens spent on this client's
+	                                * requests while it had no room (arena
+	                                * cap); it posts them back when it polls
+	                                * or releases */
 	_Alignas(64) sem_t cq_sem;     /* posted on completion when waiting */
 };
 

@@ -59,6 +59,20 @@ port_submit_batch(struct port *p, const mp_request *r, size_t n)
 	return i;
 }
 
+/* The daemon spent work tokens on our requests while we had no room; we
+ * have made room (polled or released): give them back so those requests
+ * get taken.  Pairs with the daemon's check-then-owe (both seq_cst). */
+static void
+repay(struct port *p)
+{
+	uint32_t k;
+
+	if (atomic_load(&p->cc->owed) == 0)
+		return;
+	for (k = atomic_exchange(&p->cc->owed, 0); k > 0; k--)
+		sem_post(&p->ctl.h->work_sem);
+}
+
 int
 port_poll(struct port *p, mp_result *out, size_t max)
 {
@@ -72,6 +86,8 @@ port_poll(struct port *p, mp_result *out, size_t max)
 	if (n == 0 && ring_count(&p->cq) == RING_CORRUPT)
 		return MP_EPROTO;
 	p->in_flight -= (uint32_t)n < p->in_flight ? (uint32_t)n : p->in_flight;
+	if (n > 0)
+		repay(p);
 	return (int)n;
 }
 
@@ -126,5 +142,9 @@ port_wait_count(struct port *p, uint32_t want, int timeout_ms)
 int
 port_release(struct port *p, uint64_t handle)
 {
-	return ring_push(&p->rel, &handle) == RING_OK ? MP_OK : MP_EAGAIN;
+	if (ring_push(&p->rel, &handle) != RING_OK)
+		return MP_EAGAIN;
+	atomic_thread_fence(memory_order_seq_cst);
+	repay(p);
+	return MP_OK;
 }

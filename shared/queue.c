@@ -356,6 +356,19 @@ q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns)
 	return r == 0 ? 0 : -1;
 }
 
+static void drain_client(struct queue *q, uint32_t c);
+
+/* One more request of client c in progress cannot push its arena use over
+ * the cap, even if it needs a whole page. */
+static int
+under_cap(struct queue *q, uint32_t c)
+{
+	const struct arena_hdr *ah = q->arena.h;
+
+	return __atomic_load_n(&ah->owner_used[c], __ATOMIC_RELAXED) +
+	    (uint64_t)(q->d->cl[c].taken + 1) * ah->page_size <= ah->owner_cap;
+}
+
 /* Client c can have one more request in flight (qlock held).  In flight =
  * taken by the daemon + completed and not yet polled, which must stay
  * below the completion ring's capacity so a push always finds room; and
@@ -375,11 +388,13 @@ has_room(struct queue *q, uint32_t c)
 	}
 	if ((uint64_t)dc->taken + (uint64_t)used >= q->ctl.geo.cq_cap)
 		return 0;
-	if (ah->owner_cap != 0 &&
-	    __atomic_load_n(&ah->owner_used[c], __ATOMIC_RELAXED) +
-	    (uint64_t)(dc->taken + 1) * ah->page_size > ah->owner_cap)
-		return 0;
-	return 1;
+	if (ah->owner_cap == 0 || under_cap(q, c))
+		return 1;
+	/* At the cap: count what it has handed back but nobody freed yet. */
+	alock(q);
+	drain_client(q, c);
+	plock_unlock(&q->d->alock);
+	return under_cap(q, c);
 }
 
 /* Move a request into slot w (qlock held): copy, TAKING, pop, BUSY. */
@@ -424,7 +439,7 @@ take_retry(struct queue *q, struct wslot *ws)
 }
 
 static int
-take_lane(struct queue *q, struct wslot *ws, uint32_t lane)
+take_lane(struct queue *q, struct wslot *ws, uint32_t lane, int *skipped)
 {
 	struct dseg *d = q->d;
 	uint32_t i, n = d->nclients;
@@ -440,8 +455,13 @@ take_lane(struct queue *q, struct wslot *ws, uint32_t lane)
 		ctl_lane(&q->ctl, c, lane, &rv, &dc->lane_head[lane]);
 		if ((r = ring_peek(&rv, &ws->req)) == RING_CORRUPT)
 			mark_faulty(q, c);
-		if (r != RING_OK || !has_room(q, c))
+		if (r != RING_OK)
 			continue;
+		if (!has_room(q, c)) {
+			if (*skipped < 0)
+				*skipped = (int)c;
+			continue;
+		}
 		ws->deaths = 0;
 		ws->submit_ns = atomic_load_explicit(&ctl_stamps(&q->ctl, c, lane)
 		    [dc->lane_head[lane] & (q->ctl.geo.lane_cap - 1)],
@@ -463,14 +483,20 @@ q_take(struct queue *q, uint32_t w, mp_request *out)
 {
 	struct wslot *ws = &q->d->w[w];
 	uint32_t lane;
-	int got;
+	int got, skipped = -1;
 
 	qlock(q);
 	got = take_retry(q, ws);
 	for (lane = 0; !got && lane < CTL_LANES; lane++)
-		got = take_lane(q, ws, lane);
+		got = take_lane(q, ws, lane, &skipped);
 	if (got)
 		*out = ws->req;
+	else if (skipped >= 0) {
+		/* Our token was for a request that has to wait for room: the
+		 * client owes itself a token back once it makes some. */
+		atomic_fetch_add(&ctl_client(&q->ctl, (uint32_t)skipped)->owed, 1);
+		atomic_thread_fence(memory_order_seq_cst);
+	}
 	plock_unlock(&q->d->qlock);
 	return got;
 }

@@ -24,6 +24,8 @@
 
 #define FI_CRASH_SEED 0xfa11deadu     /* as in daemon/worker.c */
 #define FI_HANG_SEED  0xfa11f00du
+#define FI_QLOCK_SEED 0xfa11b0c5u
+#define FI_ALOCK_SEED 0xfa11a7e5u
 #define FI "./tests/meshpoold-fi"
 
 /* Submit the special request and n normal ones; collect all results. */
@@ -235,10 +237,106 @@ test_restart_throttle(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
+/* A worker killed while holding each daemon lock: nobody deadlocks, the
+ * lock is repaired, and the request still has exactly one result. */
+static void
+test_death_under_locks(void **state)
+{
+	struct daemon d;
+	mp_client *c;
+	char st[8192];
+	int status, ok;
+
+	(void)state;
+	assert_int_equal(daemon_start_bin(&d, FI, 2, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	/* Dies after pushing its result, holding qlock: the result stands. */
+	run(c, FI_QLOCK_SEED, 100, &status, &ok);
+	assert_int_equal(status, MP_OK);
+	assert_int_equal(ok, 100);
+	/* Dies holding the arena lock with a slab reserved, every time it is
+	 * tried: the arena is rebuilt, the request fails after two deaths. */
+	run(c, FI_ALOCK_SEED, 100, &status, &ok);
+	assert_int_equal(status, MP_EWORKER);
+	assert_int_equal(ok, 100);
+	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
+	print_message("# %lld lock repairs\n", json_num(st, "lock_repairs"));
+	assert_true(json_num(st, "lock_repairs") >= 2);
+	assert_int_equal(json_num(st, "worker_restarts"), 3);
+	assert_int_equal(json_num(st, "arena_used_bytes"), 0);   /* none leaked */
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+/* A client that never releases reaches its cap (a quarter of the arena):
+ * its requests wait, other clients keep meshing; once it releases, the
+ * rest of its requests complete. */
+static void
+test_arena_cap_does_not_block_others(void **state)
+{
+	struct daemon d;
+	mp_client *hog, *other;
+	mp_result *held = calloc(1024, sizeof *held);
+	mp_result res[64];
+	char st[8192];
+	int n, i, got = 0, idle = 0, total;
+
+	(void)state;
+	assert_int_equal(daemon_start_bin(&d, FI, 2, "-a 64"), 0);
+	assert_int_equal(mp_connect(d.name, &hog), MP_OK);
+	assert_int_equal(mp_connect(d.name, &other), MP_OK);
+	for (i = 0; i < 1024; i++) {
+		mp_request r;
+
+		mp_request_init(&r);
+		r.user_data = (uint64_t)i;
+		r.cx = i % 32, r.cz = i / 32;
+		r.priority = (uint8_t)(i % 4);          /* 4 lanes of 256 */
+		assert_int_equal(mp_submit(hog, &r), MP_OK);
+	}
+	while (idle < 5) {              /* take what comes, release nothing */
+		if ((n = mp_poll(hog, held + got, (size_t)(1024 - got))) == 0) {
+			idle++;
+			mp_wait(hog, 100);
+		} else
+			idle = 0;
+		got += n > 0 ? n : 0;
+	}
+	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
+	print_message("# the hog got %d of 1024 before its cap; arena used "
+	    "%lld of %lld\n", got, json_num(st, "arena_used_bytes"),
+	    json_num(st, "arena_bytes"));
+	assert_true(got > 0 && got < 1024);
+	assert_true(json_num(st, "arena_used_bytes") <= json_num(st, "arena_bytes") / 4);
+	{
+		int status, ok;
+
+		run(other, 42, 200, &status, &ok);   /* everyone else: served */
+		assert_int_equal(status, MP_OK);
+		assert_int_equal(ok, 200);
+	}
+	for (i = 0; i < got; i++)
+		mp_release(hog, &held[i]);
+	total = got;
+	while (total < 1024) {
+		assert_int_equal(mp_wait(hog, 30000), MP_OK);
+		while ((n = mp_poll(hog, res, 64)) > 0)
+			for (i = 0; i < n; i++, total++)
+				mp_release(hog, &res[i]);
+	}
+	assert_int_equal(total, 1024);
+	mp_disconnect(hog);
+	mp_disconnect(other);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+	free(held);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_death_under_locks),
+		cmocka_unit_test(test_arena_cap_does_not_block_others),
 		cmocka_unit_test(test_chaos),
 		cmocka_unit_test(test_restart_throttle),
 		cmocka_unit_test(test_poison_request),
