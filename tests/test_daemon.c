@@ -313,19 +313,21 @@ test_partly_taken_batches(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
+#define NBAD 16
+
 static void
 test_bad_requests(void **state)
 {
 	struct daemon d;
 	mp_client *c;
-	mp_request bad[8], ok;
+	mp_request bad[NBAD], ok;
 	struct port p;
-	mp_result res[16];
+	mp_result res[32];
 	char line[256];
 	int i, sock, got = 0;
 
 	(void)state;
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < NBAD; i++)
 		mp_request_init(&bad[i]);
 	bad[0].lod = 200;
 	bad[1].cells = 3;
@@ -335,21 +337,30 @@ test_bad_requests(void **state)
 	bad[5].field.frequency = 0.0f / 0.0f;
 	bad[6].transitions = 1;             /* transitions at LOD 0 */
 	bad[7].field.amplitude = 1.0f / 0.0f;
+	bad[8].priority = 9;
+	bad[9].cells = 65;
+	bad[10].field.lacunarity = -2;
+	bad[11].field.gain = 0.0f / 0.0f;
+	bad[12].field.offset = -1.0f / 0.0f;
+	bad[13].voxel_size = 1e25f, bad[13].cx = INT32_MAX;   /* past float */
+	bad[14].field.octaves = 17;
+	bad[15].transitions = 64, bad[15].lod = 1;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
 	assert_int_equal(mp_connect(d.name, &c), MP_OK);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < NBAD; i++)
 		assert_int_equal(mp_submit(c, &bad[i]), MP_EINVAL);
 	/* Written straight into the rings, past the library's checks: each
 	 * comes back as an MP_EINVAL result and the daemon keeps serving. */
 	assert_int_equal(raw_register(&d, 1, line, sizeof line, &p, &sock), 1);
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < NBAD; i++) {        /* raw bytes into the lanes */
 		bad[i].user_data = 100 + (uint64_t)i;
-		assert_int_equal(port_submit(&p, &bad[i]), MP_OK);
+		assert_int_equal(ring_push(&p.lane[i % 4], &bad[i]), RING_OK);
+		sem_post(&p.ctl.h->work_sem);
 	}
-	while (got < 8 && port_wait(&p, 10000))
-		got += port_poll(&p, res + got, 16);
-	assert_int_equal(got, 8);
-	for (i = 0; i < 8; i++)
+	while (got < NBAD && port_wait(&p, 10000))
+		got += port_poll(&p, res + got, 32);
+	assert_int_equal(got, NBAD);
+	for (i = 0; i < NBAD; i++)
 		assert_int_equal(res[i].status, MP_EINVAL);
 	mp_request_init(&ok);
 	assert_int_equal(mp_submit(c, &ok), MP_OK);
@@ -590,10 +601,78 @@ test_idle_daemon_never_wakes(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
+/* A client that writes impossible ring indexes is disconnected (its
+ * socket closed, its slot freed); another client does not notice. */
+static void
+test_hostile_client_disconnected(void **state)
+{
+	struct daemon d;
+	struct port p;
+	mp_client *good;
+	mp_request r;
+	mp_result res[4];
+	char line[256], st[8192], b;
+	int sock, i;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &good), MP_OK);
+	assert_int_equal(raw_register(&d, 1, line, sizeof line, &p, &sock), 1);
+	atomic_store(&p.lane[1].r->tail, 100000);       /* far past its head */
+	sem_post(&p.ctl.h->work_sem);
+	mp_request_init(&r);
+	assert_int_equal(mp_submit(good, &r), MP_OK);   /* wakes a worker too */
+	assert_int_equal(mp_wait(good, 10000), MP_OK);
+	assert_int_equal(mp_poll(good, res, 4), 1);
+	assert_int_equal(res[0].status, MP_OK);
+	mp_release(good, &res[0]);
+	for (i = 0; i < 100 && read(sock, &b, 1) != 0; i++)
+		usleep(10000);                          /* EOF: thrown out */
+	assert_true(i < 100);
+	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
+	assert_int_equal(json_num(st, "client_faults"), 1);
+	assert_int_equal(json_num(st, "clients"), 1);   /* only the good one */
+	close(sock);
+	mp_disconnect(good);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
+/* Meshes are read in place from memory the client cannot write. */
+static void
+test_arena_is_read_only_in_clients(void **state)
+{
+	struct daemon d;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	if ((pid = fork()) == 0) {
+		mp_client *c;
+		mp_request r;
+		mp_result res;
+		mp_mesh_view v;
+
+		mp_request_init(&r);
+		if (mp_connect(d.name, &c) != MP_OK || mp_submit(c, &r) != MP_OK ||
+		    mp_wait(c, 10000) != MP_OK || mp_poll(c, &res, 1) != 1 ||
+		    mp_mesh(c, &res, &v) != MP_OK || v.vertex_count == 0)
+			_exit(1);
+		signal(SIGSEGV, SIG_DFL);       /* not cmocka's handler */
+		((volatile float *)v.positions)[0] = 1.0f;      /* must fault */
+		_exit(2);
+	}
+	waitpid(pid, &st, 0);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hostile_client_disconnected),
+		cmocka_unit_test(test_arena_is_read_only_in_clients),
 		cmocka_unit_test(test_idle_daemon_never_wakes),
 		cmocka_unit_test(test_connect_errors),
 		cmocka_unit_test(test_exactly_once_and_bit_identical),
