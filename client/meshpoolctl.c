@@ -232,7 +232,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = "default", *cmd;
-	char line[64], buf[65536];
+	char line[64], msg[512], buf[65536];
 	int ch, json = 0, r, code, named = 0;
 
 	while ((ch = getopt_long(argc, argv, "+n:jhV", longs, NULL)) != -1) {
@@ -292,8 +292,8 @@ main(int argc, char **argv)
 	}
 	if ((r = ask(name, line, buf, sizeof buf)) != EXIT_DONE)
 		return r;
-	if (proto_parse_error(buf, &code, line, sizeof line) == 0) {
-		fprintf(stderr, "meshpoolctl: %s\n", line);
+	if (proto_parse_error(buf, &code, msg, sizeof msg) == 0) {
+		fprintf(stderr, "meshpoolctl: %s\n", msg);
 		return EXIT_ERR;
 	}
 	if (json)

@@ -124,7 +124,7 @@ config_set(struct config *c, const char *key, const char *v)
 		return NULL;
 	}
 	if (strcmp(key, "socket") == 0) {
-		if (v[0] != '/' || strlen(v) >= sizeof c->socket - 6)
+		if (v[0] != '/' || strlen(v) > 100)
 			return "want an absolute path of at most 100 bytes";
 		snprintf(c->socket, sizeof c->socket, "%s", v);
 		c->set |= CF_SOCKET;
@@ -229,36 +229,54 @@ on_key(void *user, const char *section, const char *key, const char *value)
 	return why == NULL;
 }
 
-/* Parse with inih (from a file, or text when path is NULL), then merge. */
+/* inih reports the first bad line, whether a line it could not parse or a
+ * key we refused; our handler does not see line numbers.  So when both
+ * kinds occur, parse again the lines up to the reported one: if our
+ * handler fails there, the line is one of ours, else it is inih's. */
+static const char *
+blame(const char *text, int line, struct config *c, char *why, size_t len)
+{
+	char *prefix;
+	size_t n = 0;
+	int k;
+	struct config tmp = *c;
+	struct load l = { &tmp, why, len, NULL, 0 };
+
+	for (k = 1; k < line && text[n] != '\0'; n++)
+		k += text[n] == '\n';
+	n += strcspn(text + n, "\n");
+	if ((prefix = strndup(text, n)) == NULL)
+		return "out of memory";
+	ini_parse_string(prefix, on_key, &l);
+	free(prefix);
+	return l.failed ? why : "not a key = value line";
+}
+
+/* Parse text with inih, then merge onto c. */
 static int
-load(const char *path, const char *text, const char *name, struct config *c,
-    char *err, size_t len)
+load(const char *text, const char *name, struct config *c, char *err,
+    size_t len)
 {
 	struct config file = *c;
-	char why[256] = "";
+	char why[256] = "", why2[256] = "";
 	struct load l = { &file, why, sizeof why, name, 0 };
 	const char *bad;
 	int r;
 
 	file.set = 0;
-	r = path != NULL ? ini_parse(path, on_key, &l) :
-	    ini_parse_string(text, on_key, &l);
-	path = name;
-	if (r != 0) {
-		if (r == -1)
-			snprintf(err, len, "%s: cannot read: %s", path, strerror(errno));
-		else if (r == -2)
-			snprintf(err, len, "%s: out of memory", path);
+	if ((r = ini_parse_string(text, on_key, &l)) != 0) {
+		if (r < 0)
+			snprintf(err, len, "%s: out of memory", name);
 		else
-			snprintf(err, len, "%s:%d: %s", path, r, l.failed ? why :
-			    "not a key = value line");
+			snprintf(err, len, "%s:%d: %s", name, r,
+			    blame(text, r, c, why2, sizeof why2));
 		return -1;
 	}
 	{
 		struct config merged = *c;
 
 		if ((bad = config_merge(&merged, &file)) != NULL) {
-			snprintf(err, len, "%s: %s", path, bad);
+			snprintf(err, len, "%s: %s", name, bad);
 			return -1;
 		}
 		*c = merged;
@@ -266,18 +284,60 @@ load(const char *path, const char *text, const char *name, struct config *c,
 	return 0;
 }
 
+/* The whole file in memory, at most 1 MiB: a config is a few lines. */
+static char *
+slurp(const char *path, char *err, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, len, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc((1 << 20) + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, len, "%s: out of memory", path);
+		return NULL;
+	}
+	n = fread(buf, 1, 1 << 20, f);
+	if (ferror(f) || !feof(f)) {
+		snprintf(err, len, "%s: %s", path, ferror(f) ? strerror(errno) :
+		    "larger than 1 MiB");
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (memchr(buf, '\0', n) != NULL) {
+		snprintf(err, len, "%s: not a text file", path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 int
 config_load(const char *path, int missing_ok, struct config *c, char *err,
     size_t len)
 {
+	char *text;
+	int r;
+
 	if (missing_ok && access(path, F_OK) != 0)
 		return 0;
-	return load(path, NULL, path, c, err, len);
+	if ((text = slurp(path, err, len)) == NULL)
+		return -1;
+	r = load(text, path, c, err, len);
+	free(text);
+	return r;
 }
 
 int
 config_load_text(const char *text, const char *name, struct config *c,
     char *err, size_t len)
 {
-	return load(NULL, text, name, c, err, len);
+	return load(text, name, c, err, len);
 }

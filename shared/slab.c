@@ -221,9 +221,12 @@ take(struct slab_arena *a, size_t bytes, unsigned owner, uint8_t live,
 	if (pm[p].free_head == NONE)
 		partial_remove(a, p);
 	pm[p].live++;
-	sm[s].live = live;
+	/* Owner and holder first, live last: a process killed between these
+	 * stores leaves a slot that is either free or complete, and
+	 * slab_repair / slab_drop_holder find every reserved one by holder. */
 	sm[s].holder = holder;
 	sm[s].owner = (uint8_t)owner;
+	__atomic_store_n(&sm[s].live, live, __ATOMIC_RELEASE);
 	h->used_bytes += h->class_size[c];
 	h->owner_used[owner] += h->class_size[c];
 	return (uint64_t)sm[s].gen << 32 | (uint64_t)p << 12 | s;
@@ -410,7 +413,10 @@ rebuild_page(struct slab_arena *a, uint32_t p)
 	for (s = 0; s < h->spp_max; s++) {
 		if (sm[s].gen == 0)
 			sm[s].gen = 1;
-		if (s >= nslots || sm[s].live > RESERVED || sm[s].owner >= SLAB_OWNERS)
+		/* Out of range, or reserved by nobody (cannot be completed by
+		 * anyone): free. */
+		if (s >= nslots || sm[s].live > RESERVED || sm[s].owner >= SLAB_OWNERS ||
+		    (sm[s].live == RESERVED && sm[s].holder == 0))
 			sm[s].live = FREE;
 		if (sm[s].live != FREE) {
 			live++;

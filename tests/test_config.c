@@ -74,6 +74,8 @@ test_bad_config_refused_with_line(void **state)
 		{ "group = no-such-group-here\n", ":1: group" },
 		{ "min_workers = 4\nmax_workers = 2\n", "min_workers is above max_workers" },
 		{ "just words\n", ":1: not a key = value line" },
+		{ "junk here\nfrobs = 3\n", ":1: not a key = value line" },
+		{ "workers = 2\nfrobs = 3\njunk\n", ":2: frobs \"3\": unknown key" },
 	};
 	char out[4096];
 	size_t i;
