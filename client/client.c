@@ -155,8 +155,9 @@ register_with(mp_client *c)
 	int n = snprintf(line, sizeof line, "hello %u %ld\n", CTL_ABI,
 	    (long)getpid());
 
-	if (send(c->sock, line, (size_t)n, MSG_NOSIGNAL) != n)
-		return MP_ENOENT;
+	/* A refusal may already be waiting: read the answer even if the
+	 * hello could not be sent. */
+	(void)send(c->sock, line, (size_t)n, MSG_NOSIGNAL);
 	r = read_answer(c->sock, line, sizeof line, fds, &nfds);
 	if (r == MP_OK && proto_parse_error(line, &code, msg, sizeof msg) == 0)
 		r = code;

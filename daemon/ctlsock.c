@@ -269,6 +269,10 @@ read_cb(struct bufferevent *bev, void *arg)
 	char *line;
 	size_t n;
 
+	if (x->c->refused) {            /* read and ignore until it leaves */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
 		int r = n < PROTO_LINE_MAX ? handle_line(x->sv, x->c, line) : 0;
 
@@ -347,19 +351,6 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct conn_ctx *x;
 
 	(void)l, (void)sa, (void)len;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) != 0 ||
-	    !peer_allowed(sv, &cr)) {
-		char line[64];
-		int n = snprintf(line, sizeof line, "err %d permission denied\n",
-		    MP_EPERM);
-
-		if (write(fd, line, (size_t)n) < 0)
-			log_msg(LOG_DEBUG, "refused peer gone");
-		log_msg(LOG_WARNING, "refused connection from uid %ld pid %ld",
-		    (long)cr.uid, (long)cr.pid);
-		close(fd);
-		return;
-	}
 	c = calloc(1, sizeof *c);
 	x = calloc(1, sizeof *x);
 	if (c == NULL || x == NULL ||
@@ -369,12 +360,24 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) != 0 ||
+	    !peer_allowed(sv, &cr)) {
+		/* Say why, and keep the connection until the peer closes it:
+		 * closing now, with its hello unread, would reset the socket and
+		 * it might never read the answer. */
+		log_msg(LOG_WARNING, "refused connection from uid %ld pid %ld",
+		    (long)cr.uid, (long)cr.pid);
+		c->refused = 1;
+		cr.uid = (uid_t)-1;
+	}
 	c->uid = cr.uid;
 	c->pid = cr.pid;
 	c->slot = -1;
 	x->sv = sv, x->c = c;
 	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, x);
 	bufferevent_enable(c->bev, EV_READ);
+	if (c->refused)
+		reply(c, "err %d permission denied\n", MP_EPERM);
 }
 
 int

@@ -24,6 +24,7 @@ struct sv_client {               /* one registered connection */
 	uid_t    uid;
 	pid_t    pid;
 	int      slot;               /* -1 until registered */
+	int      refused;            /* not allowed: told so, waiting for EOF */
 };
 
 struct supervisor;
