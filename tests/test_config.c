@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -259,6 +260,9 @@ test_socket_mode_and_other_users(void **state)
 		int i;
 
 		if ((d.pid = fork()) == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive the test */
+			if (freopen("/dev/null", "w", stdout) == NULL)
+				_exit(127);
 			execl("./meshpoold", "meshpoold", "-f", "-n", d.name, "-w", "1",
 			    "-c", "test-sock.conf", (char *)NULL);
 			_exit(127);
