@@ -261,7 +261,8 @@ test_socket_mode_and_other_users(void **state)
 
 		if ((d.pid = fork()) == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive the test */
-			if (freopen("/dev/null", "w", stdout) == NULL)
+			if (freopen("/dev/null", "w", stdout) == NULL ||
+			    freopen(d.log, "a", stderr) == NULL)
 				_exit(127);
 			execl("./meshpoold", "meshpoold", "-f", "-n", d.name, "-w", "1",
 			    "-c", "test-sock.conf", (char *)NULL);
