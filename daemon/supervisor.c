@@ -64,7 +64,8 @@ set_title(struct supervisor *sv, uint32_t i)
 /* In the child: nothing of the supervisor's but the mappings and the
  * notify pipe; default signal dispositions; die with the supervisor. */
 static void
-become_worker(struct supervisor *sv, uint32_t i, pid_t parent)
+become_worker(struct supervisor *sv, uint32_t i, pid_t parent,
+    const sigset_t *mask)
 {
 	struct worker_opts o = {
 		.spin_ns = 50000,
@@ -80,6 +81,7 @@ become_worker(struct supervisor *sv, uint32_t i, pid_t parent)
 		_exit(0);               /* the supervisor is already gone */
 	for (k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
 		signal(sigs[k], SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);   /* now signals are our own */
 	fd = dup2(sv->notify[1], 3);
 	maxfd = (int)sysconf(_SC_OPEN_MAX);
 	for (fd = 4; fd < maxfd && fd < 65536; fd++)
@@ -93,14 +95,25 @@ static void
 spawn(struct supervisor *sv, uint32_t i)
 {
 	pid_t parent = getpid(), pid;
+	sigset_t all, old;
 
 	q_worker_start(&sv->q, i, 0);
+	/*
+	 * Signals stay blocked across fork until the child has put back the
+	 * default handlers: a SIGTERM (scale down) reaching a child that still
+	 * had libevent's handler would be written into the supervisor's own
+	 * signal pipe, and the supervisor would stop.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((pid = fork()) < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		log_msg(LOG_ERR, "fork worker %u: %s", i, strerror(errno));
 		return;
 	}
 	if (pid == 0)
-		become_worker(sv, i, parent);
+		become_worker(sv, i, parent, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	sv->w[i].pid = pid;
 	sv->w[i].started_ns = sv_now_ns();
 	sv->w[i].done_at_start = sv->q.d->w[i].done;
@@ -226,12 +239,11 @@ sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len)
 		snprintf(why, len, "%u workers do not fit in 80%% of memory", n);
 		return -1;
 	}
-	for (i = sv->nworkers; i < n; i++) {        /* up */
-		if (sv->w[i].pid > 0)
-			sv->w[i].retiring = 0;      /* keep it after all */
-		else
+	for (i = sv->nworkers; i < n; i++)          /* up */
+		if (sv->w[i].pid == 0)
 			spawn(sv, i);
-	}
+		/* else it was told to leave and will: reap() replaces it,
+		 * since its slot is wanted again */
 	for (i = n; i < sv->nworkers; i++)          /* down */
 		if (sv->w[i].pid > 0) {
 			sv->w[i].retiring = 1;

@@ -75,6 +75,22 @@ wait_workers(pid_t parent, int want)
 	return workers_of(parent);
 }
 
+/* wait_workers, and on a mismatch show the daemon's log before failing. */
+static void
+expect_workers(const struct daemon *d, int want)
+{
+	int got = wait_workers(d->pid, want);
+	char cmd[256];
+
+	if (got != want) {
+		snprintf(cmd, sizeof cmd, "tail -20 %s >&2; ps -ef | grep -c "
+		    "'[m]eshpoold: worker' >&2", d->log);
+		if (system(cmd) < 0)
+			fail_msg("cannot show the log");
+	}
+	assert_int_equal(got, want);
+}
+
 static void
 test_status_json_fields(void **state)
 {
@@ -111,18 +127,34 @@ test_scale_changes_processes(void **state)
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
-	assert_int_equal(wait_workers(d.pid, 1), 1);
+	expect_workers(&d, 1);
 	assert_int_equal(ctl(&d, "scale 3", out, sizeof out), 0);
-	assert_int_equal(wait_workers(d.pid, 3), 3);
+	expect_workers(&d, 3);
 	assert_int_equal(ctl(&d, "status --json", out, sizeof out), 0);
 	assert_int_equal(json_num(out, "workers"), 3);
 	assert_int_equal(ctl(&d, "scale 1", out, sizeof out), 0);
-	assert_int_equal(wait_workers(d.pid, 1), 1);
+	expect_workers(&d, 1);
 	assert_int_equal(ctl(&d, "status --json", out, sizeof out), 0);
 	assert_int_equal(json_num(out, "workers"), 1);
 	assert_int_equal(json_num(out, "worker_restarts"), 0); /* retired, not died */
 	assert_int_equal(ctl(&d, "scale 0", out, sizeof out), 1);
 	assert_int_equal(ctl(&d, "scale many", out, sizeof out), 2);
+	/* Up and straight down again, over and over: workers retired while
+	 * they are still being born must not take the supervisor with them
+	 * (a SIGTERM reaching a child that still had the supervisor's signal
+	 * handler once stopped the whole daemon). */
+	{
+		int k;
+
+		for (k = 0; k < 20; k++) {
+			assert_int_equal(ctl(&d, "scale 4", out, sizeof out), 0);
+			assert_int_equal(ctl(&d, "scale 1", out, sizeof out), 0);
+		}
+	}
+	expect_workers(&d, 1);
+	assert_int_equal(ctl(&d, "status --json", out, sizeof out), 0);
+	assert_non_null(strstr(out, "\"state\":\"running\""));
+	assert_int_equal(json_num(out, "worker_restarts"), 0);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
