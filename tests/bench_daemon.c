@@ -5,9 +5,14 @@
  * runs each, measured side by side.  The seed workload: a 16 x 2 x 16
  * block of LOD 0 chunks of 32 cells around the origin, 4 times over.
  * The host sleeps in mp_wait when nothing is ready, as a game would not
- * spin either.  "make bench" (needs ./meshpoold built).
+ * spin either.  A baseline transport runs beside it: the same mesher in
+ * worker processes fed over socketpairs, meshes copied back through them.
+ * "make bench" (needs ./meshpoold built).
  */
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +104,107 @@ through_daemon(int workers)
 	return t0;
 }
 
+/* --- the baseline: the same workers fed over socketpairs ---------------- */
+
+struct wire_hdr { uint64_t user_data; uint32_t nv, ni; };
+
+static int
+full_io(int fd, void *buf, size_t n, int writing)
+{
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t k = writing ? write(fd, p, n) : read(fd, p, n);
+
+		if (k <= 0)
+			return -1;
+		p += k, n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* A worker process: request in, mesh out (header, then the arrays). */
+static void
+pipe_worker(int fd)
+{
+	mp_request r;
+	mp_mesh_buf b;
+
+	while (full_io(fd, &r, sizeof r, 0) == 0) {
+		struct wire_hdr h = { r.user_data, 0, 0 };
+
+		if (mp_mesh_local(&r, &b) == MP_OK)
+			h.nv = b.vertex_count, h.ni = b.index_count;
+		if (full_io(fd, &h, sizeof h, 1) != 0 ||
+		    (h.nv && (full_io(fd, b.positions, h.nv * 12, 1) != 0 ||
+		    full_io(fd, b.normals, h.nv * 12, 1) != 0 ||
+		    full_io(fd, b.indices, h.ni * 4, 1) != 0)))
+			_exit(1);
+		mp_mesh_buf_free(&b);
+	}
+	_exit(0);
+}
+
+/* Chunks/s with the meshes copied back through the sockets; 4 requests in
+ * flight per worker, the host waiting in poll(). */
+static double
+through_pipes(int workers)
+{
+	int fds[2][2], i, w;
+	pid_t pid[2];
+	uint32_t sent = 0, got = 0;
+	static unsigned char buf[8 << 20];
+	double t0;
+
+	for (w = 0; w < workers; w++) {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds[w]) != 0)
+			exit(1);
+		if ((pid[w] = fork()) == 0) {
+			for (i = 0; i <= w; i++)    /* not the host's ends: EOF */
+				close(fds[i][0]);
+			pipe_worker(fds[w][1]);
+		}
+		close(fds[w][1]);
+	}
+	t0 = now_s();
+	for (w = 0; w < workers; w++)
+		for (i = 0; i < 4 && sent < CHUNKS; i++) {
+			mp_request r = chunk(sent++);
+
+			full_io(fds[w][0], &r, sizeof r, 1);
+		}
+	while (got < CHUNKS) {
+		struct pollfd pf[2];
+
+		for (w = 0; w < workers; w++)
+			pf[w].fd = fds[w][0], pf[w].events = POLLIN;
+		if (poll(pf, (nfds_t)workers, -1) <= 0)
+			exit(1);
+		for (w = 0; w < workers; w++) {
+			struct wire_hdr h;
+
+			if (!(pf[w].revents & POLLIN))
+				continue;
+			if (full_io(fds[w][0], &h, sizeof h, 0) != 0 ||
+			    full_io(fds[w][0], buf, (size_t)h.nv * 24 + (size_t)h.ni * 4,
+			    0) != 0)
+				exit(1);
+			got++;
+			if (sent < CHUNKS) {
+				mp_request r = chunk(sent++);
+
+				full_io(fds[w][0], &r, sizeof r, 1);
+			}
+		}
+	}
+	t0 = CHUNKS / (now_s() - t0);
+	for (w = 0; w < workers; w++) {
+		close(fds[w][0]);
+		waitpid(pid[w], NULL, 0);
+	}
+	return t0;
+}
+
 static int
 cmp(const void *a, const void *b)
 {
@@ -117,13 +223,15 @@ median(double *v)
 int
 main(void)
 {
-	double local[RUNS], one[RUNS], two[RUNS], l, o, t;
+	double local[RUNS], one[RUNS], two[RUNS], p1[RUNS], p2[RUNS], l, o, t;
 	int i;
 
 	for (i = 0; i < RUNS; i++) {
 		local[i] = in_process();
 		one[i] = through_daemon(1);
 		two[i] = through_daemon(2);
+		p1[i] = through_pipes(1);
+		p2[i] = through_pipes(2);
 	}
 	l = median(local), o = median(one), t = median(two);
 	printf("meshing %d LOD 0 chunks of the seed workload, median of %d runs:\n",
@@ -134,5 +242,9 @@ main(void)
 	printf("  meshpoold, 2 workers        %8.0f chunks/s  (%.2fx 1 worker, "
 	    "%.2fx in-process, parallel efficiency %.0f%%)\n", t, t / o, t / l,
 	    100 * t / (2 * l));
+	printf("  baseline: socketpairs, 1    %8.0f chunks/s  (meshpoold %.2fx it)\n",
+	    median(p1), o / median(p1));
+	printf("  baseline: socketpairs, 2    %8.0f chunks/s  (meshpoold %.2fx it)\n",
+	    median(p2), t / median(p2));
 	return 0;
 }
