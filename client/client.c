@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "meshpool.h"
 #include "layout.h"
 #include "port.h"
@@ -43,14 +44,6 @@ struct mp_client {
 	uint32_t         ncancels;
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* --- registration --------------------------------------------------------- */
 
@@ -225,7 +218,7 @@ daemon_gone(mp_client *c, int force)
 		return 1;
 	if (atomic_load(&c->port.ctl.h->state) == CTL_STOPPED)
 		return c->gone = 1;
-	now = now_ns();
+	now = mono_ns();
 	if (!force && now - c->checked_ns < CHECK_EVERY_NS)
 		return 0;
 	c->checked_ns = now;
@@ -320,10 +313,10 @@ static int
 wait_for(mp_client *c, uint32_t want, int timeout_ms)
 {
 	uint64_t until = timeout_ms < 0 ? UINT64_MAX :
-	    now_ns() + (uint64_t)timeout_ms * 1000000u;
+	    mono_ns() + (uint64_t)timeout_ms * 1000000u;
 
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = mono_ns();
 		int slice = WAIT_SLICE_MS;
 
 		if (port_wait_count(&c->port, want, 0))

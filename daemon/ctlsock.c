@@ -24,6 +24,7 @@
 #include <event2/bufferevent.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "proto.h"
 #include "supervisor.h"
 
@@ -153,7 +154,7 @@ do_status(struct supervisor *sv, struct sv_client *c)
 	    "\"arena_used_bytes\":%llu,\"worker_restarts\":%llu,\"min_workers\":%u,"
 	    "\"max_workers\":%u,\"mode\":\"%s\"",
 	    sv->name, (long)getpid(), states[state & 3],
-	    (sv_now_ns() - sv->started_ns) / 1e9, sv->nworkers, st.busy_workers,
+	    (mono_ns() - sv->started_ns) / 1e9, sv->nworkers, st.busy_workers,
 	    st.clients, st.queued, st.in_flight,
 	    (unsigned long long)st.completed, (unsigned long long)st.failed,
 	    (unsigned long long)st.requeued, (unsigned long long)st.poisoned,
@@ -179,7 +180,7 @@ do_status(struct supervisor *sv, struct sv_client *c)
 	for (i = 0; i < sv->nworkers; i++) {
 		const struct wslot *ws = &sv->q.d->w[i];
 		uint32_t s = atomic_load(&ws->state);
-		uint64_t now = sv_now_ns();
+		uint64_t now = mono_ns();
 
 		sw = &sv->w[i];
 		evbuffer_add_printf(out, "%s{\"slot\":%u,\"pid\":%ld,\"state\":\"%s\","

@@ -18,19 +18,12 @@
 
 #include "layout.h"
 #include "log.h"
+#include "monotime.h"
 #include "supervisor.h"
 
 #define MiB ((uint64_t)1 << 20)
 #define SCRATCH_PER_WORKER (64 * MiB)   /* sample grids + mesh, worst case */
 
-uint64_t
-sv_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static uint32_t
 pow2_at_least(uint64_t x)
@@ -115,7 +108,7 @@ spawn(struct supervisor *sv, uint32_t i)
 		become_worker(sv, i, parent, &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	sv->w[i].pid = pid;
-	sv->w[i].started_ns = sv_now_ns();
+	sv->w[i].started_ns = mono_ns();
 	sv->w[i].done_at_start = sv->q.d->w[i].done;
 }
 
@@ -137,7 +130,7 @@ static void
 schedule_respawn(struct supervisor *sv, uint32_t i)
 {
 	struct sv_worker *w = &sv->w[i];
-	uint64_t lived = sv_now_ns() - w->started_ns;
+	uint64_t lived = mono_ns() - w->started_ns;
 	struct timeval tv;
 
 	if (lived > 1000000000u || sv->q.d->w[i].done != w->done_at_start)
@@ -271,7 +264,7 @@ sv_drain(struct supervisor *sv)
 static void
 finish(struct supervisor *sv, int sig)
 {
-	uint64_t until = sv_now_ns() + 2000000000u;
+	uint64_t until = mono_ns() + 2000000000u;
 	uint32_t i;
 	int status;
 	pid_t pid;
@@ -285,7 +278,7 @@ finish(struct supervisor *sv, int sig)
 			reap(sv, pid, status);
 			continue;
 		}
-		if (sv_now_ns() > until) {
+		if (mono_ns() > until) {
 			for (i = 0; i < Q_MAX_WORKERS; i++)
 				if (sv->w[i].pid > 0)
 					kill(sv->w[i].pid, SIGKILL);
@@ -359,7 +352,7 @@ static void
 grow(struct supervisor *sv)
 {
 	char why[128];
-	uint64_t now = sv_now_ns();
+	uint64_t now = mono_ns();
 
 	if (!config_dynamic(&sv->cfg) || sv->stopping ||
 	    sv->nworkers >= sv->cfg.max_workers ||
@@ -392,7 +385,7 @@ static void
 idle_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct supervisor *sv = arg;
-	uint64_t now = sv_now_ns(), limit = sv->cfg.idle_timeout_s * 1000000000ull;
+	uint64_t now = mono_ns(), limit = sv->cfg.idle_timeout_s * 1000000000ull;
 	uint32_t i;
 	char why[128];
 
@@ -566,7 +559,7 @@ sv_start(struct supervisor *sv)
 	uint32_t i;
 
 	sv->nworkers = sv->cfg.start_workers;
-	sv->started_ns = sv_now_ns();
+	sv->started_ns = mono_ns();
 	signal(SIGPIPE, SIG_IGN);
 	if ((sv->base = event_base_new()) == NULL)
 		return -1;

@@ -90,6 +90,5 @@ int  ctlsock_open(struct supervisor *sv);
 void ctlsock_close(struct supervisor *sv);
 void ctlsock_drop_faulty(struct supervisor *sv);
 
-uint64_t sv_now_ns(void);
 
 #endif

@@ -19,6 +19,7 @@
 #include "mesh.h"
 #include "request.h"
 #include "transvoxel.h"
+#include "monotime.h"
 #include "worker.h"
 
 /* The SIGTERM handler needs to know whether this worker holds a request:
@@ -39,14 +40,6 @@ on_term(int sig)
 	retiring = 1;
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void
 arm(uint32_t ms)
@@ -214,10 +207,10 @@ worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 		if (q_worker_wait(q, w, o->spin_ns) != 0 || !q_take(q, w, &r))
 			continue;
 		ask_to_grow(q, o);
-		t0 = now_ns();
+		t0 = mono_ns();
 		memset(&res, 0, sizeof res);
 		mesh_one(q, w, o, &r, s, &m, &res);
-		res.compute_ns = now_ns() - t0;
+		res.compute_ns = mono_ns() - t0;
 		q_complete(q, w, &res);
 		if (retiring)
 			_exit(0);

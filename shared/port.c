@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include "monotime.h"
 #include "port.h"
 
 void
@@ -37,7 +38,6 @@ port_submit_batch(struct port *p, const mp_request *r, size_t n)
 
 	for (i = 0; i < n; i++) {
 		const struct ring_view *lane;
-		struct timespec ts;
 		uint32_t tail;
 
 		if (r[i].priority >= CTL_LANES || p->in_flight >= p->ctl.geo.cq_cap)
@@ -45,10 +45,8 @@ port_submit_batch(struct port *p, const mp_request *r, size_t n)
 		/* The submit time goes beside the item, published with it. */
 		lane = &p->lane[r[i].priority];
 		tail = atomic_load_explicit(&lane->r->tail, memory_order_relaxed);
-		clock_gettime(CLOCK_MONOTONIC, &ts);
 		atomic_store_explicit(&ctl_stamps(&p->ctl, p->slot, r[i].priority)
-		    [tail & (lane->cap - 1)], (uint64_t)ts.tv_sec * 1000000000u +
-		    (uint64_t)ts.tv_nsec, memory_order_relaxed);
+		    [tail & (lane->cap - 1)], mono_ns(), memory_order_relaxed);
 		if (ring_push(lane, &r[i]) != RING_OK)
 			break;
 		p->in_flight++;

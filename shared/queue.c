@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "queue.h"
 
 static inline void
@@ -38,14 +39,6 @@ cpu_relax(void)
 #endif
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void
 fault(const struct queue *q, int point)
@@ -116,7 +109,7 @@ static void
 count_completion(struct queue *q, const mp_result *res)
 {
 	struct dseg *d = q->d;
-	uint64_t sec = now_ns() / 1000000000u;
+	uint64_t sec = mono_ns() / 1000000000u;
 	uint32_t b = hist_bucket(res->compute_ns);
 
 	d->completed++;
@@ -337,19 +330,19 @@ int
 q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns)
 {
 	sem_t *s = &q->ctl.h->work_sem;
-	uint64_t t0 = spin_ns ? now_ns() : 0;
+	uint64_t t0 = spin_ns ? mono_ns() : 0;
 	uint32_t i;
 	int r;
 
 	for (i = 0; spin_ns != 0; i++) {
 		if (sem_trywait(s) == 0)
 			return 0;
-		if ((i & 63) == 63 && now_ns() - t0 > spin_ns)
+		if ((i & 63) == 63 && mono_ns() - t0 > spin_ns)
 			break;
 		cpu_relax();
 	}
 	atomic_fetch_add(&q->ctl.h->sleepers, 1);
-	atomic_store(&q->d->w[w].parked_ns, now_ns());   /* for the autoscaler */
+	atomic_store(&q->d->w[w].parked_ns, mono_ns());   /* for the autoscaler */
 	r = sem_wait(s);
 	atomic_store(&q->d->w[w].parked_ns, 0);
 	atomic_fetch_sub(&q->ctl.h->sleepers, 1);
@@ -407,7 +400,7 @@ take_into(struct queue *q, struct wslot *ws, uint32_t c, uint32_t gen,
 	ws->lane = lane;
 	ws->src = src;
 	ws->pos = pos;
-	ws->start_ns = now_ns();
+	ws->start_ns = mono_ns();
 	memset(&ws->res, 0, sizeof ws->res);
 	atomic_store_explicit(&ws->state, WS_TAKING, memory_order_release);
 	fault(q, QF_TAKE_COPIED);
@@ -728,7 +721,7 @@ q_stats(struct queue *q, struct q_stats *st)
 	st->failed = d->failed;
 	memcpy(st->failed_by, d->failed_by, sizeof st->failed_by);
 	{
-		uint64_t sec = now_ns() / 1000000000u, n = 0, total = 0, seen = 0;
+		uint64_t sec = mono_ns() / 1000000000u, n = 0, total = 0, seen = 0;
 		uint32_t k;
 
 		for (k = 0; k < 16; k++)        /* this second and the 9 before */
