@@ -212,16 +212,14 @@ proc_sample(pid_t pid, struct proc_sample *s)
 	return 0;
 }
 
-/* The daemon and its children (by parent pid, from /proc). */
-static int
-family(pid_t top, pid_t *out, int max)
+int
+daemon_children(pid_t parent, pid_t *out, int max)
 {
 	DIR *dir = opendir("/proc");
 	struct dirent *e;
 	int n = 0;
 
-	out[n++] = top;
-	while (dir != NULL && (e = readdir(dir)) != NULL && n < max) {
+	while (dir != NULL && (e = readdir(dir)) != NULL) {
 		char path[300], buf[512], *p;
 		long ppid;
 		FILE *f;
@@ -231,8 +229,12 @@ family(pid_t top, pid_t *out, int max)
 		    (f = fopen(path, "r")) == NULL)
 			continue;
 		if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) &&
-		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == top)
-			out[n++] = (pid_t)atol(e->d_name);
+		    p[2] != 'Z' && p[2] != 'X' &&
+		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == parent) {
+			if (n < max)
+				out[n] = (pid_t)atol(e->d_name);
+			n++;
+		}
 		fclose(f);
 	}
 	if (dir != NULL)
@@ -245,7 +247,12 @@ daemon_asleep(const struct daemon *d, int ms)
 {
 	pid_t pids[80];
 	struct proc_sample a[80], b[80];
-	int n = family(d->pid, pids, 80), i, moved = 0;
+	int n, i, moved = 0;
+
+	pids[0] = d->pid;
+	n = 1 + daemon_children(d->pid, pids + 1, 79);
+	if (n > 80)
+		n = 80;
 
 	for (i = 0; i < n; i++)
 		if (proc_sample(pids[i], &a[i]) != 0)

@@ -43,6 +43,9 @@ struct proc_sample {
 	unsigned long long ticks, switches;
 };
 int  proc_sample(pid_t pid, struct proc_sample *s);
+/* Running (not zombie) children of parent: the count; their pids into
+ * out, up to max. */
+int  daemon_children(pid_t parent, pid_t *out, int max);
 /* The supervisor and every worker of d slept through ms: no tick of CPU,
  * no context switch.  Returns how many processes moved (0 = all asleep). */
 int  daemon_asleep(const struct daemon *d, int ms);

@@ -10,7 +10,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,39 +39,13 @@ ctl(const struct daemon *d, const char *args, char *out, size_t len)
 }
 
 static int
-workers_of(pid_t parent)
-{
-	DIR *dir = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	while ((e = readdir(dir)) != NULL) {
-		char path[300], buf[512], *p;
-		long ppid;
-		FILE *f;
-
-		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-		if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
-		    (f = fopen(path, "r")) == NULL)
-			continue;
-		if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) &&
-		    p[2] != 'Z' && sscanf(p + 2, "%*c %ld", &ppid) == 1 &&
-		    ppid == parent)
-			n++;
-		fclose(f);
-	}
-	closedir(dir);
-	return n;
-}
-
-static int
 wait_workers(pid_t parent, int want)
 {
 	int i;
 
-	for (i = 0; i < 300 && workers_of(parent) != want; i++)
+	for (i = 0; i < 300 && daemon_children(parent, NULL, 0) != want; i++)
 		usleep(10000);
-	return workers_of(parent);
+	return daemon_children(parent, NULL, 0);
 }
 
 /* wait_workers, and on a mismatch show the daemon's log before failing. */

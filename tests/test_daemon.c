@@ -13,7 +13,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -189,57 +188,19 @@ test_exactly_once_and_bit_identical(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
-/* Processes whose parent is parent (pids into out, up to 16). */
-static int
-children_of_list(pid_t parent, pid_t *out)
-{
-	DIR *dir = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	while ((e = readdir(dir)) != NULL) {
-		char path[300], buf[512], *p;
-		long ppid;
-		FILE *f;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')) &&
-		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == parent) {
-			if (out != NULL && n < 16)
-				out[n] = (pid_t)atol(e->d_name);
-			n++;
-		}
-		fclose(f);
-	}
-	closedir(dir);
-	return n;
-}
-
 static int
 children_of(pid_t parent)
 {
-	return children_of_list(parent, NULL);
+	return daemon_children(parent, NULL, 0);
 }
 
 /* Gone, or a zombie nobody has reaped yet: not running either way. */
 static int
 running(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	FILE *f;
-	int alive = 0;
+	struct proc_sample ps;
 
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')))
-		alive = p[2] != 'Z' && p[2] != 'X';
-	fclose(f);
-	return alive;
+	return proc_sample(pid, &ps) == 0 && ps.state != 'Z' && ps.state != 'X';
 }
 
 static void
@@ -547,7 +508,7 @@ test_daemon_killed(void **state)
 	(void)state;
 	assert_int_equal(daemon_start(&d, 2, NULL), 0);
 	assert_int_equal(mp_connect(d.name, &c), MP_OK);
-	assert_int_equal(children_of_list(d.pid, workers), 2);
+	assert_int_equal(daemon_children(d.pid, workers, 16), 2);
 	daemon_stop(&d, SIGKILL);
 	t0 = now_ms();
 	r = mp_wait(c, 5000);

@@ -20,59 +20,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon_rig.h"
 #include "rig.h"
-
-struct sample {
-	char state;
-	unsigned long long ticks, switches;
-};
-
-static int
-read_sample(pid_t pid, struct sample *s)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st, vol = 0, invol = 0;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL || fgets(buf, sizeof buf, f) == NULL)
-		return -1;
-	fclose(f);
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-	    &s->state, &ut, &st) != 3)
-		return -1;
-	s->ticks = ut + st;
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(buf, sizeof buf, f) != NULL) {
-		sscanf(buf, "voluntary_ctxt_switches: %llu", &vol);
-		sscanf(buf, "nonvoluntary_ctxt_switches: %llu", &invol);
-	}
-	fclose(f);
-	s->switches = vol + invol;
-	return 0;
-}
 
 /* Wait until pid parks, then watch it for ms: not one tick of CPU, not one
  * wake-up (context switch). */
 static void
 assert_asleep(pid_t pid, int ms)
 {
-	struct sample a, b;
+	struct proc_sample a, b;
 	int i;
 
 	for (i = 0; i < 400; i++) {
-		assert_int_equal(read_sample(pid, &a), 0);
+		assert_int_equal(proc_sample(pid, &a), 0);
 		if (a.state == 'S')
 			break;
 		usleep(5000);
 	}
 	usleep(100000);             /* past the spin-before-park window */
-	assert_int_equal(read_sample(pid, &a), 0);
+	assert_int_equal(proc_sample(pid, &a), 0);
 	usleep((useconds_t)ms * 1000);
-	assert_int_equal(read_sample(pid, &b), 0);
+	assert_int_equal(proc_sample(pid, &b), 0);
 	assert_int_equal(b.state, 'S');
 	assert_true(b.ticks == a.ticks);
 	assert_true(b.switches == a.switches);
