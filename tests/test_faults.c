@@ -111,6 +111,22 @@ test_hanging_request_times_out(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
+/* Request i of the chaos run: LOD 0 and 1, all transition patterns. */
+static mp_request
+chaos_req(uint32_t i)
+{
+	mp_request r;
+
+	mp_request_init(&r);
+	r.user_data = i;
+	r.cells = 16;
+	r.cx = (int32_t)(i % 32) - 16;
+	r.cz = (int32_t)(i / 32 % 32) - 16;
+	r.lod = (uint8_t)(i / 1024 % 2);
+	r.transitions = r.lod ? (uint8_t)(i % 64) : 0;
+	return r;
+}
+
 /* Chaos: a random worker SIGKILLed every 50 ms through 20,000 requests:
  * every one completes exactly once, bit-identical to mp_mesh_local. */
 static void
@@ -146,15 +162,8 @@ test_chaos(void **state)
 	}
 	close(stop[0]);
 	while (got < 20000) {
-		mp_request r;
+		mp_request r = chaos_req(sent);
 
-		mp_request_init(&r);
-		r.user_data = sent;
-		r.cells = 16;
-		r.cx = (int32_t)(sent % 32) - 16;
-		r.cz = (int32_t)(sent / 32 % 32) - 16;
-		r.lod = (uint8_t)(sent / 1024 % 2);
-		r.transitions = r.lod ? (uint8_t)(sent % 64) : 0;
 		if (sent < 20000 && mp_submit(c, &r) == MP_OK) {
 			sent++;
 			continue;
@@ -173,12 +182,7 @@ test_chaos(void **state)
 				continue;
 			}
 			got++;
-			mp_request_init(&q);
-			q.cells = 16;
-			q.cx = (int32_t)(ud % 32) - 16;
-			q.cz = (int32_t)(ud / 32 % 32) - 16;
-			q.lod = (uint8_t)(ud / 1024 % 2);
-			q.transitions = q.lod ? (uint8_t)(ud % 64) : 0;
+			q = chaos_req((uint32_t)ud);
 			/* A request may meet two deaths in a row: MP_EWORKER is its
 			 * one result then; anything else must be the exact mesh. */
 			if (res[i].status == MP_EWORKER)
