@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mesh.h"
 #include "request.h"
+#include "tokens.h"
 #include "transvoxel.h"
 #include "monotime.h"
 #include "worker.h"
@@ -122,11 +123,9 @@ static void
 ask_to_grow(struct queue *q, const struct worker_opts *o)
 {
 	char g = NOTIFY_GROW;
-	int tokens;
 	uint32_t i;
 
-	if (o->grow_fd < 0 || sem_getvalue(&q->ctl.h->work_sem, &tokens) != 0 ||
-	    tokens <= 0)
+	if (o->grow_fd < 0 || tokens_count(q->ctl.h) == 0)
 		return;
 	for (i = 0; i < Q_MAX_WORKERS; i++) {
 		uint32_t st = atomic_load(&q->d->w[i].state);

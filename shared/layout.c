@@ -122,8 +122,6 @@ ctl_init(struct ctl_view *v, void *mem, size_t size,
 	h->rel_off = v->rel_off;
 	h->supervisor_pid = (int32_t)supervisor;
 	h->generation = gen;
-	if (sem_init(&h->work_sem, 1, 0) != 0)
-		return -1;
 	for (i = 0; i < geo->nclients; i++) {
 		memset(ctl_client(v, i), 0, sizeof(struct ctl_client));
 		if (sem_init(&ctl_client(v, i)->cq_sem, 1, 0) != 0)

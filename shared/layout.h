@@ -4,7 +4,7 @@
  *   control segment (clients: read-write)         offsets in struct ctl_hdr
  *   +-------------------------------------------+ 0
  *   | struct ctl_hdr                            |  magic, ABI, geometry,
- *   |   work_sem (one token per request)        |  supervisor pid,
+ *   |   work tokens, parked-worker eventcount   |  supervisor pid,
  *   |                                           |  generation, state
  *   +-------------------------------------------+ slots_off (page aligned)
  *   | client slot 0            (slot_bytes)     |
@@ -42,7 +42,7 @@
 #include "ring.h"
 
 #define CTL_MAGIC        0x6d70636f6e74726cull   /* "mpcontrl" */
-#define CTL_ABI          1u
+#define CTL_ABI          2u
 #define CTL_LANES        4
 #define CTL_MAX_CLIENTS  64                      /* = SLAB_OWNERS */
 
@@ -65,8 +65,11 @@ struct ctl_hdr {
 	int32_t  supervisor_pid;
 	uint32_t generation;                 /* bumped per daemon start */
 	_Atomic uint32_t state;              /* enum ctl_state */
-	_Alignas(64) sem_t work_sem;         /* see queue.h for the protocol */
-	_Alignas(64) _Atomic uint32_t sleepers;   /* workers parked in sem_wait */
+	/* Work tokens and the workers' eventcount, see tokens.h. */
+	_Alignas(64) _Atomic uint32_t tokens;     /* one per published request */
+	_Alignas(64) _Atomic uint32_t sleepers;   /* workers in tokens_park */
+	_Atomic uint32_t waking;             /* a wake is on its way */
+	_Atomic uint32_t wake_seq;           /* the futex word */
 };
 
 /* The head of each client slot. */

@@ -6,6 +6,7 @@
 
 #include "monotime.h"
 #include "port.h"
+#include "tokens.h"
 
 void
 port_open(struct port *p, const struct ctl_view *ctl, uint32_t slot,
@@ -50,10 +51,11 @@ port_submit_batch(struct port *p, const mp_request *r, size_t n)
 		if (ring_push(lane, &r[i]) != RING_OK)
 			break;
 		p->in_flight++;
-		/* One token per request; free of syscalls unless a worker
-		 * sleeps in sem_wait. */
-		sem_post(&p->ctl.h->work_sem);
 	}
+	/* One token per request, added once for the batch: no system call
+	 * unless a worker is parked and none is waking already. */
+	if (i > 0)
+		tokens_add(p->ctl.h, (uint32_t)i);
 	return i;
 }
 
@@ -67,8 +69,8 @@ repay(struct port *p)
 
 	if (atomic_load(&p->cc->owed) == 0)
 		return;
-	for (k = atomic_exchange(&p->cc->owed, 0); k > 0; k--)
-		sem_post(&p->ctl.h->work_sem);
+	if ((k = atomic_exchange(&p->cc->owed, 0)) > 0)
+		tokens_add(p->ctl.h, k);
 }
 
 int

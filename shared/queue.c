@@ -28,6 +28,7 @@
 
 #include "monotime.h"
 #include "queue.h"
+#include "tokens.h"
 
 static inline void
 cpu_relax(void)
@@ -329,24 +330,22 @@ q_worker_start(struct queue *q, uint32_t w, pid_t pid)
 int
 q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns)
 {
-	sem_t *s = &q->ctl.h->work_sem;
+	struct ctl_hdr *h = q->ctl.h;
 	uint64_t t0 = spin_ns ? mono_ns() : 0;
 	uint32_t i;
 	int r;
 
 	for (i = 0; spin_ns != 0; i++) {
-		if (sem_trywait(s) == 0)
+		if (tokens_take(h))
 			return 0;
 		if ((i & 63) == 63 && mono_ns() - t0 > spin_ns)
 			break;
 		cpu_relax();
 	}
-	atomic_fetch_add(&q->ctl.h->sleepers, 1);
 	atomic_store(&q->d->w[w].parked_ns, mono_ns());   /* for the autoscaler */
-	r = sem_wait(s);
+	r = tokens_park(h);
 	atomic_store(&q->d->w[w].parked_ns, 0);
-	atomic_fetch_sub(&q->ctl.h->sleepers, 1);
-	return r == 0 ? 0 : -1;
+	return r;
 }
 
 static void drain_client(struct queue *q, uint32_t c);
@@ -621,9 +620,10 @@ q_recover(struct queue *q, uint32_t w, int fail_status)
 	alock(q);
 	slab_drop_holder(&q->arena, w);
 	plock_unlock(&d->alock);
-	sem_post(&q->ctl.h->work_sem);          /* the token it may have held */
-	if (ret == 1)
-		sem_post(&q->ctl.h->work_sem);  /* the retried request's */
+	/* The token it may have held, and the retried request's; it may have
+	 * died being woken, too. */
+	tokens_add(q->ctl.h, ret == 1 ? 2 : 1);
+	tokens_rewake(q->ctl.h);
 	if (wake)
 		wake_client(q, c);
 	return ret;

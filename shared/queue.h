@@ -12,7 +12,7 @@
  *          worker slot transitions, retry queue, per-client state
  *   alock  the slab arena and the release rings' consumer side
  *
- * Work tokens: a client posts work_sem once per request it publishes; a
+ * Work tokens (tokens.h): a client adds one per request it publishes; a
  * worker takes one token (q_worker_wait), then one request (q_take).  A
  * request put back after a death gets its token back, and every recovered
  * death posts one more, covering a worker killed between taking a token
@@ -49,7 +49,7 @@ struct wslot {
 	uint32_t src, pos;               /* where it was taken from, index then */
 	uint32_t cq_pos;                 /* completion ring index when pushing */
 	uint64_t start_ns;               /* CLOCK_MONOTONIC at take */
-	_Atomic uint64_t parked_ns;      /* asleep in sem_wait since, or 0 */
+	_Atomic uint64_t parked_ns;      /* parked (tokens_park) since, or 0 */
 	uint64_t submit_ns;              /* the client's stamp (untrusted) */
 	mp_request req;                  /* full copy, made before the pop */
 	mp_result  res;                  /* the result being pushed */
@@ -129,7 +129,7 @@ void   q_worker_start(struct queue *q, uint32_t w, pid_t pid);
 int    q_recover(struct queue *q, uint32_t w, int fail_status);
 
 /* Worker: wait for a work token, spinning up to spin_ns first (no syscall),
- * then parked in sem_wait.  0, or -1 if interrupted by a signal. */
+ * then parked (tokens_park).  0, or -1 if interrupted by a signal. */
 int    q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns);
 /* Worker: take the most urgent request (retries, then lane 0..3, clients
  * round-robin inside a lane) into slot w and *out.  1 or 0 (none). */

@@ -25,6 +25,7 @@
 
 #include "daemon_rig.h"
 #include "meshpool.h"
+#include "tokens.h"
 
 static uint64_t
 now_ms(void)
@@ -312,11 +313,11 @@ test_bad_requests(void **state)
 		assert_int_equal(mp_submit(c, &bad[i]), MP_EINVAL);
 	/* Written straight into the rings, past the library's checks: each
 	 * comes back as an MP_EINVAL result and the daemon keeps serving. */
-	assert_int_equal(raw_register(&d, 1, line, sizeof line, &p, &sock), 1);
+	assert_int_equal(raw_register(&d, CTL_ABI, line, sizeof line, &p, &sock), 1);
 	for (i = 0; i < NBAD; i++) {        /* raw bytes into the lanes */
 		bad[i].user_data = 100 + (uint64_t)i;
 		assert_int_equal(ring_push(&p.lane[i % 4], &bad[i]), RING_OK);
-		sem_post(&p.ctl.h->work_sem);
+		tokens_add(p.ctl.h, 1);
 	}
 	while (got < NBAD && port_wait(&p, 10000))
 		got += port_poll(&p, res + got, 32);
@@ -578,9 +579,9 @@ test_hostile_client_disconnected(void **state)
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
 	assert_int_equal(mp_connect(d.name, &good), MP_OK);
-	assert_int_equal(raw_register(&d, 1, line, sizeof line, &p, &sock), 1);
+	assert_int_equal(raw_register(&d, CTL_ABI, line, sizeof line, &p, &sock), 1);
 	atomic_store(&p.lane[1].r->tail, 100000);       /* far past its head */
-	sem_post(&p.ctl.h->work_sem);
+	tokens_add(p.ctl.h, 1);
 	mp_request_init(&r);
 	assert_int_equal(mp_submit(good, &r), MP_OK);   /* wakes a worker too */
 	assert_int_equal(mp_wait(good, 10000), MP_OK);

@@ -1,10 +1,11 @@
 /*
  * test_idle.c - "idle means asleep": worker processes running the real
- * wait loop (q_worker_wait: a short spin, then sem_wait on work_sem) use
+ * wait loop (q_worker_wait: a short spin, then a futex wait in tokens_park) use
  * no CPU and are not woken at all while there is no work (utime+stime and
  * context switches from /proc do not move over a second), yet every
  * request submitted wakes them and comes back once, after which they go
- * back to sleep.
+ * back to sleep.  And a burst wakes every parked worker, though the
+ * client wakes only one (the others are woken down a chain, tokens.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,11 +97,58 @@ test_idle_workers_sleep(void **state)
 	rig_destroy(&r);
 }
 
+/* Both workers parked; one batch of slow requests, one client wake: the
+ * woken worker must wake the other, or it does the whole batch alone. */
+static void
+test_burst_wakes_every_worker(void **state)
+{
+	struct rig r;
+	struct rig_opts o = {
+		.geo = { .nclients = 1, .lane_cap = 64, .cq_cap = 64, .rel_cap = 64 },
+		.nworkers = 2, .page_size = 16384, .npages = 16,
+	};
+	struct rig_worker_opts wo = { .spin_ns = 10000, .work_us = 20000 };
+	mp_request q[8];
+	mp_result res[8];
+	struct port p;
+	pid_t w[2];
+	uint64_t sum = 0;
+	int i, n, got = 0;
+
+	(void)state;
+	rig_create(&r, &o);
+	port_open(&p, &r.q.ctl, 0, q_client_open(&r.q, 0, getpid()));
+	for (i = 0; i < 2; i++)
+		w[i] = rig_spawn_worker(&r, (uint32_t)i, &wo);
+	for (i = 0; i < 2; i++)
+		assert_asleep(w[i], 100);
+	for (i = 0; i < 8; i++) {
+		mp_request_init(&q[i]);
+		q[i].user_data = (uint64_t)i + 1;
+	}
+	assert_int_equal(port_submit_batch(&p, q, 8), 8);
+	while (got < 8) {
+		if ((n = port_poll(&p, res, 8)) == 0)
+			assert_int_equal(port_wait(&p, 10000), 1);
+		for (i = 0; i < n; i++)
+			sum += res[i].user_data;
+		got += n;
+	}
+	assert_int_equal(sum, 36);
+	assert_true(r.q.d->w[0].done > 0);
+	assert_true(r.q.d->w[1].done > 0);
+	assert_int_equal(r.q.d->w[0].done + r.q.d->w[1].done, 8);
+	for (i = 0; i < 2; i++)
+		rig_kill_worker(&r, (uint32_t)i, w[i]);
+	rig_destroy(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle_workers_sleep),
+		cmocka_unit_test(test_burst_wakes_every_worker),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
