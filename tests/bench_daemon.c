@@ -1,13 +1,17 @@
 /*
  * bench_daemon.c - the same chunk list meshed in-process on one thread
  * (mp_mesh_local) and through a private meshpoold with 1 and 2 workers;
- * chunks/s, the 2-worker speed-up and parallel efficiency, median of 3
- * runs each, measured side by side.  The seed workload: a 16 x 2 x 16
- * block of LOD 0 chunks of 32 cells around the origin, 4 times over.
+ * chunks/s, the 2-worker speed-up and parallel efficiency, median of 5
+ * runs each.  The seed workload: a 16 x 2 x 16 block of LOD 0 chunks of 32
+ * cells around the origin, 8 times over.  The configurations take turns
+ * within each round, so a slow patch of a shared machine hits them alike.
  * The host sleeps in mp_wait when nothing is ready, as a game would not
- * spin either.  A baseline transport runs beside it: the same mesher in
- * worker processes fed over socketpairs, meshes copied back through them.
- * "make bench" (needs ./meshpoold built).
+ * spin either.  A baseline transport runs
+ * beside it: the same mesher in worker processes fed over socketpairs,
+ * meshes copied back through them.  "make bench" (needs ./meshpoold).
+ *
+ *   bench-daemon [local | pipes | WORKERS]   one configuration, once
+ *                                            (for a profiler)
  */
 #include <poll.h>
 #include <signal.h>
@@ -22,8 +26,8 @@
 #include "daemon_rig.h"
 #include "meshpool.h"
 
-#define CHUNKS 2048
-#define RUNS   3
+#define CHUNKS 4096
+#define RUNS   5
 
 static double
 now_s(void)
@@ -221,11 +225,20 @@ median(double *v)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	double local[RUNS], one[RUNS], two[RUNS], p1[RUNS], p2[RUNS], l, o, t;
 	int i;
 
+	if (argc == 2) {        /* one configuration, for a profiler */
+		if (strcmp(argv[1], "local") == 0)
+			printf("%.0f\n", in_process());
+		else if (strcmp(argv[1], "pipes") == 0)
+			printf("%.0f\n", through_pipes(1));
+		else
+			printf("%.0f\n", through_daemon(atoi(argv[1])));
+		return 0;
+	}
 	for (i = 0; i < RUNS; i++) {
 		local[i] = in_process();
 		one[i] = through_daemon(1);
