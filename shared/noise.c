@@ -90,46 +90,64 @@ grad3(uint32_t h, float x, float y, float z)
 	return flip(u, k) + flip(v, k >> 1);
 }
 
+/* The y (and z) part of a lattice position, shared by a whole row. */
+struct axis { int32_t i; float f, s; };
+
+static inline __attribute__((always_inline)) struct axis
+axis_of(float y)
+{
+	struct axis a;
+
+	y = clamp_coord(y);
+	a.i = floor_int(y);
+	a.f = y - (float)a.i;
+	a.s = fade(a.f);
+	return a;
+}
+
+/* x is already clamped. */
+static inline __attribute__((always_inline)) float
+noise2_at(uint32_t seed, float x, struct axis y)
+{
+	int32_t ix = floor_int(x);
+	float fx = x - (float)ix, u = fade(fx), a, b;
+
+	a = lerp(grad2(hash3(seed, ix, y.i, 0), fx, y.f),
+	    grad2(hash3(seed, ix + 1, y.i, 0), fx - 1.0f, y.f), u);
+	b = lerp(grad2(hash3(seed, ix, y.i + 1, 0), fx, y.f - 1.0f),
+	    grad2(hash3(seed, ix + 1, y.i + 1, 0), fx - 1.0f, y.f - 1.0f), u);
+	return lerp(a, b, y.s);
+}
+
 static inline __attribute__((always_inline)) float
 noise2_inline(uint32_t seed, float x, float y)
 {
-	int32_t ix, iy;
-	float fx, fy, u, v, a, b;
+	return noise2_at(seed, clamp_coord(x), axis_of(y));
+}
 
-	x = clamp_coord(x);
-	y = clamp_coord(y);
-	ix = floor_int(x), iy = floor_int(y);
-	fx = x - (float)ix, fy = y - (float)iy;
-	u = fade(fx), v = fade(fy);
-	a = lerp(grad2(hash3(seed, ix, iy, 0), fx, fy),
-	    grad2(hash3(seed, ix + 1, iy, 0), fx - 1.0f, fy), u);
-	b = lerp(grad2(hash3(seed, ix, iy + 1, 0), fx, fy - 1.0f),
-	    grad2(hash3(seed, ix + 1, iy + 1, 0), fx - 1.0f, fy - 1.0f), u);
-	return lerp(a, b, v);
+/* x is already clamped. */
+static inline __attribute__((always_inline)) float
+noise3_at(uint32_t seed, float x, struct axis y, struct axis z)
+{
+	int32_t ix = floor_int(x);
+	float fx = x - (float)ix, u = fade(fx), x0, x1, x2, x3;
+
+	x0 = lerp(grad3(hash3(seed, ix, y.i, z.i), fx, y.f, z.f),
+	    grad3(hash3(seed, ix + 1, y.i, z.i), fx - 1, y.f, z.f), u);
+	x1 = lerp(grad3(hash3(seed, ix, y.i + 1, z.i), fx, y.f - 1, z.f),
+	    grad3(hash3(seed, ix + 1, y.i + 1, z.i), fx - 1, y.f - 1, z.f), u);
+	x2 = lerp(grad3(hash3(seed, ix, y.i, z.i + 1), fx, y.f, z.f - 1),
+	    grad3(hash3(seed, ix + 1, y.i, z.i + 1), fx - 1, y.f, z.f - 1), u);
+	x3 = lerp(grad3(hash3(seed, ix, y.i + 1, z.i + 1), fx, y.f - 1, z.f - 1),
+	    grad3(hash3(seed, ix + 1, y.i + 1, z.i + 1), fx - 1, y.f - 1,
+	    z.f - 1), u);
+	return lerp(lerp(x0, x1, y.s), lerp(x2, x3, y.s), z.s) * NOISE3_SCALE;
 }
 
 static inline __attribute__((always_inline)) float
 noise3_inline(uint32_t seed, float x, float y, float z)
 {
-	int32_t ix, iy, iz;
-	float fx, fy, fz, u, v, w, x0, x1, x2, x3;
-
-	x = clamp_coord(x);
-	y = clamp_coord(y);
-	z = clamp_coord(z);
-	ix = floor_int(x), iy = floor_int(y), iz = floor_int(z);
-	fx = x - (float)ix, fy = y - (float)iy, fz = z - (float)iz;
-	u = fade(fx), v = fade(fy), w = fade(fz);
-	x0 = lerp(grad3(hash3(seed, ix, iy, iz), fx, fy, fz),
-	    grad3(hash3(seed, ix + 1, iy, iz), fx - 1, fy, fz), u);
-	x1 = lerp(grad3(hash3(seed, ix, iy + 1, iz), fx, fy - 1, fz),
-	    grad3(hash3(seed, ix + 1, iy + 1, iz), fx - 1, fy - 1, fz), u);
-	x2 = lerp(grad3(hash3(seed, ix, iy, iz + 1), fx, fy, fz - 1),
-	    grad3(hash3(seed, ix + 1, iy, iz + 1), fx - 1, fy, fz - 1), u);
-	x3 = lerp(grad3(hash3(seed, ix, iy + 1, iz + 1), fx, fy - 1, fz - 1),
-	    grad3(hash3(seed, ix + 1, iy + 1, iz + 1), fx - 1, fy - 1, fz - 1),
-	    u);
-	return lerp(lerp(x0, x1, v), lerp(x2, x3, v), w) * NOISE3_SCALE;
+	return noise3_at(seed, clamp_coord(x), axis_of(y), axis_of(z));
 }
 
 float
@@ -197,7 +215,53 @@ fbm3(const struct fbm *p, float x, float y, float z)
 }
 
 /* One octave over a row; restrict tells the vectoriser x and out differ.
- * Cloned per ISA (picked once at load by an ifunc): the hash needs a 32-bit
+ * Rows go in blocks whose x are scaled and clamped in a loop of their own:
+ * with the clamp inside the noise loop, the compiler specialises the
+ * out-of-range paths and the loop no longer vectorises. */
+#define ROW_BLOCK 64
+
+static inline __attribute__((always_inline)) void
+scale_clamp(const float *restrict x, float f, int n, float *restrict t)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		t[k] = clamp_coord(x[k] * f);
+}
+
+static inline __attribute__((always_inline)) void
+row2_body(uint32_t s, float f, float w, float yf, const float *restrict x,
+    int n, float *restrict out)
+{
+	struct axis y = axis_of(yf);
+	float t[ROW_BLOCK];
+	int b, k, m;
+
+	for (b = 0; b < n; b += ROW_BLOCK) {
+		m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
+		scale_clamp(x + b, f, m, t);
+		for (k = 0; k < m; k++)
+			out[b + k] += w * noise2_at(s, t[k], y);
+	}
+}
+
+static inline __attribute__((always_inline)) void
+row3_body(uint32_t s, float f, float w, float yf, float zf,
+    const float *restrict x, int n, float *restrict out)
+{
+	struct axis y = axis_of(yf), z = axis_of(zf);
+	float t[ROW_BLOCK];
+	int b, k, m;
+
+	for (b = 0; b < n; b += ROW_BLOCK) {
+		m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
+		scale_clamp(x + b, f, m, t);
+		for (k = 0; k < m; k++)
+			out[b + k] += w * noise3_at(s, t[k], y, z);
+	}
+}
+
+/* Built once per ISA, picked at load by an ifunc: the hash needs a 32-bit
  * vector multiply that baseline x86-64 lacks.  No FMA is enabled, so every
  * clone computes the same bits. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -210,20 +274,14 @@ ROW_CLONES static void
 row2(uint32_t s, float f, float w, float yf, const float *restrict x, int n,
     float *restrict out)
 {
-	int k;
-
-	for (k = 0; k < n; k++)
-		out[k] += w * noise2_inline(s, x[k] * f, yf);
+	row2_body(s, f, w, yf, x, n, out);
 }
 
 ROW_CLONES static void
 row3(uint32_t s, float f, float w, float yf, float zf,
     const float *restrict x, int n, float *restrict out)
 {
-	int k;
-
-	for (k = 0; k < n; k++)
-		out[k] += w * noise3_inline(s, x[k] * f, yf, zf);
+	row3_body(s, f, w, yf, zf, x, n, out);
 }
 
 void
