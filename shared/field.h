@@ -22,14 +22,22 @@ struct grid {
 
 struct field {
 	/* out[(k*n[1] + j)*n[0] + i] = density at point (i, j, k).  tmp has room
-	 * for FIELD_TMP_FLOATS(g) floats (heightmaps keep column heights there). */
-	void (*fill)(const void *ctx, const struct grid *g, float *out, float *tmp);
+	 * for FIELD_TMP_FLOATS(g) floats (heightmaps keep column heights there).
+	 * Returns FIELD_UNIFORM if it found, on the way, that every inner point
+	 * of g (all but a one-point border, which callers sample for normals)
+	 * has the same strict sign, so no surface crosses the inner box; else
+	 * FIELD_MIXED (also when it cannot tell).  With lazy set, a field that
+	 * returns FIELD_UNIFORM may leave out unwritten. */
+	int  (*fill)(const void *ctx, const struct grid *g, float *out, float *tmp,
+	             int lazy);
 	/* Cheap bound on the density over the world box [lo, hi]: 1 and the
 	 * bounds if known, 0 if the field cannot tell. */
 	int  (*range)(const void *ctx, const double lo[3], const double hi[3],
 	              float *dmin, float *dmax);
 	const void *ctx;
 };
+
+enum { FIELD_MIXED = 0, FIELD_UNIFORM = 1 };
 
 #define FIELD_TMP_FLOATS(g) \
 	((size_t)(g)->n[0] * (g)->n[2] + (g)->n[0] + (g)->n[1] + (g)->n[2])

@@ -33,15 +33,21 @@ axis_coords(const struct grid *g, int a, float *out)
 		out[i] = field_world(g->g0[a] + (int64_t)i * g->step, g->voxel);
 }
 
-/* A heightmap needs one 2D fbm per (x, z) column, never per voxel. */
-static void
+/* A heightmap needs one 2D fbm per (x, z) column, never per voxel.  And if
+ * every inner column's height lies strictly below the lowest inner y, or
+ * above the highest, the inner box is all air (or all solid): no surface,
+ * and a lazy caller needs no densities at all (an empty chunk inside the
+ * terrain's band then costs the heights alone).  Density y - h is computed
+ * in float exactly as below, and its sign is that of y - h: the test is
+ * exact. */
+static int
 fill_heightmap(const struct noise_field *nf, const struct grid *g, float *out,
-    float *tmp)
+    float *tmp, int lazy)
 {
 	int nx = g->n[0], ny = g->n[1], nz = g->n[2];
 	float *xs = tmp + (size_t)nx * nz, *ys = xs + nx, *zs = ys + ny;
-	float *h = tmp;
-	int i, j, k;
+	float *h = tmp, hmin, hmax;
+	int i, j, k, uniform;
 
 	axis_coords(g, 0, xs);
 	axis_coords(g, 1, ys);
@@ -53,6 +59,18 @@ fill_heightmap(const struct noise_field *nf, const struct grid *g, float *out,
 		for (i = 0; i < nx; i++)
 			row[i] = nf->offset + nf->amplitude * row[i];
 	}
+	hmin = INFINITY, hmax = -INFINITY;
+	for (k = 1; k < nz - 1; k++)
+		for (i = 1; i < nx - 1; i++) {
+			float v = h[(size_t)k * nx + i];
+
+			hmin = v < hmin ? v : hmin;
+			hmax = v > hmax ? v : hmax;
+		}
+	uniform = ny >= 3 && nx >= 3 && nz >= 3 &&
+	    (hmax < ys[1] || hmin > ys[ny - 2]);
+	if (uniform && lazy)
+		return FIELD_UNIFORM;
 	for (k = 0; k < nz; k++) {
 		const float *hrow = h + (size_t)k * nx;
 
@@ -64,6 +82,7 @@ fill_heightmap(const struct noise_field *nf, const struct grid *g, float *out,
 				o[i] = y - hrow[i];
 		}
 	}
+	return uniform ? FIELD_UNIFORM : FIELD_MIXED;
 }
 
 static void
@@ -89,15 +108,16 @@ fill_volume(const struct noise_field *nf, const struct grid *g, float *out,
 	}
 }
 
-static void
-noise_fill(const void *ctx, const struct grid *g, float *out, float *tmp)
+static int
+noise_fill(const void *ctx, const struct grid *g, float *out, float *tmp,
+    int lazy)
 {
 	const struct noise_field *nf = ctx;
 
 	if (nf->kind == MP_FIELD_HEIGHTMAP)
-		fill_heightmap(nf, g, out, tmp);
-	else
-		fill_volume(nf, g, out, tmp);
+		return fill_heightmap(nf, g, out, tmp, lazy);
+	fill_volume(nf, g, out, tmp);
+	return FIELD_MIXED;
 }
 
 /* Both kinds are y minus a value within offset +- |amplitude| * NOISE_BOUND. */

@@ -200,7 +200,9 @@ D(const struct ctx *x, int i, int j, int k)
 	return x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p + (i + 1)];
 }
 
-static void
+/* FIELD_UNIFORM when the field saw that no surface crosses the chunk's
+ * samples; then, with no transition faces to build, nothing was written. */
+static int
 sample_chunk(struct ctx *x, const struct field *f)
 {
 	struct grid g;
@@ -212,7 +214,7 @@ sample_chunk(struct ctx *x, const struct field *f)
 	}
 	g.step = x->step;
 	g.voxel = x->c->voxel;
-	f->fill(f->ctx, &g, x->s->d, x->s->tmp);
+	return f->fill(f->ctx, &g, x->s->d, x->s->tmp, x->c->transitions == 0);
 }
 
 /* Solid bits of n consecutive samples (n <= 65): bit i set when d[i] < 0.
@@ -498,7 +500,7 @@ sample_face(struct ctx *x, const struct field *f, const struct face *fc)
 	g.n[fc->v] = fc->q;
 	g.step = h;
 	g.voxel = x->c->voxel;
-	f->fill(f->ctx, &g, x->s->face[fc->f], x->s->tmp);
+	f->fill(f->ctx, &g, x->s->face[fc->f], x->s->tmp, 0);
 }
 
 /* Sample at layer l (0 below, 1 on, 2 above the plane) and half-step in-plane
@@ -745,7 +747,8 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	x.c = c, x.s = s, x.out = out;
 	x.n = c->cells, x.p = c->cells + 3;
 	x.step = (int64_t)1 << c->lod;
-	sample_chunk(&x, f);
+	if (sample_chunk(&x, f) == FIELD_UNIFORM && c->transitions == 0)
+		return 0;
 	build_masks(&x);
 	regular_pass(&x);
 	if (c->transitions)

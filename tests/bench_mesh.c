@@ -67,7 +67,7 @@ noise_time(const mp_request *r, float *buf, float *tmp)
 	g.step = (int64_t)1 << c.lod;
 	g.voxel = c.voxel;
 	t0 = now_us();
-	f.fill(f.ctx, &g, buf, tmp);
+	f.fill(f.ctx, &g, buf, tmp, 0);
 	return now_us() - t0;
 }
 

@@ -416,6 +416,68 @@ test_empty_sampled(void **state)
 	mesh_free(&out);
 }
 
+/* The heightmap's lazy fill skips chunks whose inner box the surface does
+ * not cross.  Over a block of small chunks around the terrain's band, with
+ * and without transition faces, every mesh must be exactly what a field
+ * that always fills gives, and some chunks must have been skipped. */
+struct eager { struct field inner; long uniform; };
+
+static int
+eager_fill(const void *ctx, const struct grid *g, float *out, float *tmp,
+    int lazy)
+{
+	struct eager *e = (struct eager *)(uintptr_t)ctx;
+
+	(void)lazy;
+	if (e->inner.fill(e->inner.ctx, g, out, tmp, 0) == FIELD_UNIFORM &&
+	    g->n[0] == g->n[1])         /* a chunk, not a transition face */
+		e->uniform++;
+	return FIELD_MIXED;
+}
+
+static void
+test_lazy_fill_loses_no_surface(void **state)
+{
+	struct noise_field nf;
+	struct eager e;
+	struct field lazy, eager;
+	struct mesh a, b;
+	mp_request r;
+	long skipped = 0, surf = 0;
+	int x, y, z, t;
+
+	(void)state;
+	mp_request_init(&r);
+	request_field(&r, &nf);
+	lazy = noise_field_as_field(&nf);
+	e.inner = lazy, e.uniform = 0;
+	eager.fill = eager_fill, eager.range = NULL, eager.ctx = &e;
+	mesh_init(&a);
+	mesh_init(&b);
+	for (t = 0; t < 2; t++)
+		for (z = -6; z < 6; z++)
+			for (y = -4; y < 4; y++)
+				for (x = -6; x < 6; x++) {
+					struct tv_chunk c = chunk(x, y, z, 8, t,
+					    t ? MP_TRANS_PX | MP_TRANS_NY : 0);
+
+					assert_int_equal(tv_extract(&c, &lazy, scr, &a), 0);
+					assert_int_equal(tv_extract(&c, &eager, scr, &b), 0);
+					assert_int_equal(a.nv, b.nv);
+					assert_int_equal(a.ni, b.ni);
+					assert_memory_equal(a.pos, b.pos, a.nv * 12);
+					assert_memory_equal(a.idx, b.idx, a.ni * 4);
+					surf += a.nv > 0;
+				}
+	skipped = e.uniform;
+	print_message("# %ld chunks with surface, %ld chunks the lazy fill may skip\n",
+	    surf, skipped);
+	assert_true(surf > 100);
+	assert_true(skipped > 100);
+	mesh_free(&a);
+	mesh_free(&b);
+}
+
 /* LOD L covers 2^L times the world of LOD 0 with the same number of cells. */
 static void
 test_lod_scaling(void **state)
@@ -456,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_triangles_face_outward),
 		cmocka_unit_test(test_indexed_and_bounded),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_lazy_fill_loses_no_surface),
 		cmocka_unit_test(test_empty_by_bound),
 		cmocka_unit_test(test_empty_sampled),
 		cmocka_unit_test(test_lod_scaling),

@@ -17,14 +17,16 @@ sphere_density(const struct sphere *s, const float p[3])
 	return sqrtf(dx * dx + dy * dy + dz * dz) - s->r;
 }
 
-static void
-sphere_fill(const void *ctx, const struct grid *g, float *out, float *tmp)
+static int
+sphere_fill(const void *ctx, const struct grid *g, float *out, float *tmp,
+    int lazy)
 {
 	struct sphere *s = (struct sphere *)(uintptr_t)ctx;
 	int i, j, k;
 	float p[3];
 
 	(void)tmp;
+	(void)lazy;
 	s->fills++;
 	for (k = 0; k < g->n[2]; k++) {
 		p[2] = field_world(g->g0[2] + k * g->step, g->voxel);
@@ -36,6 +38,7 @@ sphere_fill(const void *ctx, const struct grid *g, float *out, float *tmp)
 			}
 		}
 	}
+	return FIELD_MIXED;
 }
 
 /* Exact bound: distance from the box to the centre, minus the radius. */
