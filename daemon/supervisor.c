@@ -215,6 +215,14 @@ live_workers(const struct supervisor *sv)
 	return n;
 }
 
+/* Tell the workers whether asking for one more worker can help. */
+static void
+publish_growth(struct supervisor *sv)
+{
+	atomic_store(&sv->q.d->grow_ok, config_dynamic(&sv->cfg) &&
+	    !sv->stopping && sv->nworkers < sv->cfg.max_workers);
+}
+
 int
 sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len)
 {
@@ -245,6 +253,7 @@ sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len)
 		}
 	log_msg(LOG_INFO, "scaled from %u to %u workers", sv->nworkers, n);
 	sv->nworkers = n;
+	publish_growth(sv);
 	arm_idle_timer(sv);
 	return 0;
 }
@@ -327,6 +336,7 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	if (sv->stopping)
 		return;
 	sv->stopping = 1;
+	publish_growth(sv);
 	atomic_store(&sv->q.ctl.h->state, CTL_DRAINING);
 	evconnlistener_disable(sv->listener);
 	n = q_fail_queued(&sv->q, MP_ESHUTDOWN);
@@ -421,8 +431,10 @@ on_notify(evutil_socket_t fd, short what, void *arg)
 		}
 	if (fault)
 		ctlsock_drop_faulty(sv);
-	if (more)
+	if (more) {
+		atomic_store(&sv->q.d->grow_asked, 0);
 		grow(sv);
+	}
 }
 
 /* --- configuration ------------------------------------------------------- */
@@ -468,6 +480,7 @@ sv_reload(struct supervisor *sv, char *why, size_t len)
 	sv->cfg = c;
 	log_set_level(c.log_level);
 	atomic_store(&sv->q.d->timeout_ms, c.request_timeout_s * 1000);
+	publish_growth(sv);
 	n = !config_dynamic(&c) ? c.min_workers :
 	    sv->nworkers < c.min_workers ? c.min_workers :
 	    sv->nworkers > c.max_workers ? c.max_workers : sv->nworkers;
@@ -543,6 +556,7 @@ make_segments(struct supervisor *sv)
 	}
 	sv->q.notify_fd = sv->notify[1];
 	atomic_store(&sv->q.d->timeout_ms, c->request_timeout_s * 1000);
+	publish_growth(sv);
 	return 0;
 }
 

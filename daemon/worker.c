@@ -118,14 +118,17 @@ fault_injection(const mp_request *r)
 #endif
 
 /* More requests wait and every worker is busy: ask the supervisor for one
- * more worker (it decides: dynamic mode, max_workers, memory). */
+ * more worker (it decides: dynamic mode, max_workers, memory).  Only when
+ * it could say yes, and once until it has read the ask: a pool at its
+ * size costs no system call and no supervisor wake-up per request. */
 static void
 ask_to_grow(struct queue *q, const struct worker_opts *o)
 {
 	char g = NOTIFY_GROW;
 	uint32_t i;
 
-	if (o->grow_fd < 0 || tokens_count(q->ctl.h) == 0)
+	if (o->grow_fd < 0 || !atomic_load(&q->d->grow_ok) ||
+	    tokens_count(q->ctl.h) == 0)
 		return;
 	for (i = 0; i < Q_MAX_WORKERS; i++) {
 		uint32_t st = atomic_load(&q->d->w[i].state);
@@ -133,6 +136,8 @@ ask_to_grow(struct queue *q, const struct worker_opts *o)
 		if (st == WS_IDLE)
 			return;         /* someone can take it */
 	}
+	if (atomic_exchange(&q->d->grow_asked, 1) != 0)
+		return;         /* asked already */
 	if (write(o->grow_fd, &g, 1) < 0)
 		return;         /* pipe full: the supervisor knows already */
 }

@@ -86,6 +86,9 @@ struct dseg {
 	struct { uint64_t sec, n; } rate[16];   /* completions per second */
 	uint64_t hist[Q_HIST];           /* compute_ns, log-linear buckets */
 	_Atomic uint32_t timeout_ms;     /* request_timeout, read per request */
+	_Atomic uint32_t grow_ok;        /* the supervisor would add a worker */
+	_Atomic uint32_t grow_asked;     /* a worker asked; the supervisor
+	                                  * clears it when it reads the ask */
 	struct dclient cl[CTL_MAX_CLIENTS];
 	struct wslot w[Q_MAX_WORKERS];
 };
