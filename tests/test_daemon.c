@@ -563,6 +563,31 @@ test_idle_daemon_never_wakes(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
+/* A fixed-size pool with requests queued behind a busy worker: the worker
+ * does not ask the supervisor for growth it cannot give, so the supervisor
+ * sleeps through the whole run (it was woken for every request). */
+static void
+test_busy_fixed_pool_leaves_supervisor_asleep(void **state)
+{
+	struct daemon d;
+	struct run run = { .n = 600, .wait = 1 };
+	struct proc_sample a, b;
+	mp_client *c;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	assert_int_equal(proc_sample(d.pid, &a), 0);
+	host_loop(c, &run, now_ms() + 60000);
+	assert_int_equal(run.got, 600);
+	assert_int_equal(proc_sample(d.pid, &b), 0);
+	print_message("# supervisor: %llu context switches over 600 requests\n",
+	    b.switches - a.switches);
+	assert_true(b.switches - a.switches < 20);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
 /* A client that writes impossible ring indexes is disconnected (its
  * socket closed, its slot freed); another client does not notice. */
 static void
@@ -636,6 +661,7 @@ main(void)
 		cmocka_unit_test(test_hostile_client_disconnected),
 		cmocka_unit_test(test_arena_is_read_only_in_clients),
 		cmocka_unit_test(test_idle_daemon_never_wakes),
+		cmocka_unit_test(test_busy_fixed_pool_leaves_supervisor_asleep),
 		cmocka_unit_test(test_connect_errors),
 		cmocka_unit_test(test_exactly_once_and_bit_identical),
 		cmocka_unit_test(test_runs_the_workers_asked_for),
