@@ -5,6 +5,10 @@
  * a microsecond, so the daemon is never the bottleneck).  Each measured
  * loop is bracketed by getppid() calls so that a run under strace can
  * count the system calls made inside it (tests/bench_syscalls.sh).
+ * Then the round trip of one empty chunk, submit to result in hand: with
+ * the host busy-polling mp_poll while the worker is still spinning from
+ * the last one, and with the worker parked (2 ms of quiet first) and the
+ * host asleep in mp_wait.
  *
  *   bench-api INSTANCE
  */
@@ -18,6 +22,8 @@
 
 #define BATCH  512
 #define ROUNDS 200
+#define TRIPS  2000
+#define NAPS   300
 
 static double
 now_ns(void)
@@ -40,6 +46,33 @@ static void
 marker(void)
 {
 	syscall(SYS_getppid);
+}
+
+/* Round trips of one request; asleep: let the workers park first and wait
+ * in mp_wait, else spin on mp_poll.  Sorted microseconds into us. */
+static int
+round_trips(mp_client *c, const mp_request *r, int asleep, double *us, int n)
+{
+	mp_result res;
+	int i, got;
+
+	for (i = 0; i < n; i++) {
+		double t0;
+
+		if (asleep)
+			usleep(2000);
+		t0 = now_ns();
+		if (mp_submit(c, r) != MP_OK)
+			return -1;
+		while ((got = mp_poll(c, &res, 1)) == 0)
+			if (asleep && mp_wait(c, 1000) < 0)
+				return -1;
+		if (got < 0)
+			return -1;
+		us[i] = (now_ns() - t0) / 1e3;
+	}
+	qsort(us, (size_t)n, sizeof us[0], cmp);
+	return 0;
 }
 
 int
@@ -89,6 +122,17 @@ main(int argc, char **argv)
 	    "p90 %.1f)\n", sub[ROUNDS / 2], ROUNDS, BATCH, sub[ROUNDS * 9 / 10]);
 	printf("  mp_poll     %6.1f ns per result  (64 per call; p90 %.1f)\n",
 	    pol[ROUNDS / 2], pol[ROUNDS * 9 / 10]);
+	{
+		static double rt[TRIPS], nap[NAPS];
+
+		if (round_trips(c, &r[0], 0, rt, TRIPS) != 0 ||
+		    round_trips(c, &r[0], 1, nap, NAPS) != 0)
+			return 1;
+		printf("  round trip of an empty chunk, host polling:  p50 %5.1f us  "
+		    "p99 %5.1f us  (%d)\n", rt[TRIPS / 2], rt[TRIPS * 99 / 100], TRIPS);
+		printf("  round trip, worker parked, host in mp_wait:  p50 %5.1f us  "
+		    "p99 %5.1f us  (%d)\n", nap[NAPS / 2], nap[NAPS * 99 / 100], NAPS);
+	}
 	mp_disconnect(c);
 	return 0;
 }
