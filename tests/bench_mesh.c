@@ -130,6 +130,8 @@ main(void)
 	static const struct { const char *name; int lod, trans, kind, y0, y1; } cfg[] = {
 		{ "heightmap LOD0",             0, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
 		{ "heightmap LOD1",             1, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
+		{ "heightmap LOD1 +X trans",    1, 0x02, MP_FIELD_HEIGHTMAP, -1, 1 },
+		{ "heightmap LOD1 +Y trans",    1, 0x08, MP_FIELD_HEIGHTMAP, -1, 1 },
 		{ "heightmap LOD1 +6 trans",    1, 0x3f, MP_FIELD_HEIGHTMAP, -1, 1 },
 		{ "heightmap LOD2",             2, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
 		{ "heightmap LOD2 +6 trans",    2, 0x3f, MP_FIELD_HEIGHTMAP, -1, 1 },
