@@ -10,10 +10,12 @@
  * beside it: the same mesher in worker processes fed over socketpairs,
  * meshes copied back through them.  "make bench" (needs ./meshpoold).
  *
- *   bench-daemon [local | pipes | WORKERS]   one configuration, once
- *                                            (for a profiler)
+ *   bench-daemon [local | local2 | pipes | WORKERS | -WORKERS]
+ *       one configuration, once (for a profiler); -WORKERS: host in mp_wait
  */
 #include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -49,6 +51,36 @@ chunk(uint32_t i)
 	r.cz = (int32_t)(i / 16 % 16) - 8;
 	r.cy = -(int32_t)(i / 256 % 2);
 	return r;
+}
+
+/* The machine's own ceiling: two threads meshing halves of the list. */
+static void *
+half(void *arg)
+{
+	uint32_t i;
+
+	for (i = (uint32_t)(uintptr_t)arg; i < CHUNKS; i += 2) {
+		mp_request r = chunk(i);
+		mp_mesh_buf b;
+
+		if (mp_mesh_local(&r, &b) != MP_OK)
+			exit(1);
+		mp_mesh_buf_free(&b);
+	}
+	return NULL;
+}
+
+static double
+in_process_2(void)
+{
+	double t0 = now_s();
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, half, (void *)(uintptr_t)1) != 0)
+		exit(1);
+	half((void *)(uintptr_t)0);
+	pthread_join(t, NULL);
+	return CHUNKS / (now_s() - t0);
 }
 
 static double
@@ -244,13 +276,15 @@ median(double *v)
 int
 main(int argc, char **argv)
 {
-	double local[RUNS], f1[RUNS], f2[RUNS], w1[RUNS], w2[RUNS], p1[RUNS],
-	    p2[RUNS], l, a, b, c, d;
+	double local[RUNS], l2[RUNS], f1[RUNS], f2[RUNS], w1[RUNS], w2[RUNS],
+	    p1[RUNS], p2[RUNS], l, a, b, c, d;
 	int i;
 
 	if (argc == 2) {        /* one configuration, for a profiler */
 		if (strcmp(argv[1], "local") == 0)
 			printf("%.0f\n", in_process());
+		else if (strcmp(argv[1], "local2") == 0)
+			printf("%.0f\n", in_process_2());
 		else if (strcmp(argv[1], "pipes") == 0)
 			printf("%.0f\n", through_pipes(1));
 		else
@@ -260,6 +294,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < RUNS; i++) {
 		local[i] = in_process();
+		l2[i] = in_process_2();
 		f1[i] = through_daemon(1, HOST_FRAMES);
 		f2[i] = through_daemon(2, HOST_FRAMES);
 		w1[i] = through_daemon(1, HOST_WAIT);
@@ -272,6 +307,8 @@ main(int argc, char **argv)
 	printf("meshing %d LOD 0 chunks of the seed workload, median of %d runs:\n",
 	    CHUNKS, RUNS);
 	printf("  in-process, 1 thread                 %8.0f chunks/s\n", l);
+	printf("  in-process, 2 threads                %8.0f chunks/s  "
+	    "(%.2fx: this machine's ceiling for 2)\n", median(l2), median(l2) / l);
 	printf("  host in a 1 kHz frame loop (submit, poll, sleep):\n");
 	printf("    meshpoold, 1 worker                %8.0f chunks/s  "
 	    "(%.2fx in-process)\n", a, a / l);
