@@ -42,9 +42,10 @@
 #include "ring.h"
 
 #define CTL_MAGIC        0x6d70636f6e74726cull   /* "mpcontrl" */
-#define CTL_ABI          2u
+#define CTL_ABI          3u
 #define CTL_LANES        4
 #define CTL_MAX_CLIENTS  64                      /* = SLAB_OWNERS */
+#define CTL_MAX_WORKERS  64                      /* = Q_MAX_WORKERS */
 
 enum ctl_state { CTL_STARTING = 0, CTL_RUNNING, CTL_DRAINING, CTL_STOPPED };
 
@@ -65,11 +66,10 @@ struct ctl_hdr {
 	int32_t  supervisor_pid;
 	uint32_t generation;                 /* bumped per daemon start */
 	_Atomic uint32_t state;              /* enum ctl_state */
-	/* Work tokens and the workers' eventcount, see tokens.h. */
+	/* Work tokens and parked workers, see tokens.h. */
 	_Alignas(64) _Atomic uint32_t tokens;     /* one per published request */
-	_Alignas(64) _Atomic uint32_t sleepers;   /* workers in tokens_park */
-	_Atomic uint32_t waking;             /* a wake is on its way */
-	_Atomic uint32_t wake_seq;           /* the futex word */
+	_Alignas(64) _Atomic uint64_t parked;     /* bit w: worker w is parked */
+	_Alignas(64) _Atomic uint32_t park[CTL_MAX_WORKERS]; /* futex words */
 };
 
 /* The head of each client slot. */

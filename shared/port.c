@@ -53,7 +53,7 @@ port_submit_batch(struct port *p, const mp_request *r, size_t n)
 		p->in_flight++;
 	}
 	/* One token per request, added once for the batch: no system call
-	 * unless a worker is parked and none is waking already. */
+	 * unless a worker is parked and not yet woken by someone else. */
 	if (i > 0)
 		tokens_add(p->ctl.h, (uint32_t)i);
 	return i;

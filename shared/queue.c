@@ -343,7 +343,7 @@ q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns)
 		cpu_relax();
 	}
 	atomic_store(&q->d->w[w].parked_ns, mono_ns());   /* for the autoscaler */
-	r = tokens_park(h);
+	r = tokens_park(h, w);
 	atomic_store(&q->d->w[w].parked_ns, 0);
 	return r;
 }
@@ -621,9 +621,9 @@ q_recover(struct queue *q, uint32_t w, int fail_status)
 	slab_drop_holder(&q->arena, w);
 	plock_unlock(&d->alock);
 	/* The token it may have held, and the retried request's; it may have
-	 * died being woken, too. */
-	tokens_add(q->ctl.h, ret == 1 ? 2 : 1);
-	tokens_rewake(q->ctl.h);
+	 * died parked, or being woken, too. */
+	atomic_fetch_add(&q->ctl.h->tokens, ret == 1 ? 2 : 1);
+	tokens_forget(q->ctl.h, w);
 	if (wake)
 		wake_client(q, c);
 	return ret;

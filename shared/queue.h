@@ -29,7 +29,7 @@
 #include "plock.h"
 #include "slab.h"
 
-#define Q_MAX_WORKERS   64
+#define Q_MAX_WORKERS   CTL_MAX_WORKERS
 #define Q_RETRY_CAP     64      /* >= Q_MAX_WORKERS, see queue.c */
 #define Q_POISON_DEATHS 2       /* a request that killed this many fails */
 #define Q_HIST          (64 * 8) /* 8 buckets per power of two */

@@ -1,11 +1,11 @@
 /*
- * tokens.c - work tokens and the worker eventcount (tokens.h).
+ * tokens.c - work tokens and the parking of idle workers (tokens.h).
  *
- * Lost wake-ups are ruled out by the seq_cst pairing of two counters: a
- * worker counts itself in sleepers, then looks at tokens; a client adds
- * tokens, then looks at sleepers.  One of them sees the other.  The futex
- * word wake_seq closes the window between a worker's last look and its
- * futex_wait: a wake bumps it first, so that wait returns at once.
+ * No wake-up is lost: a worker stores PARKED in its word and sets its bit,
+ * then looks at the tokens; a client adds tokens, then looks at the bits
+ * (all seq_cst).  One of them sees the other.  If the client claims the
+ * word (PARKED -> WOKEN) before the worker reaches futex_wait, that wait
+ * finds the word changed and returns at once.
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -14,6 +14,8 @@
 
 #include "tokens.h"
 
+enum { PARK_RUNNING = 0, PARK_PARKED = 1, PARK_WOKEN = 2 };
+
 static void
 futex_wake_one(_Atomic uint32_t *word)
 {
@@ -21,22 +23,28 @@ futex_wake_one(_Atomic uint32_t *word)
 }
 
 static int
-futex_wait(_Atomic uint32_t *word, uint32_t seen)
+futex_wait(_Atomic uint32_t *word, uint32_t expect)
 {
-	return (int)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, seen, NULL,
-	    NULL, 0);
+	return (int)syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, expect,
+	    NULL, NULL, 0);
 }
 
-/* Wake one parked worker unless none is parked or one is already waking. */
+/* Wake one parked worker not yet claimed by another waker. */
 static void
 wake_one(struct ctl_hdr *h)
 {
-	if (atomic_load(&h->sleepers) == 0)
-		return;
-	if (atomic_exchange(&h->waking, 1) != 0)
-		return;         /* that one passes the wake on if need be */
-	atomic_fetch_add(&h->wake_seq, 1);
-	futex_wake_one(&h->wake_seq);
+	uint64_t mask = atomic_load(&h->parked);
+
+	while (mask != 0) {
+		uint32_t w = (uint32_t)__builtin_ctzll(mask), parked = PARK_PARKED;
+
+		mask &= mask - 1;
+		if (atomic_compare_exchange_strong(&h->park[w], &parked,
+		    PARK_WOKEN)) {
+			futex_wake_one(&h->park[w]);
+			return;
+		}
+	}
 }
 
 void
@@ -63,35 +71,51 @@ tokens_count(const struct ctl_hdr *h)
 	return atomic_load_explicit(&h->tokens, memory_order_relaxed);
 }
 
-int
-tokens_park(struct ctl_hdr *h)
+uint32_t
+tokens_parked(const struct ctl_hdr *h)
 {
-	for (;;) {
-		uint32_t seen = atomic_load(&h->wake_seq);
-		int got, r = 0;
+	return (uint32_t)__builtin_popcountll(atomic_load(&h->parked));
+}
 
-		atomic_fetch_add(&h->sleepers, 1);
-		if (!(got = tokens_take(h)))
-			r = futex_wait(&h->wake_seq, seen);
-		atomic_fetch_sub(&h->sleepers, 1);
-		/* Whoever leaves the park clears waking (the wake may have been
-		 * meant for it), so a wake never stays claimed by nobody; at
-		 * worst a second wake goes out. */
-		atomic_store(&h->waking, 0);
-		if (got || tokens_take(h)) {
-			if (tokens_count(h) != 0)
-				wake_one(h);    /* more left: the next one joins in */
-			return 0;
+static void
+unpark(struct ctl_hdr *h, uint32_t w)
+{
+	atomic_fetch_and(&h->parked, ~(1ull << w));
+	atomic_store(&h->park[w], PARK_RUNNING);
+}
+
+int
+tokens_park(struct ctl_hdr *h, uint32_t w)
+{
+	if (w >= CTL_MAX_WORKERS)
+		return -1;
+	for (;;) {
+		int r = 0;
+
+		atomic_store(&h->park[w], PARK_PARKED);
+		atomic_fetch_or(&h->parked, 1ull << w);
+		if (!tokens_take(h)) {
+			r = futex_wait(&h->park[w], PARK_PARKED);
+			if (tokens_take(h))
+				r = 0;
+			else if (r != 0 && errno == EINTR)
+				r = -1;
+			else
+				r = 1;  /* woken for a token someone else took */
 		}
-		if (r != 0 && errno == EINTR)
-			return -1;
+		unpark(h, w);
+		if (r == 0 && tokens_count(h) != 0)
+			wake_one(h);    /* more left: the next one joins in */
+		if (r <= 0)
+			return r;
 	}
 }
 
 void
-tokens_rewake(struct ctl_hdr *h)
+tokens_forget(struct ctl_hdr *h, uint32_t w)
 {
-	atomic_store(&h->waking, 0);
+	if (w < CTL_MAX_WORKERS)
+		unpark(h, w);
 	if (tokens_count(h) != 0)
 		wake_one(h);
 }

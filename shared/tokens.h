@@ -1,19 +1,21 @@
 /*
- * tokens.h - work tokens and the eventcount that parks idle workers.
+ * tokens.h - work tokens and the parking of idle workers.
  *
  * A client adds one token per request it publishes; a worker takes one
  * token, then one request (q_take).  Tokens are a plain counter in the
  * control segment: adding and taking are single atomic operations, so a
  * burst of submits costs the host no system call.
  *
- * Idle workers park on a futex (wake_seq).  Adding tokens makes a system
- * call only when a worker is parked and no other is already on its way
- * awake; a worker that wakes and finds more tokens than it takes wakes the
- * next one itself (a wake chain).  So one burst costs the host at most one
- * futex wake, however many requests it holds.
+ * An idle worker parks on its own futex word (park[w]) and sets its bit in
+ * the parked mask.  Adding tokens wakes one worker whose word still says
+ * PARKED, claiming it first (PARKED -> WOKEN), so a worker already woken
+ * is never woken again: one burst costs the host at most one futex wake
+ * per parked worker, however many requests it holds.  A worker that wakes
+ * and sees tokens left wakes the next parked one itself (a wake chain).
  *
- * Everything here lives in client-writable memory: a client can only make
- * workers wake for nothing, never lose another client's request.
+ * Everything here lives in client-writable memory: a client can make
+ * workers wake for nothing or sleep late, never lose another client's
+ * request.
  */
 #ifndef MP_TOKENS_H
 #define MP_TOKENS_H
@@ -28,10 +30,12 @@ void     tokens_add(struct ctl_hdr *h, uint32_t n);
 int      tokens_take(struct ctl_hdr *h);
 /* Tokens waiting to be taken. */
 uint32_t tokens_count(const struct ctl_hdr *h);
-/* Park until a token is taken (0), or until a signal arrives (-1). */
-int      tokens_park(struct ctl_hdr *h);
-/* After a worker died, possibly the one being woken: clear that and wake
- * one parked worker if tokens are waiting. */
-void     tokens_rewake(struct ctl_hdr *h);
+/* Worker w parks until it has taken a token (0), or a signal came (-1). */
+int      tokens_park(struct ctl_hdr *h, uint32_t w);
+/* Workers parked now. */
+uint32_t tokens_parked(const struct ctl_hdr *h);
+/* Worker w died (maybe parked, maybe just woken): forget it, and wake a
+ * parked one if tokens wait. */
+void     tokens_forget(struct ctl_hdr *h, uint32_t w);
 
 #endif

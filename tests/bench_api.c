@@ -42,6 +42,13 @@ cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int
+fail(int line)
+{
+	fprintf(stderr, "bench-api: failed at line %d\n", line);
+	return 1;
+}
+
 static void
 marker(void)
 {
@@ -84,6 +91,7 @@ main(int argc, char **argv)
 	mp_client *c;
 	int i, k, n, got, e;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 2 || (e = mp_connect(argv[1], &c)) != MP_OK) {
 		fprintf(stderr, "bench-api: %s\n", argc != 2 ? "usage: bench-api "
 		    "INSTANCE" : mp_strerror(e));
@@ -103,16 +111,16 @@ main(int argc, char **argv)
 		t0 = now_ns();
 		for (i = 0; i < BATCH; i++)
 			if (mp_submit(c, &r[i]) != MP_OK)
-				return 1;
+				return fail(__LINE__);
 		sub[k] = (now_ns() - t0) / BATCH;
 		marker();
 		if (mp_drain(c, 10000) != MP_OK)
-			return 1;
+			return fail(__LINE__);
 		marker();
 		t0 = now_ns();
 		for (got = 0; got < BATCH; got += n)
 			if ((n = mp_poll(c, res, 64)) <= 0)
-				return 1;
+				return fail(__LINE__);
 		pol[k] = (now_ns() - t0) / BATCH;
 		marker();
 	}
@@ -127,7 +135,7 @@ main(int argc, char **argv)
 
 		if (round_trips(c, &r[0], 0, rt, TRIPS) != 0 ||
 		    round_trips(c, &r[0], 1, nap, NAPS) != 0)
-			return 1;
+			return fail(__LINE__);
 		printf("  round trip of an empty chunk, host polling:  p50 %5.1f us  "
 		    "p99 %5.1f us  (%d)\n", rt[TRIPS / 2], rt[TRIPS * 99 / 100], TRIPS);
 		printf("  round trip, worker parked, host in mp_wait:  p50 %5.1f us  "

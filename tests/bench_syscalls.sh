@@ -1,7 +1,7 @@
 #!/bin/sh
 # System calls the host makes inside mp_submit and mp_poll loops: run
-# tests/bench-api under strace against a private instance and count the
-# calls between its getppid() markers (submit loops, then poll loops).
+# tests/bench-api against a private instance, record its system calls and
+# count those between its getppid() markers (submit loops, poll loops).
 # Also: what an idle instance does over 10 s (CPU ticks, context switches
 # of the supervisor and its workers).  Part of "make bench".
 set -u
@@ -13,22 +13,35 @@ until ./meshpoolctl -n "$name" status >/dev/null 2>&1; do
 	i=$((i + 1)); [ $i -gt 200 ] && { echo "no daemon"; exit 1; }; sleep 0.05
 done
 ./tests/bench-api "$name"
-if command -v strace >/dev/null 2>&1; then
-	log=$(mktemp)
-	strace -qq -o "$log" ./tests/bench-api "$name" >/dev/null
-	awk '
-	/getppid\(/ { m++; next }
+# Count with perf's syscall tracepoint when it works (no ptrace stops, so
+# the host runs at full speed and the workers park as they would), else
+# with strace (which slows the host enough that workers park between its
+# submits and need waking far more often).
+count() {
+	awk -v how="$1" '
+	$1 == 110 { m++; next }                 # getppid: a marker
 	m % 4 == 1 { sub_calls[$1]++; s++ }
 	m % 4 == 3 { poll_calls[$1]++; p++ }
 	END {
 		printf "  syscalls inside 200 x 512 mp_submit: %d", s
-		for (c in sub_calls) printf " (%s)", c
-		printf "\n  syscalls inside 200 x 512 mp_poll:   %d\n", p
-	}' "$log"
-	rm -f "$log"
+		for (c in sub_calls) printf " (%d x %s)", sub_calls[c],
+		    c == 202 ? "futex" : "nr " c
+		printf "  [%s]\n  syscalls inside 200 x 512 mp_poll:   %d\n", how, p
+	}'
+}
+log=$(mktemp)
+if perf record -q -e raw_syscalls:sys_enter -c 1 -o "$log" \
+    ./tests/bench-api "$name" >/dev/null 2>&1 &&
+    perf script -i "$log" -F trace 2>/dev/null |
+    awk '{ print $2 }' >"$log.nr" && [ -s "$log.nr" ]; then
+	count perf <"$log.nr"
+elif command -v strace >/dev/null 2>&1 &&
+    strace -qq -o "$log" ./tests/bench-api "$name" >/dev/null; then
+	sed -e 's/^getppid(.*/110/' -e 's/^futex(.*/202/' "$log" | count strace
 else
-	echo "  (strace not installed: syscall counts skipped)"
+	echo "  (neither perf nor strace works here: syscall counts skipped)"
 fi
+rm -f "$log" "$log.nr"
 # Idle: nothing submitted for 10 s.
 pids="$dpid $(pgrep -P $dpid | tr '\n' ' ')"
 sample() {

@@ -23,6 +23,7 @@
 
 #include "daemon_rig.h"
 #include "rig.h"
+#include "tokens.h"
 
 /* Wait until pid parks, then watch it for ms: not one tick of CPU, not one
  * wake-up (context switch). */
@@ -70,7 +71,7 @@ test_idle_workers_sleep(void **state)
 		w[i] = rig_spawn_worker(&r, (uint32_t)i, &wo);
 	for (i = 0; i < 2; i++)
 		assert_asleep(w[i], 1000);
-	assert_int_equal(atomic_load(&r.q.ctl.h->sleepers), 2);
+	assert_int_equal(tokens_parked(r.q.ctl.h), 2);
 	/* Work wakes them; every request comes back once. */
 	while (got < 2000) {
 		mp_request q;

@@ -1,0 +1,49 @@
+#!/bin/sh
+# make bench: every benchmark in turn (their own tables), then one summary
+# of the figures the performance targets name, each beside its target.
+# Figures are medians measured in this run; ratios are side by side.
+set -u
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run() { "$@" 2>&1 | tee -a "$log"; }
+run ./tests/bench-ring
+run ./tests/bench-queue
+run ./tests/bench-daemon
+run sh "${srcdir:-.}/tests/bench_syscalls.sh"
+run ./tests/bench-noise
+run ./tests/bench-mesh
+printf '\nsummary (%s, %s CPUs, %s)\n' "$(uname -m)" "$(nproc)" \
+    "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+awk '
+function row(what, got, target, ok) {
+	printf "  %-46s %14s  %-12s %s\n", what, got, target, ok ? "met" : "NOT met"
+}
+/^heightmap LOD0 cy 1..2/ { split(substr($0, 29), f); out_empty = f[6] }
+/^heightmap LOD0  /       { split(substr($0, 29), f); lod0 = f[2]; in_empty = f[6] }
+/^ *meshpoold, 2 workers/ && !two {
+	two = 1; match($0, /[0-9.]+x in-process/); vs = substr($0, RSTART, RLENGTH - 12)
+}
+/^ *in-process, 2 threads/ { match($0, /\([0-9.]+x/); ceil = substr($0, RSTART + 1, RLENGTH - 2) }
+/baseline: socketpairs, 2/ { match($0, /meshpoold [0-9.]+x/); base = substr($0, RSTART + 10, RLENGTH - 11) }
+/host polling:/  { poll50 = $(NF - 5) }
+/worker parked, host in mp_wait:/ { park50 = $(NF - 5) }
+/^ *mp_submit / { sub_ns = $2 }
+/^ *mp_poll /   { poll_ns = $2 }
+/syscalls inside .* mp_submit:/ { sub_sys = $7 }
+/syscalls inside .* mp_poll:/   { poll_sys = $7 }
+/^ *idle 10 s/ { idle = $(NF - 5) + $(NF - 2) }
+END {
+	row("LOD 0 surface chunk, one core (us)", lod0, "<= 150", lod0 <= 150)
+	row("empty chunk outside the band (us)", out_empty, "<= 1", out_empty <= 1)
+	row("empty chunk inside the band (us)", in_empty, "<= 1", in_empty <= 1)
+	row("2 workers vs 1 in-process thread", vs "x", ">= 1.8x", vs >= 1.8)
+	row("  (2 in-process threads on this machine)", ceil "x", "", 1)
+	row("2 workers vs socketpair baseline", base "x", "> 1x", base > 1)
+	row("empty round trip p50, polling (us)", poll50, "<= 15", poll50 <= 15)
+	row("empty round trip p50, worker asleep (us)", park50, "<= 60", park50 <= 60)
+	row("mp_poll per result (ns)", poll_ns, "<= 100", poll_ns <= 100)
+	row("mp_poll syscalls in 102,400", poll_sys, "0", poll_sys == 0)
+	row("mp_submit per request (ns)", sub_ns, "<= 100", sub_ns <= 100)
+	row("mp_submit syscalls in 102,400 (wakes)", sub_sys, "0", sub_sys == 0)
+	row("idle 10 s: CPU ticks + context switches", idle, "0", idle == 0)
+}' "$log"
