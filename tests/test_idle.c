@@ -144,12 +144,62 @@ test_burst_wakes_every_worker(void **state)
 	rig_destroy(&r);
 }
 
+/* Workers that park at once (no spin) and a client that submits one to
+ * three requests at a time, over and over: every request is a race between
+ * a worker going to sleep and a client waking it.  A lost wake-up shows
+ * as a wait that times out with a request still out. */
+static void
+test_no_lost_wakeups(void **state)
+{
+	struct rig r;
+	struct rig_opts o = {
+		.geo = { .nclients = 1, .lane_cap = 64, .cq_cap = 64, .rel_cap = 64 },
+		.nworkers = 2, .page_size = 16384, .npages = 16,
+	};
+	struct rig_worker_opts wo = { .spin_ns = 0 };
+	mp_request q[3];
+	mp_result res[3];
+	struct port p;
+	pid_t w[2];
+	uint32_t round, out;
+	int i, n;
+
+	(void)state;
+	rig_create(&r, &o);
+	port_open(&p, &r.q.ctl, 0, q_client_open(&r.q, 0, getpid()));
+	for (i = 0; i < 2; i++)
+		w[i] = rig_spawn_worker(&r, (uint32_t)i, &wo);
+	for (i = 0; i < 3; i++)
+		mp_request_init(&q[i]);
+	for (round = 0; round < 20000; round++) {
+		out = 1 + round % 3;
+		assert_int_equal(port_submit_batch(&p, q, out), out);
+		while (out > 0) {
+			if ((n = port_poll(&p, res, 3)) == 0) {
+				if (port_wait(&p, 5000) != 1)
+					fail_msg("round %u: a request was never "
+					    "taken (%u tokens, %u parked)", round,
+					    tokens_count(r.q.ctl.h),
+					    tokens_parked(r.q.ctl.h));
+				continue;
+			}
+			out -= (uint32_t)n;
+		}
+		if (round % 64 == 0)
+			usleep(50);     /* let both park now and then */
+	}
+	for (i = 0; i < 2; i++)
+		rig_kill_worker(&r, (uint32_t)i, w[i]);
+	rig_destroy(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle_workers_sleep),
 		cmocka_unit_test(test_burst_wakes_every_worker),
+		cmocka_unit_test(test_no_lost_wakeups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
