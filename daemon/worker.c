@@ -1,10 +1,15 @@
 /*
  * worker.c - the worker loop (worker.h).
  *
- * Timeouts need no help from the supervisor: before meshing, the worker
- * arms ITIMER_REAL for request_timeout; SIGALRM's default action ends the
- * process, the supervisor reaps it, sees SIGALRM and completes the request
- * with MP_ETIMEDOUT.  So an idle daemon has no timer at all.
+ * Timeouts need no help from the supervisor: while it is up (not parked),
+ * a worker runs a periodic ITIMER_REAL watchdog, a quarter of
+ * request_timeout (10 ms .. 1 s).  Its handler finds the request in the
+ * worker's own slot overdue, restores SIGALRM's default action and raises
+ * it; the supervisor reaps the worker, sees SIGALRM and completes the
+ * request with MP_ETIMEDOUT.  The timer is stopped before the worker
+ * parks, so an idle daemon has no timer at all, and a busy worker makes no
+ * system call per request for it (arming a one-shot timer around every
+ * request cost two).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -27,6 +32,8 @@
  * set once at start; a worker is a single process and this is the only
  * state it keeps outside its stack. */
 static struct wslot *self;
+static _Atomic uint32_t *timeout_ms;     /* the daemon's, may change on reload */
+static uint32_t watching_ms;             /* the timeout the watchdog was set for */
 static volatile sig_atomic_t retiring;
 
 /* SIGTERM asks a worker to leave (scale down, stop): at once if it holds
@@ -42,15 +49,40 @@ on_term(int sig)
 }
 
 
+/* Run the watchdog for a timeout of ms (0: stop it). */
 static void
-arm(uint32_t ms)
+watch(uint32_t ms)
 {
 	struct itimerval it;
+	uint32_t period = ms / 4 < 10 ? 10 : ms / 4 > 1000 ? 1000 : ms / 4;
 
 	memset(&it, 0, sizeof it);
-	it.it_value.tv_sec = ms / 1000;
-	it.it_value.tv_usec = (long)(ms % 1000) * 1000;
+	if (ms != 0) {
+		it.it_interval.tv_sec = period / 1000;
+		it.it_interval.tv_usec = (long)(period % 1000) * 1000;
+		it.it_value = it.it_interval;
+	}
 	setitimer(ITIMER_REAL, &it, NULL);
+	watching_ms = ms;
+}
+
+/* The watchdog's tick: end this worker if its request is overdue. */
+static void
+on_alarm(int sig)
+{
+	uint64_t limit = (uint64_t)atomic_load(timeout_ms) * 1000000u;
+
+	if (limit != 0 && atomic_load(&self->state) == WS_BUSY &&
+	    mono_ns() - self->start_ns > limit) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+}
+
+static void
+parking(int asleep)
+{
+	watch(asleep ? 0 : atomic_load(timeout_ms));
 }
 
 /* Copy m into a slab reserved for the request in slot w.  The arena being
@@ -149,7 +181,6 @@ mesh_one(struct queue *q, uint32_t w, const struct worker_opts *o,
 	struct noise_field nf;
 	struct tv_chunk c;
 	struct field f;
-	uint32_t timeout;
 
 	(void)o;
 	if (request_problem(r) != NULL) {
@@ -159,13 +190,9 @@ mesh_one(struct queue *q, uint32_t w, const struct worker_opts *o,
 	request_chunk(r, &c);
 	request_field(r, &nf);
 	f = noise_field_as_field(&nf);
-	if ((timeout = atomic_load(&q->d->timeout_ms)) != 0)
-		arm(timeout);
 	fault_injection(r);
 	if (tv_extract(&c, &f, s, m) != 0)
 		res->status = MP_ENOMEM;
-	if (timeout != 0)
-		arm(0);
 	if (res->status != 0 || m->nv == 0)
 		return;
 	if (mesh_slab_bytes(m->nv, m->ni) > q->arena.h->page_size) {
@@ -198,13 +225,19 @@ worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 	mesh_init(&m);
 	self = &q->d->w[w];
 	self->pid = getpid();
+	timeout_ms = &q->d->timeout_ms;
 	{
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = on_term;
 		sigaction(SIGTERM, &sa, NULL);
+		sa.sa_handler = on_alarm;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGALRM, &sa, NULL);
 	}
+	q->parking = parking;
+	watch(atomic_load(timeout_ms));
 	for (;;) {
 		uint64_t t0;
 
@@ -218,5 +251,7 @@ worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 		q_complete(q, w, &res);
 		if (retiring)
 			_exit(0);
+		if (atomic_load(timeout_ms) != watching_ms)
+			watch(atomic_load(timeout_ms));     /* reloaded */
 	}
 }

@@ -343,7 +343,11 @@ q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns)
 		cpu_relax();
 	}
 	atomic_store(&q->d->w[w].parked_ns, mono_ns());   /* for the autoscaler */
+	if (q->parking != NULL)
+		q->parking(1);
 	r = tokens_park(h, w);
+	if (q->parking != NULL)
+		q->parking(0);
 	atomic_store(&q->d->w[w].parked_ns, 0);
 	return r;
 }

@@ -108,6 +108,9 @@ struct queue {                   /* one process's trusted view */
 	struct slab_arena  arena;
 	int                notify_fd;   /* a byte here when a client faults, or -1 */
 	void             (*fault)(int point);
+	/* If set, called with 1 just before a worker parks and 0 when it is
+	 * up again (the daemon's worker stops its watchdog timer there). */
+	void             (*parking)(int asleep);
 };
 
 size_t q_bytes(void);
