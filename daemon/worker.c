@@ -35,6 +35,8 @@ static struct wslot *self;
 static _Atomic uint32_t *timeout_ms;     /* the daemon's, may change on reload */
 static uint32_t watching_ms;             /* the timeout the watchdog was set for */
 static volatile sig_atomic_t retiring;
+static volatile sig_atomic_t meshing;   /* the timeout covers meshing only,
+                                         * not waiting for arena room */
 
 /* SIGTERM asks a worker to leave (scale down, stop): at once if it holds
  * no request (dying anywhere outside one is recoverable by design), else
@@ -72,7 +74,7 @@ on_alarm(int sig)
 {
 	uint64_t limit = (uint64_t)atomic_load(timeout_ms) * 1000000u;
 
-	if (limit != 0 && atomic_load(&self->state) == WS_BUSY &&
+	if (limit != 0 && meshing && atomic_load(&self->state) == WS_BUSY &&
 	    mono_ns() - self->start_ns > limit) {
 		signal(sig, SIG_DFL);
 		raise(sig);
@@ -190,9 +192,11 @@ mesh_one(struct queue *q, uint32_t w, const struct worker_opts *o,
 	request_chunk(r, &c);
 	request_field(r, &nf);
 	f = noise_field_as_field(&nf);
+	meshing = 1;
 	fault_injection(r);
 	if (tv_extract(&c, &f, s, m) != 0)
 		res->status = MP_ENOMEM;
+	meshing = 0;
 	if (res->status != 0 || m->nv == 0)
 		return;
 	if (mesh_slab_bytes(m->nv, m->ni) > q->arena.h->page_size) {
