@@ -98,16 +98,39 @@ test_idle_workers_sleep(void **state)
 	rig_destroy(&r);
 }
 
+/* A rig with one client (p) and two workers running wo. */
+static void
+two_workers(struct rig *r, struct port *p, const struct rig_worker_opts *wo,
+    pid_t w[2])
+{
+	struct rig_opts o = {
+		.geo = { .nclients = 1, .lane_cap = 64, .cq_cap = 64, .rel_cap = 64 },
+		.nworkers = 2, .page_size = 16384, .npages = 16,
+	};
+	uint32_t i;
+
+	rig_create(r, &o);
+	port_open(p, &r->q.ctl, 0, q_client_open(&r->q, 0, getpid()));
+	for (i = 0; i < 2; i++)
+		w[i] = rig_spawn_worker(r, i, wo);
+}
+
+static void
+stop_workers(struct rig *r, pid_t w[2])
+{
+	uint32_t i;
+
+	for (i = 0; i < 2; i++)
+		rig_kill_worker(r, i, w[i]);
+	rig_destroy(r);
+}
+
 /* Both workers parked; one batch of slow requests, one client wake: the
  * woken worker must wake the other, or it does the whole batch alone. */
 static void
 test_burst_wakes_every_worker(void **state)
 {
 	struct rig r;
-	struct rig_opts o = {
-		.geo = { .nclients = 1, .lane_cap = 64, .cq_cap = 64, .rel_cap = 64 },
-		.nworkers = 2, .page_size = 16384, .npages = 16,
-	};
 	struct rig_worker_opts wo = { .spin_ns = 10000, .work_us = 20000 };
 	mp_request q[8];
 	mp_result res[8];
@@ -117,10 +140,7 @@ test_burst_wakes_every_worker(void **state)
 	int i, n, got = 0;
 
 	(void)state;
-	rig_create(&r, &o);
-	port_open(&p, &r.q.ctl, 0, q_client_open(&r.q, 0, getpid()));
-	for (i = 0; i < 2; i++)
-		w[i] = rig_spawn_worker(&r, (uint32_t)i, &wo);
+	two_workers(&r, &p, &wo, w);
 	for (i = 0; i < 2; i++)
 		assert_asleep(w[i], 100);
 	for (i = 0; i < 8; i++) {
@@ -139,9 +159,7 @@ test_burst_wakes_every_worker(void **state)
 	assert_true(r.q.d->w[0].done > 0);
 	assert_true(r.q.d->w[1].done > 0);
 	assert_int_equal(r.q.d->w[0].done + r.q.d->w[1].done, 8);
-	for (i = 0; i < 2; i++)
-		rig_kill_worker(&r, (uint32_t)i, w[i]);
-	rig_destroy(&r);
+	stop_workers(&r, w);
 }
 
 /* Workers that park at once (no spin) and a client that submits one to
@@ -152,10 +170,6 @@ static void
 test_no_lost_wakeups(void **state)
 {
 	struct rig r;
-	struct rig_opts o = {
-		.geo = { .nclients = 1, .lane_cap = 64, .cq_cap = 64, .rel_cap = 64 },
-		.nworkers = 2, .page_size = 16384, .npages = 16,
-	};
 	struct rig_worker_opts wo = { .spin_ns = 0 };
 	mp_request q[3];
 	mp_result res[3];
@@ -165,10 +179,7 @@ test_no_lost_wakeups(void **state)
 	int i, n;
 
 	(void)state;
-	rig_create(&r, &o);
-	port_open(&p, &r.q.ctl, 0, q_client_open(&r.q, 0, getpid()));
-	for (i = 0; i < 2; i++)
-		w[i] = rig_spawn_worker(&r, (uint32_t)i, &wo);
+	two_workers(&r, &p, &wo, w);
 	for (i = 0; i < 3; i++)
 		mp_request_init(&q[i]);
 	for (round = 0; round < 20000; round++) {
@@ -188,9 +199,7 @@ test_no_lost_wakeups(void **state)
 		if (round % 64 == 0)
 			usleep(50);     /* let both park now and then */
 	}
-	for (i = 0; i < 2; i++)
-		rig_kill_worker(&r, (uint32_t)i, w[i]);
-	rig_destroy(&r);
+	stop_workers(&r, w);
 }
 
 int
