@@ -219,6 +219,10 @@ fbm3(const struct fbm *p, float x, float y, float z)
  * with the clamp inside the noise loop, the compiler specialises the
  * out-of-range paths and the loop no longer vectorises. */
 #define ROW_BLOCK 64
+/* Blocks are evaluated in whole vectors of 8 (padded with copies of the
+ * last point, whose values are dropped): a chunk's rows are 35 long, and
+ * the scalar tail of 3 cost as much as 24 lanes of vector. */
+#define ROW_PAD(m) (((m) + 7) & ~7)
 
 static inline __attribute__((always_inline)) void
 scale_clamp(const float *restrict x, float f, int n, float *restrict t)
@@ -234,14 +238,18 @@ row2_body(uint32_t s, float f, float w, float yf, const float *restrict x,
     int n, float *restrict out)
 {
 	struct axis y = axis_of(yf);
-	float t[ROW_BLOCK];
+	float t[ROW_BLOCK], v[ROW_BLOCK];
 	int b, k, m;
 
 	for (b = 0; b < n; b += ROW_BLOCK) {
 		m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
 		scale_clamp(x + b, f, m, t);
+		for (k = m; k < ROW_PAD(m); k++)
+			t[k] = t[m - 1];
+		for (k = 0; k < ROW_PAD(m); k++)
+			v[k] = noise2_at(s, t[k], y);
 		for (k = 0; k < m; k++)
-			out[b + k] += w * noise2_at(s, t[k], y);
+			out[b + k] += w * v[k];
 	}
 }
 
@@ -250,14 +258,18 @@ row3_body(uint32_t s, float f, float w, float yf, float zf,
     const float *restrict x, int n, float *restrict out)
 {
 	struct axis y = axis_of(yf), z = axis_of(zf);
-	float t[ROW_BLOCK];
+	float t[ROW_BLOCK], v[ROW_BLOCK];
 	int b, k, m;
 
 	for (b = 0; b < n; b += ROW_BLOCK) {
 		m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
 		scale_clamp(x + b, f, m, t);
+		for (k = m; k < ROW_PAD(m); k++)
+			t[k] = t[m - 1];
+		for (k = 0; k < ROW_PAD(m); k++)
+			v[k] = noise3_at(s, t[k], y, z);
 		for (k = 0; k < m; k++)
-			out[b + k] += w * noise3_at(s, t[k], y, z);
+			out[b + k] += w * v[k];
 	}
 }
 
