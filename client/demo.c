@@ -23,6 +23,7 @@
 
 #include "meshpool.h"
 #include "demo.h"
+#include "monotime.h"
 
 #define LEVELS 3
 
@@ -38,10 +39,7 @@ struct weld {                   /* open-addressing table of vertices */
 static double
 now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)mono_ns() / 1e9;
 }
 
 static int

@@ -19,28 +19,12 @@
 #include <unistd.h>
 
 #include "meshpool.h"
+#include "benchstat.h"
 
 #define BATCH  512
 #define ROUNDS 200
 #define TRIPS  2000
 #define NAPS   300
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static int
 fail(int line)
@@ -68,7 +52,7 @@ round_trips(mp_client *c, const mp_request *r, int asleep, double *us, int n)
 
 		if (asleep)
 			usleep(2000);
-		t0 = now_ns();
+		t0 = bench_ns();
 		if (mp_submit(c, r) != MP_OK)
 			return -1;
 		while ((got = mp_poll(c, &res, 1)) == 0)
@@ -76,9 +60,9 @@ round_trips(mp_client *c, const mp_request *r, int asleep, double *us, int n)
 				return -1;
 		if (got < 0)
 			return -1;
-		us[i] = (now_ns() - t0) / 1e3;
+		us[i] = (bench_ns() - t0) / 1e3;
 	}
-	qsort(us, (size_t)n, sizeof us[0], cmp);
+	bench_sort(us, n);
 	return 0;
 }
 
@@ -108,24 +92,24 @@ main(int argc, char **argv)
 		double t0;
 
 		marker();
-		t0 = now_ns();
+		t0 = bench_ns();
 		for (i = 0; i < BATCH; i++)
 			if (mp_submit(c, &r[i]) != MP_OK)
 				return fail(__LINE__);
-		sub[k] = (now_ns() - t0) / BATCH;
+		sub[k] = (bench_ns() - t0) / BATCH;
 		marker();
 		if (mp_drain(c, 10000) != MP_OK)
 			return fail(__LINE__);
 		marker();
-		t0 = now_ns();
+		t0 = bench_ns();
 		for (got = 0; got < BATCH; got += n)
 			if ((n = mp_poll(c, res, 64)) <= 0)
 				return fail(__LINE__);
-		pol[k] = (now_ns() - t0) / BATCH;
+		pol[k] = (bench_ns() - t0) / BATCH;
 		marker();
 	}
-	qsort(sub, ROUNDS, sizeof sub[0], cmp);
-	qsort(pol, ROUNDS, sizeof pol[0], cmp);
+	bench_sort(sub, ROUNDS);
+	bench_sort(pol, ROUNDS);
 	printf("  mp_submit   %6.1f ns per request (median of %d rounds of %d; "
 	    "p90 %.1f)\n", sub[ROUNDS / 2], ROUNDS, BATCH, sub[ROUNDS * 9 / 10]);
 	printf("  mp_poll     %6.1f ns per result  (64 per call; p90 %.1f)\n",

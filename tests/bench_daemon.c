@@ -25,20 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchstat.h"
 #include "daemon_rig.h"
 #include "meshpool.h"
 
 #define CHUNKS 4096
 #define RUNS   5
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static mp_request
 chunk(uint32_t i)
@@ -73,20 +65,20 @@ half(void *arg)
 static double
 in_process_2(void)
 {
-	double t0 = now_s();
+	double t0 = bench_s();
 	pthread_t t;
 
 	if (pthread_create(&t, NULL, half, (void *)(uintptr_t)1) != 0)
 		exit(1);
 	half((void *)(uintptr_t)0);
 	pthread_join(t, NULL);
-	return CHUNKS / (now_s() - t0);
+	return CHUNKS / (bench_s() - t0);
 }
 
 static double
 in_process(void)
 {
-	double t0 = now_s();
+	double t0 = bench_s();
 	uint32_t i;
 
 	for (i = 0; i < CHUNKS; i++) {
@@ -97,7 +89,7 @@ in_process(void)
 			exit(1);
 		mp_mesh_buf_free(&b);
 	}
-	return CHUNKS / (now_s() - t0);
+	return CHUNKS / (bench_s() - t0);
 }
 
 /* The host either sleeps in mp_wait whenever nothing is ready (woken for
@@ -119,7 +111,7 @@ through_daemon(int workers, enum host how)
 		fprintf(stderr, "bench-daemon: cannot start ./meshpoold\n");
 		exit(1);
 	}
-	t0 = next = now_s();
+	t0 = next = bench_s();
 	while (got < CHUNKS) {
 		while (sent < CHUNKS) {
 			mp_request r = chunk(sent);
@@ -144,13 +136,13 @@ through_daemon(int workers, enum host how)
 			double left;
 
 			next += 0.001;
-			if ((left = next - now_s()) > 0) {
+			if ((left = next - bench_s()) > 0) {
 				ts.tv_nsec = (long)(left * 1e9);
 				nanosleep(&ts, NULL);
 			}
 		}
 	}
-	t0 = CHUNKS / (now_s() - t0);
+	t0 = CHUNKS / (bench_s() - t0);
 	mp_disconnect(c);
 	daemon_stop(&d, SIGTERM);
 	unlink(d.log);
@@ -219,7 +211,7 @@ through_pipes(int workers)
 		}
 		close(fds[w][1]);
 	}
-	t0 = now_s();
+	t0 = bench_s();
 	for (w = 0; w < workers; w++)
 		for (i = 0; i < 4 && sent < CHUNKS; i++) {
 			mp_request r = chunk(sent++);
@@ -250,27 +242,12 @@ through_pipes(int workers)
 			}
 		}
 	}
-	t0 = CHUNKS / (now_s() - t0);
+	t0 = CHUNKS / (bench_s() - t0);
 	for (w = 0; w < workers; w++) {
 		close(fds[w][0]);
 		waitpid(pid[w], NULL, 0);
 	}
 	return t0;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v)
-{
-	qsort(v, RUNS, sizeof v[0], cmp);
-	return v[RUNS / 2];
 }
 
 int
@@ -302,13 +279,13 @@ main(int argc, char **argv)
 		p1[i] = through_pipes(1);
 		p2[i] = through_pipes(2);
 	}
-	l = median(local), a = median(f1), b = median(f2);
-	c = median(w1), d = median(w2);
+	l = bench_median(local, RUNS), a = bench_median(f1, RUNS), b = bench_median(f2, RUNS);
+	c = bench_median(w1, RUNS), d = bench_median(w2, RUNS);
 	printf("meshing %d LOD 0 chunks of the seed workload, median of %d runs:\n",
 	    CHUNKS, RUNS);
 	printf("  in-process, 1 thread                 %8.0f chunks/s\n", l);
 	printf("  in-process, 2 threads                %8.0f chunks/s  "
-	    "(%.2fx: this machine's ceiling for 2)\n", median(l2), median(l2) / l);
+	    "(%.2fx: this machine's ceiling for 2)\n", bench_median(l2, RUNS), bench_median(l2, RUNS) / l);
 	printf("  host in a 1 kHz frame loop (submit, poll, sleep):\n");
 	printf("    meshpoold, 1 worker                %8.0f chunks/s  "
 	    "(%.2fx in-process)\n", a, a / l);
@@ -321,8 +298,8 @@ main(int argc, char **argv)
 	printf("    meshpoold, 2 workers               %8.0f chunks/s  "
 	    "(%.2fx 1 worker, %.2fx in-process)\n", d, d / c, d / l);
 	printf("    baseline: socketpairs, 1 worker    %8.0f chunks/s  "
-	    "(meshpoold %.2fx it)\n", median(p1), c / median(p1));
+	    "(meshpoold %.2fx it)\n", bench_median(p1, RUNS), c / bench_median(p1, RUNS));
 	printf("    baseline: socketpairs, 2 workers   %8.0f chunks/s  "
-	    "(meshpoold %.2fx it)\n", median(p2), d / median(p2));
+	    "(meshpoold %.2fx it)\n", bench_median(p2, RUNS), d / bench_median(p2, RUNS));
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchstat.h"
 #include "field_noise.h"
 #include "request.h"
 
@@ -21,30 +22,6 @@ struct tally {
 	double surf_us, empty_us, noise_us;
 	long surf, empty, tris;
 };
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return v[n / 2];
-}
 
 /* Time of sampling the padded density grid of the chunk, as tv_extract does. */
 static double
@@ -66,9 +43,9 @@ noise_time(const mp_request *r, float *buf, float *tmp)
 	}
 	g.step = (int64_t)1 << c.lod;
 	g.voxel = c.voxel;
-	t0 = now_us();
+	t0 = bench_ns() / 1e3;
 	f.fill(f.ctx, &g, buf, tmp, 0);
-	return now_us() - t0;
+	return bench_ns() / 1e3 - t0;
 }
 
 static void
@@ -84,12 +61,12 @@ one_pass(mp_request *r, int y0, int y1, struct tally *t, float *buf, float *tmp)
 				double t0, dt;
 
 				r->cx = x, r->cy = y, r->cz = z;
-				t0 = now_us();
+				t0 = bench_ns() / 1e3;
 				if (mp_mesh_local(r, &b) != 0) {
 					fprintf(stderr, "bench-mesh: mesh failed\n");
 					exit(1);
 				}
-				dt = now_us() - t0;
+				dt = bench_ns() / 1e3 - t0;
 				if (b.vertex_count) {
 					t->surf++, t->surf_us += dt;
 					t->tris += b.index_count / 3;
@@ -115,8 +92,8 @@ run(const char *name, mp_request *r, int y0, int y1, float *buf, float *tmp)
 		noise[i] = t.surf ? t.noise_us / t.surf : 0;
 	}
 	{
-		double s = median(surf, RUNS), e = median(empty, RUNS);
-		double n = median(noise, RUNS);
+		double s = bench_median(surf, RUNS), e = bench_median(empty, RUNS);
+		double n = bench_median(noise, RUNS);
 
 		printf("%-28s %5ld %9.1f %9.0f %8ld %5ld %8.2f %9.1f %9.1f\n",
 		    name, t.surf, s, s > 0 ? 1e6 / s : 0,

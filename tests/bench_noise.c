@@ -7,28 +7,12 @@
 #include <time.h>
 
 #include "noise.h"
+#include "benchstat.h"
 
 #define N    4096
 #define REPS 200
 
 static volatile float sink;
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 typedef void (*kernel)(const struct fbm *, const float *, float *);
 
@@ -52,15 +36,14 @@ measure(kernel k, const struct fbm *p, const float *x, float *o)
 	int r, i;
 
 	for (r = 0; r < 5; r++) {
-		double t0 = now_ns();
+		double t0 = bench_ns();
 
 		for (i = 0; i < REPS; i++)
 			k(p, x, o);
-		t[r] = (now_ns() - t0) / ((double)N * REPS);
+		t[r] = (bench_ns() - t0) / ((double)N * REPS);
 		sink = o[N / 2];
 	}
-	qsort(t, 5, sizeof *t, cmp);
-	return t[2];
+	return bench_median(t, 5);
 }
 
 int

@@ -14,20 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "benchstat.h"
 #include "rig.h"
 
 #define ITEMS  400000
 #define TRIPS  20000
 #define SLEEPY 2000
 #define RUNS   5
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void
 make_rig(struct rig *r, uint32_t workers)
@@ -58,7 +51,7 @@ throughput(uint32_t workers)
 		pid[i] = rig_spawn_worker(&r, i, &wo);
 	for (i = 0; i < 64; i++)
 		mp_request_init(&batch[i]);
-	t0 = (double)rig_now_ns();
+	t0 = bench_ns();
 	while (got < ITEMS) {
 		int n;
 
@@ -68,7 +61,7 @@ throughput(uint32_t workers)
 		if ((n = port_poll(&p, res, 256)) > 0)
 			got += (uint32_t)n;
 	}
-	t0 = ((double)rig_now_ns() - t0) / 1e9;
+	t0 = (bench_ns() - t0) / 1e9;
 	for (i = 0; i < workers; i++)
 		rig_kill_worker(&r, i, pid[i]);
 	rig_destroy(&r);
@@ -98,27 +91,20 @@ round_trip(int sleepy, double *p50, double *p99)
 
 		if (sleepy)
 			usleep(300);        /* the worker is parked again */
-		t0 = (double)rig_now_ns();
+		t0 = bench_ns();
 		port_submit(&p, &q);
 		if (sleepy)
 			while (port_wait(&p, 1000) == 0)
 				;
 		while (port_poll(&p, &res, 1) == 0)
 			;
-		t[i] = ((double)rig_now_ns() - t0) / 1e3;
+		t[i] = (bench_ns() - t0) / 1e3;
 	}
-	qsort(t, (size_t)n, sizeof t[0], cmp);
+	bench_sort(t, n);
 	*p50 = t[n / 2];
 	*p99 = t[n * 99 / 100];
 	rig_kill_worker(&r, 0, pid);
 	rig_destroy(&r);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof v[0], cmp);
-	return v[n / 2];
 }
 
 int
@@ -135,12 +121,12 @@ main(void)
 	}
 	printf("transport (client process -> worker processes -> client), "
 	    "median of %d runs, no meshing:\n", RUNS);
-	printf("  throughput, 1 worker           %10.0f requests/s\n", median(one, RUNS));
+	printf("  throughput, 1 worker           %10.0f requests/s\n", bench_median(one, RUNS));
 	printf("  throughput, 2 workers          %10.0f requests/s  (%.2fx)\n",
-	    median(two, RUNS), median(two, RUNS) / median(one, RUNS));
+	    bench_median(two, RUNS), bench_median(two, RUNS) / bench_median(one, RUNS));
 	printf("  round trip, worker spinning    p50 %6.1f us  p99 %6.1f us\n",
-	    median(h50, RUNS), median(h99, RUNS));
+	    bench_median(h50, RUNS), bench_median(h99, RUNS));
 	printf("  round trip, worker asleep      p50 %6.1f us  p99 %6.1f us  "
-	    "(client in port_wait)\n", median(s50, RUNS), median(s99, RUNS));
+	    "(client in port_wait)\n", bench_median(s50, RUNS), bench_median(s99, RUNS));
 	return 0;
 }

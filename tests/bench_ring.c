@@ -13,28 +13,12 @@
 #include <unistd.h>
 
 #include "meshpool.h"
+#include "benchstat.h"
 #include "ring.h"
 
 #define ITEMS  2000000
 #define PINGS  200000
 #define CAP    1024
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void *
 shared(size_t n)
@@ -61,7 +45,7 @@ throughput(void)
 
 	ring_init(&v, shared(bytes), CAP, sizeof(mp_request));
 	mp_request_init(&r);
-	t0 = now_ns();
+	t0 = bench_ns();
 	if ((pid = fork()) == 0) {
 		for (k = 0; k < ITEMS; ) {
 			r.user_data = (uint64_t)k;
@@ -78,7 +62,7 @@ throughput(void)
 			k++;
 		}
 	}
-	dt = now_ns() - t0;
+	dt = bench_ns() - t0;
 	waitpid(pid, NULL, 0);
 	munmap(v.r, bytes);
 	return ITEMS / (dt / 1e9);
@@ -104,14 +88,14 @@ one_way_latency(void)
 		}
 		_exit(0);
 	}
-	t0 = now_ns();
+	t0 = bench_ns();
 	for (k = 0; k < PINGS; k++) {
 		ring_push(&ping, &k);
 		while (ring_peek(&pong, &x) != RING_OK)
 			;
 		ring_pop(&pong);
 	}
-	dt = now_ns() - t0;
+	dt = bench_ns() - t0;
 	waitpid(pid, NULL, 0);
 	munmap(ping.r, bytes);
 	munmap(pong.r, bytes);
@@ -128,11 +112,10 @@ main(void)
 		tp[i] = throughput();
 		lat[i] = one_way_latency();
 	}
-	qsort(tp, 5, sizeof *tp, cmp);
-	qsort(lat, 5, sizeof *lat, cmp);
 	printf("bench-ring: two processes, both spinning, median of 5\n");
 	printf("  handoff throughput  %.1f M requests/s (64-byte items, ring of %d)\n",
-	    tp[2] / 1e6, CAP);
-	printf("  one-way latency     %.0f ns (ping-pong / 2)\n", lat[2]);
+	    bench_median(tp, 5) / 1e6, CAP);
+	printf("  one-way latency     %.0f ns (ping-pong / 2)\n",
+	    bench_median(lat, 5));
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "rig.h"
 
 static void
@@ -51,15 +52,6 @@ rig_destroy(struct rig *r)
 	shm_destroy(&r->ctl_seg);
 	shm_destroy(&r->d_seg);
 	shm_destroy(&r->a_seg);
-}
-
-uint64_t
-rig_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t
@@ -109,9 +101,9 @@ rig_check(const void *mem, size_t bytes, uint64_t user_data)
 static void
 spin_us(uint32_t us)
 {
-	uint64_t until = rig_now_ns() + (uint64_t)us * 1000;
+	uint64_t until = mono_ns() + (uint64_t)us * 1000;
 
-	while (rig_now_ns() < until)
+	while (mono_ns() < until)
 		;
 }
 

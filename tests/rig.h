@@ -52,6 +52,4 @@ pid_t rig_spawn_worker(struct rig *r, uint32_t w, const struct rig_worker_opts *
 /* Reap/kill helpers: SIGKILL pid, wait, recover slot w. */
 int   rig_kill_worker(struct rig *r, uint32_t w, pid_t pid);
 
-uint64_t rig_now_ns(void);
-
 #endif

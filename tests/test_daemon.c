@@ -25,15 +25,13 @@
 
 #include "daemon_rig.h"
 #include "meshpool.h"
+#include "monotime.h"
 #include "tokens.h"
 
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return mono_ns() / 1000000;
 }
 
 /* Request i of a block around the origin: LOD 0 and 1, all transition

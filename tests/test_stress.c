@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "rig.h"
 
 #define PAGE 16384u
@@ -124,7 +125,7 @@ stress(struct run *run)
 	pid_t prod[4], cons[4];
 	uint32_t i, incarnation = 0, alive;
 	unsigned seed = 12345;
-	uint64_t t0 = rig_now_ns();
+	uint64_t t0 = mono_ns();
 	int st;
 
 	rig_create(&r, &o);
@@ -166,9 +167,9 @@ stress(struct run *run)
 					cons[i] = rig_spawn_worker(&r, i, &wo);
 				}
 		}
-		if (rig_now_ns() - t0 > 60000000000ull)
+		if (mono_ns() - t0 > 60000000000ull)
 			fail_msg("no progress: stuck after %.0f s",
-			    (rig_now_ns() - t0) / 1e9);
+			    (mono_ns() - t0) / 1e9);
 	}
 	for (i = 0; i < run->consumers; i++)
 		rig_kill_worker(&r, i, cons[i]);
@@ -196,7 +197,7 @@ stress(struct run *run)
 	    run->producers * run->per_producer, (unsigned long long)run->kills,
 	    (unsigned long long)run->suicides, (unsigned long long)run->requeued,
 	    (unsigned long long)run->poisoned, (unsigned long long)run->qrepairs,
-	    (unsigned long long)run->arepairs, (rig_now_ns() - t0) / 1e9);
+	    (unsigned long long)run->arepairs, (mono_ns() - t0) / 1e9);
 	munmap(t, sizeof *t * 4);
 	rig_destroy(&r);
 }
