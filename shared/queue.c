@@ -624,10 +624,10 @@ q_recover(struct queue *q, uint32_t w, int fail_status)
 	alock(q);
 	slab_drop_holder(&q->arena, w);
 	plock_unlock(&d->alock);
-	/* The token it may have held, and the retried request's; it may have
-	 * died parked, or being woken, too. */
-	atomic_fetch_add(&q->ctl.h->tokens, ret == 1 ? 2 : 1);
+	/* It may have died parked, or being woken; then the token it may have
+	 * held, and the retried request's (adding them wakes a parked one). */
 	tokens_forget(q->ctl.h, w);
+	tokens_add(q->ctl.h, ret == 1 ? 2 : 1);
 	if (wake)
 		wake_client(q, c);
 	return ret;

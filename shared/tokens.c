@@ -116,6 +116,4 @@ tokens_forget(struct ctl_hdr *h, uint32_t w)
 {
 	if (w < CTL_MAX_WORKERS)
 		unpark(h, w);
-	if (tokens_count(h) != 0)
-		wake_one(h);
 }

@@ -34,8 +34,9 @@ uint32_t tokens_count(const struct ctl_hdr *h);
 int      tokens_park(struct ctl_hdr *h, uint32_t w);
 /* Workers parked now. */
 uint32_t tokens_parked(const struct ctl_hdr *h);
-/* Worker w died (maybe parked, maybe just woken): forget it, and wake a
- * parked one if tokens wait. */
+/* Worker w died (maybe parked, maybe just claimed by a waker): take it off
+ * the parked list.  A wake spent on it is made good by the tokens recovery
+ * adds next (tokens_add wakes another). */
 void     tokens_forget(struct ctl_hdr *h, uint32_t w);
 
 #endif
