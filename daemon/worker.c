@@ -28,9 +28,9 @@
 #include "monotime.h"
 #include "worker.h"
 
-/* The SIGTERM handler needs to know whether this worker holds a request:
- * set once at start; a worker is a single process and this is the only
- * state it keeps outside its stack. */
+/* What the signal handlers need (SIGTERM: does this worker hold a request;
+ * SIGALRM: is it overdue), set once at start or around meshing; a worker
+ * is a single process and keeps no other state outside its stack. */
 static struct wslot *self;
 static _Atomic uint32_t *timeout_ms;     /* the daemon's, may change on reload */
 static uint32_t watching_ms;             /* the timeout the watchdog was set for */
@@ -74,8 +74,7 @@ on_alarm(int sig)
 {
 	uint64_t limit = (uint64_t)atomic_load(timeout_ms) * 1000000u;
 
-	if (limit != 0 && meshing && atomic_load(&self->state) == WS_BUSY &&
-	    mono_ns() - self->start_ns > limit) {
+	if (limit != 0 && meshing && mono_ns() - self->start_ns > limit) {
 		signal(sig, SIG_DFL);
 		raise(sig);
 	}
