@@ -224,50 +224,24 @@ fbm3(const struct fbm *p, float x, float y, float z)
  * the scalar tail of 3 cost as much as 24 lanes of vector. */
 #define ROW_PAD(m) (((m) + 7) & ~7)
 
+/* One octave over a row, in 2D or (dims3) 3D.  Only ever called with a
+ * constant dims3, after which the other case folds away. */
 static inline __attribute__((always_inline)) void
-scale_clamp(const float *restrict x, float f, int n, float *restrict t)
-{
-	int k;
-
-	for (k = 0; k < n; k++)
-		t[k] = clamp_coord(x[k] * f);
-}
-
-static inline __attribute__((always_inline)) void
-row2_body(uint32_t s, float f, float w, float yf, const float *restrict x,
-    int n, float *restrict out)
-{
-	struct axis y = axis_of(yf);
-	float t[ROW_BLOCK], v[ROW_BLOCK];
-	int b, k, m;
-
-	for (b = 0; b < n; b += ROW_BLOCK) {
-		m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
-		scale_clamp(x + b, f, m, t);
-		for (k = m; k < ROW_PAD(m); k++)
-			t[k] = t[m - 1];
-		for (k = 0; k < ROW_PAD(m); k++)
-			v[k] = noise2_at(s, t[k], y);
-		for (k = 0; k < m; k++)
-			out[b + k] += w * v[k];
-	}
-}
-
-static inline __attribute__((always_inline)) void
-row3_body(uint32_t s, float f, float w, float yf, float zf,
+row_body(int dims3, uint32_t s, float f, float w, float yf, float zf,
     const float *restrict x, int n, float *restrict out)
 {
-	struct axis y = axis_of(yf), z = axis_of(zf);
+	struct axis y = axis_of(yf), z = axis_of(dims3 ? zf : 0.0f);
 	float t[ROW_BLOCK], v[ROW_BLOCK];
 	int b, k, m;
 
 	for (b = 0; b < n; b += ROW_BLOCK) {
 		m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
-		scale_clamp(x + b, f, m, t);
+		for (k = 0; k < m; k++)
+			t[k] = clamp_coord(x[b + k] * f);
 		for (k = m; k < ROW_PAD(m); k++)
 			t[k] = t[m - 1];
 		for (k = 0; k < ROW_PAD(m); k++)
-			v[k] = noise3_at(s, t[k], y, z);
+			v[k] = dims3 ? noise3_at(s, t[k], y, z) : noise2_at(s, t[k], y);
 		for (k = 0; k < m; k++)
 			out[b + k] += w * v[k];
 	}
@@ -286,14 +260,14 @@ ROW_CLONES static void
 row2(uint32_t s, float f, float w, float yf, const float *restrict x, int n,
     float *restrict out)
 {
-	row2_body(s, f, w, yf, x, n, out);
+	row_body(0, s, f, w, yf, 0.0f, x, n, out);
 }
 
 ROW_CLONES static void
 row3(uint32_t s, float f, float w, float yf, float zf,
     const float *restrict x, int n, float *restrict out)
 {
-	row3_body(s, f, w, yf, zf, x, n, out);
+	row_body(1, s, f, w, yf, zf, x, n, out);
 }
 
 void
