@@ -266,3 +266,24 @@ daemon_asleep(const struct daemon *d, int ms)
 	}
 	return moved;
 }
+
+int
+shell_out(const char *cmd, char *out, size_t len)
+{
+	char drop[4096];
+	size_t got;
+	FILE *p;
+	int st;
+
+	if ((p = popen(cmd, "r")) == NULL)
+		return -1;
+	if (out == NULL || len == 0) {
+		while (fread(drop, 1, sizeof drop, p) > 0)
+			;
+	} else {
+		got = fread(out, 1, len - 1, p);
+		out[got] = '\0';
+	}
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

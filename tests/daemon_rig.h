@@ -49,5 +49,9 @@ int  daemon_children(pid_t parent, pid_t *out, int max);
 /* The supervisor and every worker of d slept through ms: no tick of CPU,
  * no context switch.  Returns how many processes moved (0 = all asleep). */
 int  daemon_asleep(const struct daemon *d, int ms);
+/* Run cmd with sh; its standard output into out (len bytes, always ended
+ * by a NUL; out may be NULL to drop it).  The exit status, or -1 if it
+ * could not run or did not exit. */
+int  shell_out(const char *cmd, char *out, size_t len);
 
 #endif

@@ -41,16 +41,9 @@ static int
 run(const char *cmd, char *out, size_t len)
 {
 	char full[600];
-	size_t got;
-	FILE *p;
-	int st;
 
 	snprintf(full, sizeof full, "%s 2>&1", cmd);
-	assert_non_null(p = popen(full, "r"));
-	got = fread(out, 1, len - 1, p);
-	out[got] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return shell_out(full, out, len);
 }
 
 static long long

@@ -25,17 +25,10 @@ static int
 ctl(const struct daemon *d, const char *args, char *out, size_t len)
 {
 	char cmd[512];
-	size_t got;
-	FILE *p;
-	int st;
 
 	snprintf(cmd, sizeof cmd, "./meshpoolctl -n %s %s 2>/dev/null",
 	    d ? d->name : "no-such-instance", args);
-	assert_non_null(p = popen(cmd, "r"));
-	got = fread(out, 1, len - 1, p);
-	out[got] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return shell_out(cmd, out, len);
 }
 
 static int

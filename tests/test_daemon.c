@@ -530,14 +530,12 @@ test_second_instance_refused(void **state)
 {
 	struct daemon d;
 	char cmd[256];
-	int st;
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
 	snprintf(cmd, sizeof cmd, "./meshpoold -f -n %s -w 1 2>meshpoold-dup.log; "
 	    "test $? -eq 1 && grep -q 'already running' meshpoold-dup.log", d.name);
-	st = system(cmd);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(shell_out(cmd, NULL, 0), 0);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 

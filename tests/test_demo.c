@@ -113,19 +113,13 @@ test_demo_writes_a_closed_mesh(void **state)
 	unsigned long nv = 0, nt = 0;
 	struct obj o;
 	uint32_t hdr[5];
-	FILE *p, *g;
+	FILE *g;
 	const char *at;
-	size_t got;
-	int st;
 
 	(void)state;
-	p = popen("MESHPOOLD=./meshpoold ./meshpoolctl demo --size 2 "
-	    "--out demo-test.obj --glb demo-test.glb 2>/dev/null", "r");
-	assert_non_null(p);
-	got = fread(out, 1, sizeof out - 1, p);
-	out[got] = '\0';
-	st = pclose(p);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(shell_out("MESHPOOLD=./meshpoold ./meshpoolctl demo "
+	    "--size 2 --out demo-test.obj --glb demo-test.glb 2>/dev/null", out,
+	    sizeof out), 0);
 	assert_non_null(at = strstr(out, "welded mesh: "));
 	assert_int_equal(sscanf(at, "welded mesh: %lu vertices, %lu triangles",
 	    &nv, &nt), 2);
@@ -156,20 +150,18 @@ test_demo_through_named_instance(void **state)
 {
 	struct daemon d;
 	char cmd[256], st[8192];
-	int r;
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
 	snprintf(cmd, sizeof cmd, "./meshpoolctl -n %s demo --size 2 --out "
 	    "demo-named.obj >/dev/null 2>&1", d.name);
-	r = system(cmd);
-	assert_true(WIFEXITED(r) && WEXITSTATUS(r) == 0);
+	assert_int_equal(shell_out(cmd, NULL, 0), 0);
 	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
 	assert_true(json_num(st, "completed") > 0);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 	unlink("demo-named.obj");
-	r = system("./meshpoolctl demo --size 3 >/dev/null 2>&1");
-	assert_int_equal(WEXITSTATUS(r), 2);
+	assert_int_equal(shell_out("./meshpoolctl demo --size 3 >/dev/null 2>&1",
+	    NULL, 0), 2);
 }
 
 int
