@@ -32,10 +32,21 @@ int  daemon_status(const struct daemon *d, char *buf, size_t len);
 /* A numeric field of a status line ("workers", ...), or -1. */
 long long json_num(const char *json, const char *key);
 
-/* Register by hand: the raw answer line, and on success a port on the
- * mapped control segment.  The socket stays open in *sock. */
+/* A client registered by hand, as a program that knows the layout would:
+ * its socket, its three mappings (its own segment read-write), and a port
+ * on them. */
+struct raw_client {
+	int    sock;
+	void  *cseg, *inst, *arena;
+	size_t cseg_size, inst_size, arena_size;
+	struct port p;
+};
+/* Register by hand: the raw answer line into line; 1 and *rc filled on a
+ * welcome, 0 on an error line (the socket stays open in rc->sock), -1 if
+ * the daemon could not be reached. */
 int  raw_register(const struct daemon *d, unsigned abi, char *line,
-         size_t len, struct port *p, int *sock);
+         size_t len, struct raw_client *rc);
+void raw_close(struct raw_client *rc);
 
 /* CPU ticks (utime+stime) and context switches of a process so far. */
 struct proc_sample {

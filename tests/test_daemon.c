@@ -26,7 +26,8 @@
 #include "daemon_rig.h"
 #include "meshpool.h"
 #include "monotime.h"
-#include "tokens.h"
+#include "futex.h"
+#include "layout.h"
 
 static uint64_t
 now_ms(void)
@@ -281,10 +282,10 @@ test_bad_requests(void **state)
 	struct daemon d;
 	mp_client *c;
 	mp_request bad[NBAD], ok;
-	struct port p;
+	struct raw_client rc;
 	mp_result res[32];
 	char line[256];
-	int i, sock, got = 0;
+	int i, got = 0;
 
 	(void)state;
 	for (i = 0; i < NBAD; i++)
@@ -311,14 +312,17 @@ test_bad_requests(void **state)
 		assert_int_equal(mp_submit(c, &bad[i]), MP_EINVAL);
 	/* Written straight into the rings, past the library's checks: each
 	 * comes back as an MP_EINVAL result and the daemon keeps serving. */
-	assert_int_equal(raw_register(&d, CTL_ABI, line, sizeof line, &p, &sock), 1);
+	assert_int_equal(raw_register(&d, MP_ABI, line, sizeof line, &rc), 1);
 	for (i = 0; i < NBAD; i++) {        /* raw bytes into the lanes */
-		bad[i].user_data = 100 + (uint64_t)i;
-		assert_int_equal(ring_push(&p.lane[i % 4], &bad[i]), RING_OK);
-		tokens_add(p.ctl.h, 1);
+		struct wire_req w = { .req = bad[i], .ticket = (uint32_t)i };
+
+		w.req.user_data = 100 + (uint64_t)i;
+		assert_int_equal(ring_push(&rc.p.lane[i % 4], &w), RING_OK);
 	}
-	while (got < NBAD && port_wait(&p, 10000))
-		got += port_poll(&p, res + got, 32);
+	atomic_fetch_add(&rc.p.seg.h->doorbell, 1);
+	futex_wake(&rc.p.seg.h->doorbell, 1);
+	while (got < NBAD && port_wait(&rc.p, 10000))
+		got += port_poll(&rc.p, res + got, 32);
 	assert_int_equal(got, NBAD);
 	for (i = 0; i < NBAD; i++)
 		assert_int_equal(res[i].status, MP_EINVAL);
@@ -329,7 +333,7 @@ test_bad_requests(void **state)
 	assert_int_equal(res[0].status, MP_OK);
 	assert_true(res[0].vertex_count > 0);
 	mp_release(c, &res[0]);
-	close(sock);
+	raw_close(&rc);
 	mp_disconnect(c);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
@@ -338,15 +342,14 @@ static void
 test_abi_mismatch_refused(void **state)
 {
 	struct daemon d;
-	struct port p;
+	struct raw_client rc;
 	char line[256];
-	int sock;
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
-	assert_int_equal(raw_register(&d, 999, line, sizeof line, &p, &sock), 0);
+	assert_int_equal(raw_register(&d, 999, line, sizeof line, &rc), 0);
 	assert_true(strncmp(line, "err -11 ", 8) == 0);
-	close(sock);
+	raw_close(&rc);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
@@ -553,7 +556,9 @@ test_idle_daemon_never_wakes(void **state)
 	assert_int_equal(mp_connect(d.name, &c), MP_OK);
 	host_loop(c, &run, now_ms() + 60000);
 	assert_int_equal(run.got, 500);
-	usleep(200000);                 /* past the workers' spin */
+	/* Past the workers' spin and the watchdog's last tick (it runs while
+	 * a worker does, at most 1 s apart, and stops once all are parked). */
+	usleep(1200000);
 	assert_int_equal(daemon_asleep(&d, 1500), 0);
 	mp_disconnect(c);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
@@ -590,32 +595,33 @@ static void
 test_hostile_client_disconnected(void **state)
 {
 	struct daemon d;
-	struct port p;
+	struct raw_client rc;
 	mp_client *good;
 	mp_request r;
 	mp_result res[4];
 	char line[256], st[8192], b;
-	int sock, i;
+	int i;
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
 	assert_int_equal(mp_connect(d.name, &good), MP_OK);
-	assert_int_equal(raw_register(&d, CTL_ABI, line, sizeof line, &p, &sock), 1);
-	atomic_store(&p.lane[1].r->tail, 100000);       /* far past its head */
-	tokens_add(p.ctl.h, 1);
+	assert_int_equal(raw_register(&d, MP_ABI, line, sizeof line, &rc), 1);
+	atomic_store(&rc.p.lane[1].r->tail, 100000);    /* far past its head */
+	atomic_fetch_add(&rc.p.seg.h->doorbell, 1);
+	futex_wake(&rc.p.seg.h->doorbell, 1);
 	mp_request_init(&r);
 	assert_int_equal(mp_submit(good, &r), MP_OK);   /* wakes a worker too */
 	assert_int_equal(mp_wait(good, 10000), MP_OK);
 	assert_int_equal(mp_poll(good, res, 4), 1);
 	assert_int_equal(res[0].status, MP_OK);
 	mp_release(good, &res[0]);
-	for (i = 0; i < 100 && read(sock, &b, 1) != 0; i++)
+	for (i = 0; i < 100 && read(rc.sock, &b, 1) != 0; i++)
 		usleep(10000);                          /* EOF: thrown out */
 	assert_true(i < 100);
 	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
 	assert_int_equal(json_num(st, "client_faults"), 1);
 	assert_int_equal(json_num(st, "clients"), 1);   /* only the good one */
-	close(sock);
+	raw_close(&rc);
 	mp_disconnect(good);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }

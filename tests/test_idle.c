@@ -1,11 +1,11 @@
 /*
  * test_idle.c - "idle means asleep": worker processes running the real
- * wait loop (q_worker_wait: a short spin, then a futex wait in tokens_park) use
+ * wait loop (q_worker_wait: a short spin, then futex_waitv in park_sleep) use
  * no CPU and are not woken at all while there is no work (utime+stime and
  * context switches from /proc do not move over a second), yet every
  * request submitted wakes them and comes back once, after which they go
  * back to sleep.  And a burst wakes every parked worker, though the
- * client wakes only one (the others are woken down a chain, tokens.h).
+ * client wakes only one (the others are woken down a chain, park.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +23,6 @@
 
 #include "daemon_rig.h"
 #include "rig.h"
-#include "tokens.h"
 
 /* Wait until pid parks, then watch it for ms: not one tick of CPU, not one
  * wake-up (context switch). */
@@ -53,7 +52,8 @@ test_idle_workers_sleep(void **state)
 {
 	struct rig r;
 	struct rig_opts o = {
-		.geo = { .nclients = 2, .lane_cap = 64, .cq_cap = 256, .rel_cap = 256 },
+		.geo = { .lane_cap = 64, .cq_cap = 256, .rel_cap = 256 },
+		.nclients = 2,
 		.nworkers = 2, .page_size = 16384, .npages = 16,
 	};
 	struct rig_worker_opts wo = { .spin_ns = 50000 };
@@ -66,12 +66,12 @@ test_idle_workers_sleep(void **state)
 
 	(void)state;
 	rig_create(&r, &o);
-	port_open(&p, &r.q.ctl, 1, q_client_open(&r.q, 1, getpid()));
+	rig_client(&r, 1, &p);
 	for (i = 0; i < 2; i++)
 		w[i] = rig_spawn_worker(&r, (uint32_t)i, &wo);
 	for (i = 0; i < 2; i++)
 		assert_asleep(w[i], 1000);
-	assert_int_equal(tokens_parked(r.q.ctl.h), 2);
+	assert_int_equal(__builtin_popcountll(atomic_load(&r.q.inst->parked)), 2);
 	/* Work wakes them; every request comes back once. */
 	while (got < 2000) {
 		mp_request q;
@@ -104,13 +104,14 @@ two_workers(struct rig *r, struct port *p, const struct rig_worker_opts *wo,
     pid_t w[2])
 {
 	struct rig_opts o = {
-		.geo = { .nclients = 1, .lane_cap = 64, .cq_cap = 64, .rel_cap = 64 },
+		.geo = { .lane_cap = 64, .cq_cap = 64, .rel_cap = 64 },
+		.nclients = 1,
 		.nworkers = 2, .page_size = 16384, .npages = 16,
 	};
 	uint32_t i;
 
 	rig_create(r, &o);
-	port_open(p, &r->q.ctl, 0, q_client_open(&r->q, 0, getpid()));
+	rig_client(r, 0, p);
 	for (i = 0; i < 2; i++)
 		w[i] = rig_spawn_worker(r, i, wo);
 }
@@ -189,9 +190,9 @@ test_no_lost_wakeups(void **state)
 			if ((n = port_poll(&p, res, 3)) == 0) {
 				if (port_wait(&p, 5000) != 1)
 					fail_msg("round %u: a request was never "
-					    "taken (%u tokens, %u parked)", round,
-					    tokens_count(r.q.ctl.h),
-					    tokens_parked(r.q.ctl.h));
+					    "taken (%u parked)", round,
+					    __builtin_popcountll(atomic_load(
+					    &r.q.inst->parked)));
 				continue;
 			}
 			out -= (uint32_t)n;

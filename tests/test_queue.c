@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "park.h"
 #include "rig.h"
-#include "tokens.h"
 
 #define PAGE 16384u
 
@@ -28,7 +28,7 @@ static void
 opts(struct rig_opts *o, uint32_t nclients, uint32_t lane_cap, uint32_t cq_cap)
 {
 	memset(o, 0, sizeof *o);
-	o->geo.nclients = nclients;
+	o->nclients = nclients;
 	o->geo.lane_cap = lane_cap;
 	o->geo.cq_cap = cq_cap;
 	o->geo.rel_cap = 1024;
@@ -42,7 +42,7 @@ client(struct rig *r, uint32_t slot)
 {
 	struct port p;
 
-	port_open(&p, &r->q.ctl, slot, q_client_open(&r->q, slot, getpid()));
+	rig_client(r, slot, &p);
 	return p;
 }
 
@@ -67,12 +67,15 @@ take_in_child(struct rig *r, uint32_t w, int n, uint64_t *out)
 	pid_t pid;
 	int st, i, got;
 
+	int chan = q_worker_start(&r->q, w);
+
 	assert_true(shared != MAP_FAILED);
-	q_worker_start(&r->q, w, 0);
+	assert_true(chan >= 0);
 	if ((pid = fork()) == 0) {
 		mp_request q;
 		mp_result res;
 
+		q_worker_enter(&r->q, w, chan);
 		for (i = 0; i < n && q_take(&r->q, w, &q); i++) {
 			shared[1 + i] = q.user_data;
 			memset(&res, 0, sizeof res);
@@ -81,6 +84,7 @@ take_in_child(struct rig *r, uint32_t w, int n, uint64_t *out)
 		shared[0] = (uint64_t)i;
 		_exit(0);
 	}
+	q_worker_started(&r->q, w, pid, chan);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	got = (int)shared[0];
@@ -224,9 +228,10 @@ test_in_flight_bound(void **state)
 	/* A client that ignores the limit and writes lanes 2 and 3 directly
 	 * still cannot get more than 16 taken: completions must fit. */
 	for (i = 0; i < 16; i++) {
-		mp_request q = req(100 + (uint64_t)i, (uint8_t)(2 + (i & 1)));
+		struct wire_req w = { .req = req(100 + (uint64_t)i,
+		    (uint8_t)(2 + (i & 1))), .ticket = 1000 };
 
-		assert_int_equal(ring_push(&p.lane[q.priority], &q), RING_OK);
+		assert_int_equal(ring_push(&p.lane[w.req.priority], &w), RING_OK);
 	}
 	n = take_in_child(&r, 0, 64, got);
 	assert_int_equal(n, 16);
@@ -467,7 +472,7 @@ test_hostile_indexes_are_not_followed(void **state)
 	assert_non_null(slab_ptr(&r.q.arena, res[0].handle, NULL));
 	/* A lane tail far beyond its head: detected, the client is cut off. */
 	atomic_store(&evil.lane[0].r->tail, 5000);
-	tokens_add(r.q.ctl.h, 1);
+	doorbell_ring(evil.seg.h, r.q.inst, &evil.last_seq);
 	for (i = 0; i < 5000 && atomic_load(&r.q.d->cl[0].state) != DC_FAULTY; i++)
 		usleep(1000);
 	assert_int_equal(atomic_load(&r.q.d->cl[0].state), DC_FAULTY);
