@@ -252,6 +252,7 @@ note_stop(struct supervisor *sv, pid_t pid, int stopped)
 			if (stopped) {
 				log_msg(LOG_WARNING, "worker %u (pid %ld) was stopped",
 				    i, (long)pid);
+				evtimer_del(sv->watch_timer);   /* tick sooner */
 				watch_arm(sv);
 			}
 		}

@@ -30,13 +30,19 @@
 #define WATCH_MIN_MS   10
 #define WATCH_MAX_MS   1000
 #define STOP_GRACE_NS  1000000000ull    /* stopped this long: replaced */
+#define STOPPED_TICK_MS 100
 #define LOCK_STUCK_NS  2000000000ull    /* a lock held this long: its holder */
 
+/* A quarter of request_timeout, 10 ms .. 1 s; while a worker is stopped,
+ * often enough to replace it soon after its grace. */
 static uint32_t
 period_ms(const struct supervisor *sv)
 {
-	uint32_t t = atomic_load(&sv->q.d->timeout_ms) / 4;
+	uint32_t t = atomic_load(&sv->q.d->timeout_ms) / 4, i;
 
+	for (i = 0; i < MP_MAX_WORKERS; i++)
+		if (sv->w[i].pid > 0 && sv->w[i].stopped_ns != 0)
+			return STOPPED_TICK_MS;
 	return t == 0 || t > WATCH_MAX_MS ? WATCH_MAX_MS :
 	    t < WATCH_MIN_MS ? WATCH_MIN_MS : t;
 }

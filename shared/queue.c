@@ -37,7 +37,8 @@
 #include "queue.h"
 
 #define BELL_STRIKES  16          /* empty wake-ups before a doorbell is muted */
-#define BELL_MUTE_NS  10000000u   /* for 10 ms */
+#define BELL_MUTE_NS  10000000u   /* for 10 ms, doubling while it goes on ... */
+#define BELL_MUTE_MAX 1000000000u /* ... up to 1 s */
 #define LOCK_SLICE_MS 50          /* the supervisor's waits for a lock */
 
 static inline void
@@ -533,8 +534,9 @@ take_cancelled(struct queue *q, uint32_t w)
 }
 
 /* Waking for nothing: a doorbell that keeps ringing without work is muted
- * for a while, so a client scribbling on it cannot keep workers spinning.
- * Its own requests are still found whenever a worker looks. */
+ * for a while (longer each time it goes on), so a client scribbling on it
+ * cannot keep workers spinning.  Its own requests are still found whenever
+ * a worker looks, at the latest when the mute ends. */
 static void
 strike_bells(struct queue *q)
 {
@@ -543,10 +545,12 @@ strike_bells(struct queue *q)
 	for (; m != 0; m &= m - 1) {
 		struct qbell *b = &q->bell[__builtin_ctzll(m)];
 
-		if (++b->strikes >= BELL_STRIKES) {
-			b->strikes = 0;
-			b->mute_until = mono_ns() + BELL_MUTE_NS;
-		}
+		if (++b->strikes < BELL_STRIKES)
+			continue;
+		b->strikes = 0;
+		b->mute_ns = b->mute_ns == 0 ? BELL_MUTE_NS :
+		    b->mute_ns * 2 > BELL_MUTE_MAX ? BELL_MUTE_MAX : b->mute_ns * 2;
+		b->mute_until = mono_ns() + b->mute_ns;
 	}
 	q->woke_by = 0;
 }
@@ -569,6 +573,7 @@ q_take(struct queue *q, uint32_t w, mp_request *out)
 			    (uint32_t)lane);
 			d->rr = ((uint32_t)c + 1) % d->nclients;
 			q->bell[c].strikes = 0;
+			q->bell[c].mute_ns = 0;
 			got = 1;
 		} else
 			break;

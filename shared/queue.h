@@ -134,6 +134,7 @@ struct qmap {                    /* this process's mapping of a client */
 
 struct qbell {                   /* a worker's view of one doorbell */
 	uint32_t strikes;        /* wake-ups in a row that found no work */
+	uint64_t mute_ns;        /* the last mute's length, 0: not muted lately */
 	uint64_t mute_until;     /* ignored until then (CLOCK_MONOTONIC) */
 };
 

@@ -32,9 +32,17 @@ int
 daemon_start_bin(struct daemon *d, const char *bin, int workers,
     const char *extra)
 {
+	return daemon_start_pre(d, bin, NULL, workers, extra);
+}
+
+int
+daemon_start_pre(struct daemon *d, const char *bin, const char *pre,
+    int workers, const char *extra)
+{
 	static int seq;
 
 	d->bin = bin;
+	d->pre = pre;
 	snprintf(d->name, sizeof d->name, "test-%ld-%d", (long)getpid(), seq++);
 	snprintf(d->log, sizeof d->log, "meshpoold-%s.log", d->name);
 	return daemon_restart(d, workers, extra);
@@ -50,8 +58,8 @@ daemon_restart(struct daemon *d, int workers, const char *extra)
 		snprintf(w, sizeof w, "-w %d", workers);
 	/* -c /dev/null unless the test brings its own: the machine's
 	 * /etc/meshpool/meshpoold.conf must not change a test. */
-	snprintf(cmd, sizeof cmd, "exec %s -f -n %s %s %s %s 2>>%s",
-	    d->bin ? d->bin : "./meshpoold", d->name, w,
+	snprintf(cmd, sizeof cmd, "%s exec %s -f -n %s %s %s %s 2>>%s",
+	    d->pre ? d->pre : "", d->bin ? d->bin : "./meshpoold", d->name, w,
 	    extra && strstr(extra, "-c ") ? "" : "-c /dev/null",
 	    extra ? extra : "", d->log);
 	if ((d->pid = fork()) == 0) {

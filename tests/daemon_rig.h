@@ -12,6 +12,8 @@
 
 struct daemon {
 	const char *bin;        /* NULL: ./meshpoold */
+	const char *pre;        /* shell words before it, or NULL ("ulimit
+	                         * -n 24;", "VAR=value") */
 	char  name[64];
 	pid_t pid;
 	char  log[128];
@@ -23,6 +25,9 @@ int  daemon_start(struct daemon *d, int workers, const char *extra);
 /* The same with another daemon binary (tests/meshpoold-fi). */
 int  daemon_start_bin(struct daemon *d, const char *bin, int workers,
          const char *extra);
+/* The same with shell words run before it (limits, environment). */
+int  daemon_start_pre(struct daemon *d, const char *bin, const char *pre,
+         int workers, const char *extra);
 /* Start again under the same name (after it stopped or was killed). */
 int  daemon_restart(struct daemon *d, int workers, const char *extra);
 /* Send sig and wait for the exit status (as from waitpid). */

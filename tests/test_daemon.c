@@ -528,6 +528,129 @@ test_daemon_killed(void **state)
 	assert_int_equal(daemon_stop(&again, SIGTERM), 0);
 }
 
+/* The daemon killed with requests out: the client polls what was done,
+ * then mp_unfinished names exactly the rest, oldest first; submitted
+ * again to a new daemon, every request has exactly one result. */
+static void
+test_lost_requests_are_named(void **state)
+{
+	enum { N = 800 };
+	struct daemon d;
+	mp_client *c;
+	mp_result res[64];
+	mp_request *lost = calloc(N, sizeof *lost);
+	unsigned char *seen = calloc(N, 1);
+	int sent = 0, got = 0, nlost, i, n;
+
+	(void)state;
+	assert_non_null(lost);
+	assert_non_null(seen);
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	while (sent < N) {
+		mp_request r = block_req((uint32_t)sent);
+
+		r.cells = 32;           /* slower: plenty still out at the kill */
+		if (mp_submit(c, &r) != MP_OK)
+			break;
+		sent++;
+	}
+	assert_true(sent >= 500);
+	usleep(20000);
+	daemon_stop(&d, SIGKILL);
+	while ((n = mp_poll(c, res, 64)) != MP_EDISCONNECTED) {
+		assert_true(n >= 0);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(seen[res[i].user_data]++, 0);
+			got++;
+		}
+		if (n == 0)
+			usleep(1000);
+	}
+	nlost = mp_unfinished(c, lost, N);
+	print_message("# %d submitted, %d done before the kill, %d lost\n", sent,
+	    got, nlost);
+	assert_true(nlost > 0);
+	assert_int_equal(got + nlost, sent);
+	assert_int_equal((int)mp_pending(c), nlost);
+	for (i = 0; i < nlost; i++) {
+		assert_int_equal(seen[lost[i].user_data], 0);   /* not done */
+		if (i > 0)
+			assert_true(lost[i].user_data > lost[i - 1].user_data);
+	}
+	mp_disconnect(c);
+	assert_int_equal(daemon_restart(&d, 2, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	for (i = 0; i < nlost;) {
+		if ((n = mp_submit_batch(c, lost + i, (size_t)(nlost - i))) == 0)
+			assert_int_equal(mp_wait(c, 10000), MP_OK);
+		i += n;
+		while ((n = mp_poll(c, res, 64)) > 0)
+			for (; n > 0; n--) {
+				assert_int_equal(seen[res[n - 1].user_data]++, 0);
+				assert_int_equal(res[n - 1].status, MP_OK);
+				mp_release(c, &res[n - 1]);
+				got++;
+			}
+	}
+	while (got < sent) {
+		assert_int_equal(mp_wait(c, 10000), MP_OK);
+		while ((n = mp_poll(c, res, 64)) > 0)
+			for (; n > 0; n--) {
+				assert_int_equal(seen[res[n - 1].user_data]++, 0);
+				mp_release(c, &res[n - 1]);
+				got++;
+			}
+	}
+	assert_int_equal(got, sent);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+	free(lost);
+	free(seen);
+}
+
+/* The example host (client/examples/host_loop) rides out a daemon killed
+ * and started again: it reconnects, submits again what was lost, and
+ * goes on meshing. */
+static void
+test_host_example_survives_restart(void **state)
+{
+	struct daemon d;
+	char cmd[256], out[4096], *p;
+	pid_t pid;
+	int fd[2], st;
+	ssize_t n;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 2, NULL), 0);
+	assert_int_equal(pipe(fd), 0);
+	snprintf(cmd, sizeof cmd, "client/examples/host_loop -n %s -s 4", d.name);
+	if ((pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fd[1], 1);
+		close(fd[0]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	usleep(1500000);
+	daemon_stop(&d, SIGKILL);
+	usleep(500000);
+	assert_int_equal(daemon_restart(&d, 2, NULL), 0);
+	while (len + 1 < sizeof out && (n = read(fd[0], out + len,
+	    sizeof out - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_non_null(p = strstr(out, "reconnected 1 times"));
+	print_message("# %.*s\n", (int)strcspn(strstr(out, "submitted "), "\n"),
+	    strstr(out, "submitted "));
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
 static void
 test_second_instance_refused(void **state)
 {
@@ -675,6 +798,8 @@ main(void)
 		cmocka_unit_test(test_client_death_reclaims),
 		cmocka_unit_test(test_sigterm_is_graceful),
 		cmocka_unit_test(test_daemon_killed),
+		cmocka_unit_test(test_lost_requests_are_named),
+		cmocka_unit_test(test_host_example_survives_restart),
 		cmocka_unit_test(test_second_instance_refused),
 	};
 

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "daemon_rig.h"
+#include "futex.h"
+#include "monotime.h"
 #include "rig.h"
 
 /* Wait until pid parks, then watch it for ms: not one tick of CPU, not one
@@ -203,6 +205,57 @@ test_no_lost_wakeups(void **state)
 	stop_workers(&r, w);
 }
 
+/* A client that rings its doorbell without end, and never has work:
+ * workers mute it after a few empty wake-ups, longer each time, so they
+ * are woken a few hundred times, not hundreds of thousands; and a real
+ * request from it is still served. */
+static void
+test_doorbell_storm_is_muted(void **state)
+{
+	struct rig r;
+	struct rig_worker_opts wo = { .spin_ns = 0 };
+	struct proc_sample a[2], b[2];
+	struct port p;
+	mp_request q;
+	mp_result res;
+	pid_t w[2], storm;
+	uint64_t wakes = 0, ticks = 0;
+	int i;
+
+	(void)state;
+	two_workers(&r, &p, &wo, w);
+	for (i = 0; i < 2; i++)
+		assert_asleep(w[i], 100);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(proc_sample(w[i], &a[i]), 0);
+	if ((storm = fork()) == 0) {
+		uint64_t until = mono_ns() + 2000000000ull;
+
+		while (mono_ns() < until) {
+			atomic_fetch_add(&p.seg.h->doorbell, 1);
+			futex_wake(&p.seg.h->doorbell, 1);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(storm, NULL, 0), storm);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(proc_sample(w[i], &b[i]), 0);
+		wakes += b[i].switches - a[i].switches;
+		ticks += b[i].ticks - a[i].ticks;
+	}
+	print_message("# 2 s of doorbell storm: %llu worker wake-ups, %llu "
+	    "CPU ticks\n", (unsigned long long)wakes, (unsigned long long)ticks);
+	assert_true(wakes < 2000);
+	assert_true(ticks < 40);        /* of 400: neither worker spins */
+	mp_request_init(&q);
+	q.user_data = 77;
+	assert_int_equal(port_submit(&p, &q), MP_OK);
+	assert_int_equal(port_wait(&p, 5000), 1);
+	assert_int_equal(port_poll(&p, &res, 1), 1);
+	assert_int_equal(res.user_data, 77);
+	stop_workers(&r, w);
+}
+
 int
 main(void)
 {
@@ -210,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_idle_workers_sleep),
 		cmocka_unit_test(test_burst_wakes_every_worker),
 		cmocka_unit_test(test_no_lost_wakeups),
+		cmocka_unit_test(test_doorbell_storm_is_muted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

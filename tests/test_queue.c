@@ -527,6 +527,97 @@ test_wait_sleeps_until_result(void **state)
 	rig_destroy(&r);
 }
 
+/* A request cancelled before any worker took it is answered MP_ECANCELED
+ * without being worked on (the rig's worker stamps its pid into every
+ * result it makes); the others come back as made. */
+static void
+test_cancelled_before_taken_is_skipped(void **state)
+{
+	struct rig r;
+	struct rig_opts o;
+	struct rig_worker_opts wo = { .slabs = 1 };
+	struct port p;
+	mp_result res[8];
+	pid_t pid;
+	int i, n = 0;
+
+	(void)state;
+	opts(&o, 1, 8, 64);
+	rig_create(&r, &o);
+	p = client(&r, 0);
+	for (i = 0; i < 4; i++) {
+		mp_request q = req(10 + (uint64_t)i, 0);
+
+		assert_int_equal(port_submit(&p, &q), MP_OK);
+	}
+	assert_int_equal(port_cancel(&p, 12), MP_OK);
+	assert_int_equal(port_cancel(&p, 12), MP_ENOENT);  /* once only */
+	assert_int_equal(port_cancel(&p, 99), MP_ENOENT);
+	pid = rig_spawn_worker(&r, 0, &wo);
+	while (n < 4) {
+		assert_int_equal(port_wait(&p, 10000), 1);
+		n += port_poll(&p, res + n, (size_t)(8 - n));
+	}
+	for (i = 0; i < 4; i++) {
+		if (res[i].user_data == 12) {
+			assert_int_equal(res[i].status, MP_ECANCELED);
+			assert_int_equal(res[i].vertex_count, 0);   /* never worked on */
+			assert_int_equal(res[i].handle, 0);
+		} else {
+			assert_int_equal(res[i].status, MP_OK);
+			assert_int_equal(res[i].vertex_count, (uint32_t)pid);
+			assert_int_equal(port_release(&p, res[i].handle), MP_OK);
+		}
+	}
+	assert_int_equal(p.in_flight, 0);
+	rig_kill_worker(&r, 0, pid);
+	q_drain_releases(&r.q);
+	assert_int_equal(r.q.arena.h->used_bytes, 0);
+	rig_destroy(&r);
+}
+
+/* The port names its requests still out, oldest first, whatever lanes
+ * they went to and in whatever order results came back. */
+static void
+test_unfinished_names_requests(void **state)
+{
+	struct rig r;
+	struct rig_opts o;
+	struct port p;
+	mp_request out[16];
+	mp_result res[16];
+	uint64_t got[16];
+	int i, n;
+
+	(void)state;
+	opts(&o, 1, 8, 64);
+	rig_create(&r, &o);
+	p = client(&r, 0);
+	for (i = 0; i < 10; i++) {
+		mp_request q = req(100 + (uint64_t)i, (uint8_t)(3 - i % 4));
+
+		assert_int_equal(port_submit(&p, &q), MP_OK);
+	}
+	assert_int_equal(port_unfinished(&p, out, 16), 10);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(out[i].user_data, 100 + (uint64_t)i);
+	/* Lane 0 first: 103 and 107 are taken first, then lane 1 ... */
+	n = take_in_child(&r, 0, 4, got);
+	assert_int_equal(n, 4);
+	assert_int_equal(poll_all(&p, res, 16), 4);
+	assert_int_equal(port_unfinished(&p, out, 16), 6);
+	for (i = 0; i < 6; i++) {           /* still in submission order */
+		int k;
+
+		for (k = 0; k < 4; k++)
+			assert_true(out[i].user_data != got[k]);
+		if (i > 0)
+			assert_true(out[i].user_data > out[i - 1].user_data);
+	}
+	assert_int_equal(port_unfinished(&p, out, 2), 2);   /* max respected */
+	rig_destroy(&r);
+}
+
 int
 main(void)
 {
@@ -541,6 +632,8 @@ main(void)
 		cmocka_unit_test(test_client_close_reclaims_everything),
 		cmocka_unit_test(test_hostile_indexes_are_not_followed),
 		cmocka_unit_test(test_wait_sleeps_until_result),
+		cmocka_unit_test(test_cancelled_before_taken_is_skipped),
+		cmocka_unit_test(test_unfinished_names_requests),
 	};
 
 	alarm(120);
