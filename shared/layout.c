@@ -29,7 +29,8 @@ geometry_ok(const struct seg_geometry *g)
 /* Place the regions; returns the segment's size (page aligned). */
 static uint64_t
 place(const struct seg_geometry *g, uint32_t lane_off[MP_LANES],
-    uint32_t *cq_off, uint32_t *rel_off, uint32_t *cancel_off)
+    uint32_t stamp_off[MP_LANES], uint32_t *cq_off, uint32_t *rel_off,
+    uint32_t *cancel_off)
 {
 	uint64_t off = align_up(sizeof(struct cseg_hdr), RING_CACHELINE);
 	int i;
@@ -38,6 +39,10 @@ place(const struct seg_geometry *g, uint32_t lane_off[MP_LANES],
 		lane_off[i] = (uint32_t)off;
 		off = align_up(off + ring_bytes(g->lane_cap, sizeof(struct wire_req)),
 		    RING_CACHELINE);
+	}
+	for (i = 0; i < MP_LANES; i++) {
+		stamp_off[i] = (uint32_t)off;
+		off = align_up(off + (uint64_t)g->lane_cap * 8, RING_CACHELINE);
 	}
 	*cq_off = (uint32_t)off;
 	off = align_up(off + ring_bytes(g->cq_cap, sizeof(struct wire_res)),
@@ -58,17 +63,18 @@ cseg_view_of(struct cseg_view *v, void *mem, size_t size,
 	v->base = mem;
 	v->size = size;
 	v->geo = *geo;
-	place(geo, v->lane_off, &v->cq_off, &v->rel_off, &v->cancel_off);
+	place(geo, v->lane_off, v->stamp_off, &v->cq_off, &v->rel_off,
+	    &v->cancel_off);
 }
 
 size_t
 cseg_bytes(const struct seg_geometry *geo)
 {
-	uint32_t lo[MP_LANES], cq, rel, cancel;
+	uint32_t lo[MP_LANES], so[MP_LANES], cq, rel, cancel;
 
 	if (!geometry_ok(geo))
 		return 0;
-	return (size_t)place(geo, lo, &cq, &rel, &cancel);
+	return (size_t)place(geo, lo, so, &cq, &rel, &cancel);
 }
 
 int
@@ -91,6 +97,7 @@ cseg_init(struct cseg_view *v, void *mem, size_t size,
 	h->total_bytes = cseg_bytes(geo);
 	h->geo = *geo;
 	memcpy(h->lane_off, v->lane_off, sizeof h->lane_off);
+	memcpy(h->stamp_off, v->stamp_off, sizeof h->stamp_off);
 	h->cq_off = v->cq_off;
 	h->rel_off = v->rel_off;
 	h->cancel_off = v->cancel_off;
@@ -121,6 +128,7 @@ cseg_attach(struct cseg_view *v, void *mem, size_t size)
 	cseg_view_of(&mine, mem, size, &h->geo);
 	/* Our own arithmetic must agree with the daemon's, field by field. */
 	if (memcmp(mine.lane_off, h->lane_off, sizeof h->lane_off) != 0 ||
+	    memcmp(mine.stamp_off, h->stamp_off, sizeof h->stamp_off) != 0 ||
 	    mine.cq_off != h->cq_off || mine.rel_off != h->rel_off ||
 	    mine.cancel_off != h->cancel_off)
 		return -2;
@@ -148,6 +156,12 @@ cseg_rel(const struct cseg_view *v, struct ring_view *rv, uint32_t *own)
 {
 	ring_view_of(rv, v->base + v->rel_off, v->geo.rel_cap, sizeof(uint64_t),
 	    own);
+}
+
+_Atomic uint64_t *
+cseg_stamps(const struct cseg_view *v, uint32_t lane)
+{
+	return (_Atomic uint64_t *)(v->base + v->stamp_off[lane]);
 }
 
 _Atomic uint64_t *

@@ -75,16 +75,21 @@ port_submit_batch(struct port *p, const mp_request *r, size_t n)
 
 	memset(&wr, 0, sizeof wr);
 	for (i = 0; i < n; i++) {
+		const struct ring_view *lane;
 		uint32_t t;
 
 		if (r[i].priority >= MP_LANES || p->nfree == 0)
 			break;
 		t = p->free[p->nfree - 1];
+		lane = &p->lane[r[i].priority];
 		wr.req = r[i];
-		wr.stamp = mono_ns();
-		wr.ticket = t;
-		set_cancel_bit(p, t, 0);        /* published with the item */
-		if (ring_push(&p->lane[r[i].priority], &wr) != RING_OK)
+		wire_set_ticket(&wr, t);
+		/* The stamp and the cancel bit go out with the item's release. */
+		atomic_store_explicit(&cseg_stamps(&p->seg, r[i].priority)
+		    [ring_tail(lane) & (lane->cap - 1)], mono_ns(),
+		    memory_order_relaxed);
+		set_cancel_bit(p, t, 0);
+		if (ring_push(lane, &wr) != RING_OK)
 			break;
 		p->nfree--;
 		p->tab[t].req = r[i];

@@ -40,6 +40,7 @@
 #define BELL_MUTE_NS  10000000u   /* for 10 ms, doubling while it goes on ... */
 #define BELL_MUTE_MAX 1000000000u /* ... up to 1 s */
 #define LOCK_SLICE_MS 50          /* the supervisor's waits for a lock */
+#define SPIN_PAUSES   32          /* between looks while spinning: ~1 us */
 
 static inline void
 cpu_relax(void)
@@ -475,9 +476,10 @@ take_from(struct queue *q, struct wslot *ws, uint32_t c,
 
 	cseg_lane(seg, lane, &rv, &dc->lane_head[lane]);
 	ring_peek(&rv, &wr);            /* counted by ready_lane just now */
+	ws->ticket = wire_ticket(&wr);
 	ws->req = wr.req;
-	ws->submit_ns = wr.stamp;
-	ws->ticket = wr.ticket;
+	ws->submit_ns = atomic_load_explicit(&cseg_stamps(seg, lane)
+	    [dc->lane_head[lane] & (q->geo.lane_cap - 1)], memory_order_relaxed);
 	ws->deaths = 0;
 	take_into(q, ws, c, atomic_load(&dc->gen), lane, Q_SRC_LANE,
 	    dc->lane_head[lane]);
@@ -692,12 +694,18 @@ q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns, uint32_t pulse)
 	uint64_t t0 = mono_ns(), until;
 	struct wslot *ws = &q->d->w[w];
 
+	/* Look only now and then: every look pulls the lines the clients
+	 * write (their lane tails) away from them, and a client submitting
+	 * one request at a time would pay for each of our looks. */
 	for (i = 0; spin_ns != 0; i++) {
+		uint32_t k;
+
 		if (q_pulse(q) != pulse)
 			return 0;
-		if ((i & 15) == 15 && mono_ns() - t0 > spin_ns)
+		if ((i & 3) == 3 && mono_ns() - t0 > spin_ns)
 			break;
-		cpu_relax();
+		for (k = 0; k < SPIN_PAUSES; k++)
+			cpu_relax();
 	}
 	if (q->chan >= 0 && atomic_load(&q->d->epoch) != q->epoch_seen)
 		q_follow(q);
@@ -952,7 +960,7 @@ fail_lanes(struct queue *q, uint32_t c, int status)
 	for (lane = 0; seg != NULL && lane < MP_LANES; lane++) {
 		cseg_lane(seg, lane, &rv, &dc->lane_head[lane]);
 		while (ring_peek(&rv, &wr) == RING_OK && client_room(q, c, seg) &&
-		    push_status(q, c, &wr.req, wr.ticket, status)) {
+		    push_status(q, c, &wr.req, wire_ticket(&wr), status)) {
 			ring_pop(&rv);
 			n++;
 		}

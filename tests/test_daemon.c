@@ -314,9 +314,10 @@ test_bad_requests(void **state)
 	 * comes back as an MP_EINVAL result and the daemon keeps serving. */
 	assert_int_equal(raw_register(&d, MP_ABI, line, sizeof line, &rc), 1);
 	for (i = 0; i < NBAD; i++) {        /* raw bytes into the lanes */
-		struct wire_req w = { .req = bad[i], .ticket = (uint32_t)i };
+		struct wire_req w = { .req = bad[i] };
 
 		w.req.user_data = 100 + (uint64_t)i;
+		wire_set_ticket(&w, (uint32_t)i);
 		assert_int_equal(ring_push(&rc.p.lane[i % 4], &w), RING_OK);
 	}
 	atomic_fetch_add(&rc.p.seg.h->doorbell, 1);

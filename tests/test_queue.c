@@ -229,8 +229,9 @@ test_in_flight_bound(void **state)
 	 * still cannot get more than 16 taken: completions must fit. */
 	for (i = 0; i < 16; i++) {
 		struct wire_req w = { .req = req(100 + (uint64_t)i,
-		    (uint8_t)(2 + (i & 1))), .ticket = 1000 };
+		    (uint8_t)(2 + (i & 1))) };
 
+		wire_set_ticket(&w, 1000);
 		assert_int_equal(ring_push(&p.lane[w.req.priority], &w), RING_OK);
 	}
 	n = take_in_child(&r, 0, 64, got);
