@@ -686,6 +686,12 @@ sv_start(struct supervisor *sv)
 	sv->nworkers = sv->cfg.start_workers;
 	sv->started_ns = mono_ns();
 	signal(SIGPIPE, SIG_IGN);
+	if (!park_supported()) {
+		log_msg(LOG_ERR, "this kernel has no futex_waitv: meshpoold needs "
+		    "Linux 5.16 or later (idle workers wait on every client's "
+		    "doorbell at once)");
+		return -1;
+	}
 	if ((sv->base = event_base_new()) == NULL ||
 	    pipe2(sv->notify, O_CLOEXEC | O_NONBLOCK) != 0) {
 		log_msg(LOG_ERR, "cannot set up the event loop: %s", strerror(errno));

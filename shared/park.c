@@ -12,6 +12,14 @@
 _Static_assert(MP_MAX_CLIENTS + 1 <= WAITV_MAX,
     "a parked worker listens to its own word and every client's doorbell");
 
+int
+park_supported(void)
+{
+	/* No futexes at all: EINVAL where the call exists, ENOSYS where not. */
+	return syscall(SYS_futex_waitv, NULL, 0, 0, NULL, CLOCK_MONOTONIC) == -1 &&
+	    errno != ENOSYS;
+}
+
 void
 park_begin(struct inst_hdr *ih, struct park_word *pw, uint32_t w)
 {

@@ -45,6 +45,9 @@ struct park_bell {              /* one doorbell a parked worker listens to */
 	uint32_t seen;              /* its value before the last look for work */
 };
 
+/* 1 if this kernel has futex_waitv (Linux 5.16 or later), which parking
+ * needs; 0 if not. */
+int  park_supported(void);
 /* Worker w is about to look for work one last time before sleeping. */
 void park_begin(struct inst_hdr *ih, struct park_word *pw, uint32_t w);
 /* Sleep until pw[w] is woken, a bell differs from what it was seen at, or
