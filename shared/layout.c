@@ -29,7 +29,7 @@ geometry_ok(const struct seg_geometry *g)
 /* Place the regions; returns the segment's size (page aligned). */
 static uint64_t
 place(const struct seg_geometry *g, uint32_t lane_off[MP_LANES],
-    uint32_t stamp_off[MP_LANES], uint32_t *cq_off, uint32_t *rel_off,
+    uint32_t side_off[MP_LANES], uint32_t *cq_off, uint32_t *rel_off,
     uint32_t *cancel_off)
 {
 	uint64_t off = align_up(sizeof(struct cseg_hdr), RING_CACHELINE);
@@ -37,12 +37,13 @@ place(const struct seg_geometry *g, uint32_t lane_off[MP_LANES],
 
 	for (i = 0; i < MP_LANES; i++) {
 		lane_off[i] = (uint32_t)off;
-		off = align_up(off + ring_bytes(g->lane_cap, sizeof(struct wire_req)),
+		off = align_up(off + ring_bytes(g->lane_cap, sizeof(mp_request)),
 		    RING_CACHELINE);
 	}
 	for (i = 0; i < MP_LANES; i++) {
-		stamp_off[i] = (uint32_t)off;
-		off = align_up(off + (uint64_t)g->lane_cap * 8, RING_CACHELINE);
+		side_off[i] = (uint32_t)off;
+		off = align_up(off + (uint64_t)g->lane_cap *
+		    sizeof(struct wire_side), RING_CACHELINE);
 	}
 	*cq_off = (uint32_t)off;
 	off = align_up(off + ring_bytes(g->cq_cap, sizeof(struct wire_res)),
@@ -63,7 +64,7 @@ cseg_view_of(struct cseg_view *v, void *mem, size_t size,
 	v->base = mem;
 	v->size = size;
 	v->geo = *geo;
-	place(geo, v->lane_off, v->stamp_off, &v->cq_off, &v->rel_off,
+	place(geo, v->lane_off, v->side_off, &v->cq_off, &v->rel_off,
 	    &v->cancel_off);
 }
 
@@ -97,7 +98,7 @@ cseg_init(struct cseg_view *v, void *mem, size_t size,
 	h->total_bytes = cseg_bytes(geo);
 	h->geo = *geo;
 	memcpy(h->lane_off, v->lane_off, sizeof h->lane_off);
-	memcpy(h->stamp_off, v->stamp_off, sizeof h->stamp_off);
+	memcpy(h->side_off, v->side_off, sizeof h->side_off);
 	h->cq_off = v->cq_off;
 	h->rel_off = v->rel_off;
 	h->cancel_off = v->cancel_off;
@@ -128,7 +129,7 @@ cseg_attach(struct cseg_view *v, void *mem, size_t size)
 	cseg_view_of(&mine, mem, size, &h->geo);
 	/* Our own arithmetic must agree with the daemon's, field by field. */
 	if (memcmp(mine.lane_off, h->lane_off, sizeof h->lane_off) != 0 ||
-	    memcmp(mine.stamp_off, h->stamp_off, sizeof h->stamp_off) != 0 ||
+	    memcmp(mine.side_off, h->side_off, sizeof h->side_off) != 0 ||
 	    mine.cq_off != h->cq_off || mine.rel_off != h->rel_off ||
 	    mine.cancel_off != h->cancel_off)
 		return -2;
@@ -141,7 +142,7 @@ cseg_lane(const struct cseg_view *v, uint32_t lane, struct ring_view *rv,
     uint32_t *own)
 {
 	ring_view_of(rv, v->base + v->lane_off[lane], v->geo.lane_cap,
-	    sizeof(struct wire_req), own);
+	    sizeof(mp_request), own);
 }
 
 void
@@ -158,10 +159,11 @@ cseg_rel(const struct cseg_view *v, struct ring_view *rv, uint32_t *own)
 	    own);
 }
 
-_Atomic uint64_t *
-cseg_stamps(const struct cseg_view *v, uint32_t lane)
+struct wire_side *
+cseg_side(const struct cseg_view *v, uint32_t lane, uint32_t k)
 {
-	return (_Atomic uint64_t *)(v->base + v->stamp_off[lane]);
+	return (struct wire_side *)(v->base + v->side_off[lane]) +
+	    (k & (v->geo.lane_cap - 1));
 }
 
 _Atomic uint64_t *

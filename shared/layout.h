@@ -23,9 +23,9 @@
  *   |   doorbell   client -> parked workers     |
  *   |   waiting, wake   daemon -> client's wait |
  *   +-------------------------------------------+ lane_off[0..3]
- *   | lane rings 0..3: struct wire_req x lane_cap  client -> workers
- *   +-------------------------------------------+ stamp_off[0..3]
- *   | submit times beside each lane's items     |
+ *   | lane rings 0..3: mp_request x lane_cap    |  client -> workers
+ *   +-------------------------------------------+ side_off[0..3]
+ *   | struct wire_side beside each lane's items |  submit time, ticket
  *   +-------------------------------------------+ cq_off
  *   | completion ring: struct wire_res x cq_cap |  workers -> client
  *   +-------------------------------------------+ rel_off
@@ -70,30 +70,14 @@
 enum inst_state { INST_STARTING = 0, INST_RUNNING, INST_DRAINING,
 	INST_STOPPED, INST_NSTATES };
 
-/* A request as it crosses a lane: the contract's struct, whose four bytes
- * of tail padding carry the client's ticket for it (its in-flight slot,
- * echoed in the result), so that an item is exactly one cache line.  The
- * submit time goes in a stamp array beside the lane, same index. */
-struct wire_req {
-	mp_request req;
+/* What travels beside a lane item, at the same index: when the client
+ * submitted it and the client's ticket for it (its in-flight slot, echoed
+ * in the result).  Items are the contract's mp_request, one cache line. */
+struct wire_side {
+	uint64_t stamp;         /* CLOCK_MONOTONIC ns at submit (a hint only) */
+	uint32_t ticket;        /* < cq_cap for a real request */
+	uint32_t pad;
 };
-
-#define WIRE_TICKET_OFF (offsetof(mp_request, field) + sizeof(mp_field))
-
-static inline void
-wire_set_ticket(struct wire_req *w, uint32_t ticket)
-{
-	memcpy((unsigned char *)w + WIRE_TICKET_OFF, &ticket, sizeof ticket);
-}
-
-static inline uint32_t
-wire_ticket(const struct wire_req *w)
-{
-	uint32_t t;
-
-	memcpy(&t, (const unsigned char *)w + WIRE_TICKET_OFF, sizeof t);
-	return t;
-}
 
 struct wire_res {
 	mp_result  res;
@@ -125,7 +109,7 @@ struct cseg_hdr {
 	uint32_t slot, gen;
 	uint64_t total_bytes;
 	struct seg_geometry geo;
-	uint32_t lane_off[MP_LANES], stamp_off[MP_LANES], cq_off, rel_off;
+	uint32_t lane_off[MP_LANES], side_off[MP_LANES], cq_off, rel_off;
 	uint32_t cancel_off;
 	/* Bumped by the client, with a futex wake, when it has published work
 	 * or room and sees a worker parked; parked workers wait on it. */
@@ -142,13 +126,11 @@ struct cseg_view {
 	unsigned char   *base;
 	size_t           size;
 	struct seg_geometry geo;
-	uint32_t         lane_off[MP_LANES], stamp_off[MP_LANES], cq_off;
+	uint32_t         lane_off[MP_LANES], side_off[MP_LANES], cq_off;
 	uint32_t         rel_off, cancel_off;
 };
 
-_Static_assert(sizeof(struct wire_req) == RING_CACHELINE, "a lane item is a line");
-_Static_assert(WIRE_TICKET_OFF + sizeof(uint32_t) <= sizeof(mp_request),
-    "the ticket fits in the request's tail padding");
+_Static_assert(sizeof(mp_request) == RING_CACHELINE, "a lane item is a line");
 _Static_assert(sizeof(struct wire_res) % 8 == 0, "completions stay aligned");
 
 /* Geometry within the limits the daemon accepts. */
@@ -171,9 +153,9 @@ void   cseg_lane(const struct cseg_view *v, uint32_t lane,
            struct ring_view *rv, uint32_t *own);
 void   cseg_cq(const struct cseg_view *v, struct ring_view *rv, uint32_t *own);
 void   cseg_rel(const struct cseg_view *v, struct ring_view *rv, uint32_t *own);
-/* Submit times (CLOCK_MONOTONIC ns) beside a lane's items, same index:
- * written by the client, read by workers as a mere number (queue_ns). */
-_Atomic uint64_t *cseg_stamps(const struct cseg_view *v, uint32_t lane);
+/* The side entry of lane item k (any counter value: it is masked). */
+struct wire_side *cseg_side(const struct cseg_view *v, uint32_t lane,
+           uint32_t k);
 /* The cancel bits: bit t of word t / 64 set = ticket t is cancelled. */
 _Atomic uint64_t *cseg_cancels(const struct cseg_view *v);
 

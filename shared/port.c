@@ -70,26 +70,26 @@ set_cancel_bit(struct port *p, uint32_t t, int on)
 size_t
 port_submit_batch(struct port *p, const mp_request *r, size_t n)
 {
-	struct wire_req wr;
 	size_t i;
 
-	memset(&wr, 0, sizeof wr);
 	for (i = 0; i < n; i++) {
 		const struct ring_view *lane;
+		struct wire_side *side;
 		uint32_t t;
 
 		if (r[i].priority >= MP_LANES || p->nfree == 0)
 			break;
 		t = p->free[p->nfree - 1];
 		lane = &p->lane[r[i].priority];
-		wr.req = r[i];
-		wire_set_ticket(&wr, t);
-		/* The stamp and the cancel bit go out with the item's release. */
-		atomic_store_explicit(&cseg_stamps(&p->seg, r[i].priority)
-		    [ring_tail(lane) & (lane->cap - 1)], mono_ns(),
-		    memory_order_relaxed);
+		if (ring_used(lane) >= (int64_t)lane->cap || ring_used(lane) < 0)
+			break;  /* full: its side entry is still the oldest's */
+		/* The side entry and the cancel bit go out with the item's
+		 * release store. */
+		side = cseg_side(&p->seg, r[i].priority, ring_tail(lane));
+		side->stamp = mono_ns();
+		side->ticket = t;
 		set_cancel_bit(p, t, 0);
-		if (ring_push(lane, &wr) != RING_OK)
+		if (ring_push(lane, &r[i]) != RING_OK)
 			break;
 		p->nfree--;
 		p->tab[t].req = r[i];

@@ -471,15 +471,14 @@ take_from(struct queue *q, struct wslot *ws, uint32_t c,
     const struct cseg_view *seg, uint32_t lane)
 {
 	struct dclient *dc = &q->d->cl[c];
+	const struct wire_side *side;
 	struct ring_view rv;
-	struct wire_req wr;
 
 	cseg_lane(seg, lane, &rv, &dc->lane_head[lane]);
-	ring_peek(&rv, &wr);            /* counted by ready_lane just now */
-	ws->ticket = wire_ticket(&wr);
-	ws->req = wr.req;
-	ws->submit_ns = atomic_load_explicit(&cseg_stamps(seg, lane)
-	    [dc->lane_head[lane] & (q->geo.lane_cap - 1)], memory_order_relaxed);
+	ring_peek(&rv, &ws->req);       /* counted by ready_lane just now */
+	side = cseg_side(seg, lane, dc->lane_head[lane]);
+	ws->ticket = side->ticket;
+	ws->submit_ns = side->stamp;
 	ws->deaths = 0;
 	take_into(q, ws, c, atomic_load(&dc->gen), lane, Q_SRC_LANE,
 	    dc->lane_head[lane]);
@@ -922,7 +921,7 @@ q_recover(struct queue *q, uint32_t w, int fail_status)
 	return ret;
 }
 
-/* Push a result with status for the request in wr to client c (qlock
+/* Push a result with status for request r to client c (qlock
  * held).  Room is there: it was counted in flight or checked. */
 static int
 push_status(struct queue *q, uint32_t c, const mp_request *r, uint32_t ticket,
@@ -954,13 +953,14 @@ fail_lanes(struct queue *q, uint32_t c, int status)
 	const struct cseg_view *seg = q_client_seg(q, c);
 	struct dclient *dc = &q->d->cl[c];
 	struct ring_view rv;
-	struct wire_req wr;
+	mp_request r;
 	uint32_t lane, n = 0;
 
 	for (lane = 0; seg != NULL && lane < MP_LANES; lane++) {
 		cseg_lane(seg, lane, &rv, &dc->lane_head[lane]);
-		while (ring_peek(&rv, &wr) == RING_OK && client_room(q, c, seg) &&
-		    push_status(q, c, &wr.req, wire_ticket(&wr), status)) {
+		while (ring_peek(&rv, &r) == RING_OK && client_room(q, c, seg) &&
+		    push_status(q, c, &r, cseg_side(seg, lane,
+		    dc->lane_head[lane])->ticket, status)) {
 			ring_pop(&rv);
 			n++;
 		}
