@@ -16,7 +16,7 @@
 #include "shm.h"
 #include "sockpath.h"
 #include "worker.h"
-#include "config.h"
+#include "settings.h"
 
 #define MAX_MESH_BYTES (1u << 20)   /* the arena's page: largest mesh */
 #define SV_NSIGNALS    5            /* TERM, INT, QUIT, HUP, CHLD */

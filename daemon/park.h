@@ -1,5 +1,6 @@
 /*
- * park.h - idle workers asleep, and who may wake them.
+ * park.h - idle workers asleep, and who may wake them (the daemon's side;
+ * a client's side of the same protocol is doorbell_ring in client/port.c).
  *
  * A worker with nothing to take parks: it stores PARKED in its own word in
  * the daemon segment, sets its bit in the instance's parked mask and bumps
@@ -65,11 +66,5 @@ int  park_kick_one(struct inst_hdr *ih, struct park_word *pw);
 int  park_kick_all(struct inst_hdr *ih, struct park_word *pw);
 /* Worker w died: off the parked mask, whatever it was doing. */
 void park_forget(struct inst_hdr *ih, struct park_word *pw, uint32_t w);
-
-/* Client: after publishing (release stores), ring the doorbell if a worker
- * sleeps and we have not rung since it parked.  *last_seq is the client's
- * private memory of park_seq at its last ring. */
-void doorbell_ring(struct cseg_hdr *cs, const struct inst_hdr *ih,
-         uint32_t *last_seq);
 
 #endif

@@ -100,22 +100,3 @@ park_forget(struct inst_hdr *ih, struct park_word *pw, uint32_t w)
 {
 	park_end(ih, pw, w);
 }
-
-void
-doorbell_ring(struct cseg_hdr *cs, const struct inst_hdr *ih,
-    uint32_t *last_seq)
-{
-	uint32_t seq;
-
-	/* Pairs with park_begin: either that worker's last look sees what we
-	 * published, or we see it parked here. */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&ih->parked, memory_order_relaxed) == 0)
-		return;
-	seq = atomic_load_explicit(&ih->park_seq, memory_order_relaxed);
-	if (seq == *last_seq)
-		return;         /* rung since the last worker parked */
-	*last_seq = seq;
-	atomic_fetch_add(&cs->doorbell, 1);
-	futex_wake(&cs->doorbell, 1);
-}

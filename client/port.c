@@ -7,8 +7,29 @@
 
 #include "futex.h"
 #include "monotime.h"
-#include "park.h"
 #include "port.h"
+
+/* After publishing (release stores), ring our doorbell if a worker sleeps
+ * and we have not rung since it parked (daemon/park.h tells the other
+ * half).  *last_seq is our memory of park_seq at our last ring. */
+static void
+doorbell_ring(struct cseg_hdr *cs, const struct inst_hdr *ih,
+    uint32_t *last_seq)
+{
+	uint32_t seq;
+
+	/* Pairs with park_begin: either that worker's last look sees what we
+	 * published, or we see it parked here. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&ih->parked, memory_order_relaxed) == 0)
+		return;
+	seq = atomic_load_explicit(&ih->park_seq, memory_order_relaxed);
+	if (seq == *last_seq)
+		return;         /* rung since the last worker parked */
+	*last_seq = seq;
+	atomic_fetch_add(&cs->doorbell, 1);
+	futex_wake(&cs->doorbell, 1);
+}
 
 int
 port_open(struct port *p, const struct cseg_view *seg,

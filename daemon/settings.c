@@ -12,7 +12,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "settings.h"
 #include "queue.h"
 #include "layout.h"
 
