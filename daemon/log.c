@@ -1,6 +1,8 @@
 /*
  * log.c - stderr or syslog.  Like tmux's log.c, the destination is process
- * state set once at start, not part of any request path.
+ * state set once at start, not part of any request path.  While a
+ * detaching daemon starts, its errors also go down the pipe to the process
+ * that ran it, which prints them: syslog alone would hide why it failed.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 
 static int log_syslog;
 static int log_max = LOG_INFO;
+static int log_errors_fd = -1;  /* errors also go here, or -1 */
 
 void
 log_open(const char *ident, int to_syslog, int max_level)
@@ -18,6 +21,12 @@ log_open(const char *ident, int to_syslog, int max_level)
 	log_max = max_level;
 	if (to_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_errors_to(int fd)
+{
+	log_errors_fd = fd;
 }
 
 void
@@ -42,4 +51,10 @@ log_msg(int level, const char *fmt, ...)
 		fputc('\n', stderr);
 	}
 	va_end(ap);
+	if (level <= LOG_ERR && log_errors_fd >= 0) {
+		va_start(ap, fmt);
+		vdprintf(log_errors_fd, fmt, ap);
+		va_end(ap);
+		dprintf(log_errors_fd, "\n");
+	}
 }

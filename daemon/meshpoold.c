@@ -19,31 +19,64 @@
 #include "log.h"
 #include "supervisor.h"
 
+#define OPTIONS "fdc:n:w:t:a:m:p:hV"
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The default of setting s, as the usage text shows it. */
+static void
+default_of(const struct setting *s, char *buf, size_t len)
+{
+	struct config c;
+	uint32_t n;
+
+	config_defaults(&c);
+	memcpy(&n, (const char *)&c + s->off, sizeof n);
+	if (s->kind == SK_ALL_WORKERS || s->kind == SK_WORKERS)
+		snprintf(buf, len, "auto");
+	else
+		snprintf(buf, len, "%u", n);
+}
+
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: meshpoold -f|-d [-c CONFIG] [-n NAME] [-w WORKERS|auto] "
-	    "[-t SECONDS] [-a ARENA_MB] [-m MAX_CLIENTS] [-p PIDFILE]\n"
+	const struct setting *s;
+	char def[32];
+	const char *o;
+
+	fprintf(f, "usage: meshpoold -f|-d [-c CONFIG] [-n NAME] [-p PIDFILE]");
+	for (o = OPTIONS; *o != '\0'; o++)
+		if ((s = setting_of_flag(*o)) != NULL)
+			fprintf(f, " [-%c %s]", *o, s->key);
+	fprintf(f, "\n"
 	    "  -f  stay in the foreground, log to stderr\n"
 	    "  -d  detach: run as a daemon, log to syslog, write a pidfile\n"
 	    "  -c  configuration file (default " CONFIG_DEFAULT_PATH ", if present)\n"
 	    "  -n  instance name (default \"default\")\n"
-	    "  -w  worker processes (default auto: half the CPUs, at least 1)\n"
-	    "  -t  request_timeout in seconds (default 10, 0 = none)\n"
-	    "  -a  mesh arena in MiB (default 128)\n"
-	    "  -m  most clients at once (default 32, at most 64)\n"
-	    "  -p  pidfile with -d (default: next to the socket, NAME.pid)\n"
-	    "  -V  print the version\n");
+	    "  -p  pidfile with -d (default: next to the socket, NAME.pid)\n");
+	for (o = OPTIONS; *o != '\0'; o++)
+		if ((s = setting_of_flag(*o)) != NULL) {
+			default_of(s, def, sizeof def);
+			fprintf(f, "  -%c  %s: %s (default %s)\n", *o, s->key, s->help,
+			    def);
+		}
+	fprintf(f, "  -h, --help     print this\n"
+	    "  -V, --version  print the version\n");
 }
 
 /* A flag is a config key given on the command line: same checks. */
 static void
-flag(struct supervisor *sv, const char *opt, const char *key, const char *v)
+flag(struct supervisor *sv, const struct setting *s, const char *v)
 {
-	const char *why = config_set(&sv->flags, key, v);
+	const char *why = config_set(&sv->flags, s->key, v);
 
 	if (why != NULL) {
-		fprintf(stderr, "meshpoold: %s %s: %s\n", opt, v, why);
+		fprintf(stderr, "meshpoold: -%c %s: %s: %s\n", s->opt, v, s->key, why);
 		exit(2);
 	}
 }
@@ -74,6 +107,29 @@ write_pidfile(struct supervisor *sv)
 	return 0;       /* fd stays open: the lock lasts as long as we do */
 }
 
+/* In the process that ran "meshpoold -d": "y" from the daemon, it runs
+ * (0); else whatever it wrote is why it could not start: print it (1). */
+static int
+await_start(int fd)
+{
+	char buf[4096], *line, *save;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof buf - 1 &&
+	    (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	if (got > 0 && buf[0] == 'y')
+		return 0;
+	if (got == 0)
+		fprintf(stderr, "meshpoold: the daemon exited before it started\n");
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "meshpoold: %s\n", line);
+	return 1;
+}
+
 /*
  * Detach (double fork, setsid, chdir /, stdio on /dev/null).  The first
  * process waits for the daemon to say it started, so "meshpoold -d" fails
@@ -84,13 +140,12 @@ detach(int *ready_fd)
 {
 	int p[2], null;
 	pid_t pid;
-	char c;
 
 	if (pipe(p) != 0 || (pid = fork()) < 0)
 		return -1;
 	if (pid > 0) {
 		close(p[1]);
-		_exit(read(p[0], &c, 1) == 1 && c == 'y' ? 0 : 1);
+		_exit(await_start(p[0]));
 	}
 	close(p[0]);
 	if (setsid() < 0 || (pid = fork()) < 0)
@@ -111,13 +166,19 @@ int
 main(int argc, char **argv)
 {
 	static struct supervisor sv;
-	char why[512], *end;
+	char why[512];
 	int ch, i, ready = -1;
 
 	snprintf(sv.name, sizeof sv.name, "default");
 	snprintf(sv.config_path, sizeof sv.config_path, "%s", CONFIG_DEFAULT_PATH);
 	sv.lock_fd = -1;
-	while ((ch = getopt(argc, argv, "fdc:n:w:t:a:m:p:hV")) != -1) {
+	while ((ch = getopt_long(argc, argv, OPTIONS, long_options, NULL)) != -1) {
+		const struct setting *st = setting_of_flag((char)ch);
+
+		if (st != NULL) {
+			flag(&sv, st, optarg);
+			continue;
+		}
 		switch (ch) {
 		case 'f':
 			sv.foreground = 1;
@@ -137,18 +198,6 @@ main(int argc, char **argv)
 			}
 			snprintf(sv.name, sizeof sv.name, "%s", optarg);
 			break;
-		case 'w':
-			flag(&sv, "-w", "workers", optarg);
-			break;
-		case 't':
-			flag(&sv, "-t", "request_timeout", optarg);
-			break;
-		case 'a':
-			flag(&sv, "-a", "arena_mb", optarg);
-			break;
-		case 'm':
-			flag(&sv, "-m", "max_clients", optarg);
-			break;
 		case 'p':
 			snprintf(sv.pidfile, sizeof sv.pidfile, "%s", optarg);
 			break;
@@ -163,7 +212,6 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	(void)end;
 	if (optind != argc || sv.foreground == sv.daemonize) {
 		usage(stderr);
 		if (optind == argc)
@@ -184,8 +232,15 @@ main(int argc, char **argv)
 	sv.title = argv[0];
 	for (i = 0; i < argc; i++)
 		sv.title_len = (size_t)(argv[i] + strlen(argv[i]) + 1 - argv[0]);
-	if ((sv.daemonize && write_pidfile(&sv) != 0) || sv_start(&sv) != 0)
+	log_errors_to(ready);
+	if (sv.daemonize && write_pidfile(&sv) != 0)
 		return 1;
+	if (sv_start(&sv) != 0) {
+		if (sv.daemonize)
+			unlink(sv.pidfile);
+		return 1;
+	}
+	log_errors_to(-1);
 	if (ready >= 0) {
 		if (write(ready, "y", 1) != 1)
 			log_msg(LOG_WARNING, "starter gone");

@@ -1,7 +1,8 @@
 /*
- * config.c - settings from the INI file and the command line (config.h).
- * Every value is checked whole (no trailing junk, in range); the first bad
- * line is reported with its number and the file is not applied at all.
+ * settings.c - the configuration from the INI file and the command line
+ * (settings.h), key by key as settings_table.c says.  Every value is
+ * checked whole (no trailing junk, in range); the first bad line is
+ * reported with its number and the file is not applied at all.
  */
 #include <errno.h>
 #include <grp.h>
@@ -13,8 +14,9 @@
 #include <unistd.h>
 
 #include "settings.h"
-#include "queue.h"
 #include "layout.h"
+
+#define SOCKET_PATH_MAX 100     /* within sun_path, with room to spare */
 
 static uint32_t
 auto_workers(void)
@@ -38,6 +40,28 @@ config_defaults(struct config *c)
 	c->log_level = LOG_INFO;
 }
 
+const struct setting *
+setting_find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < settings_count; i++)
+		if (strcmp(settings_table[i].key, key) == 0)
+			return &settings_table[i];
+	return NULL;
+}
+
+const struct setting *
+setting_of_flag(char opt)
+{
+	size_t i;
+
+	for (i = 0; opt != 0 && i < settings_count; i++)
+		if (settings_table[i].opt == opt)
+			return &settings_table[i];
+	return NULL;
+}
+
 static int
 number(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
 {
@@ -54,29 +78,8 @@ number(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
-static const char *
-set_workers(struct config *c, const char *key, const char *v)
-{
-	uint32_t n;
-
-	if (strcmp(v, "auto") == 0)
-		n = auto_workers();
-	else if (number(v, 1, MP_MAX_WORKERS, &n) != 0)
-		return "want 1..64 or auto";
-	if (strcmp(key, "workers") == 0) {
-		c->min_workers = c->max_workers = c->start_workers = n;
-		c->set |= CF_WORKERS;
-	} else if (strcmp(key, "min_workers") == 0)
-		c->min_workers = n, c->set |= CF_MIN;
-	else if (strcmp(key, "max_workers") == 0)
-		c->max_workers = n, c->set |= CF_MAX;
-	else
-		c->start_workers = n, c->set |= CF_START;
-	return NULL;
-}
-
-static const char *
-set_level(struct config *c, const char *v)
+static int
+level(const char *v, int *out)
 {
 	static const struct { const char *name; int level; } levels[] = {
 		{ "error", LOG_ERR }, { "warning", LOG_WARNING },
@@ -86,106 +89,120 @@ set_level(struct config *c, const char *v)
 
 	for (i = 0; i < sizeof levels / sizeof levels[0]; i++)
 		if (strcmp(v, levels[i].name) == 0) {
-			c->log_level = levels[i].level;
-			c->set |= CF_LOG;
-			return NULL;
+			*out = levels[i].level;
+			return 0;
 		}
-	return "want error, warning, info or debug";
+	return -1;
+}
+
+static int
+mode(const char *v, int *out)
+{
+	char *end;
+	long m = strtol(v, &end, 8);
+
+	if (v[0] != '0' || *end != '\0' || m < 0600 || m > 0666 ||
+	    (m & 0111) != 0 || (m & 0600) != 0600)
+		return -1;
+	*out = (int)m;
+	return 0;
+}
+
+/* Read v for s into c: 0, or -1 (s->why says why). */
+static int
+read_value(struct config *c, const struct setting *s, const char *v)
+{
+	char *at = (char *)c + s->off;
+	uint32_t n;
+	struct group *g;
+
+	switch (s->kind) {
+	case SK_ALL_WORKERS:
+	case SK_WORKERS:
+		if (strcmp(v, "auto") == 0)
+			n = auto_workers();
+		else if (number(v, s->lo, s->hi, &n) != 0)
+			return -1;
+		if (s->kind == SK_ALL_WORKERS)
+			c->min_workers = c->max_workers = n;
+		memcpy(at, &n, sizeof n);
+		return 0;
+	case SK_NUMBER:
+	case SK_POW2:
+		if (number(v, s->lo, s->hi, &n) != 0 ||
+		    (s->kind == SK_POW2 && (n & (n - 1)) != 0))
+			return -1;
+		memcpy(at, &n, sizeof n);
+		return 0;
+	case SK_PATH:
+		if (v[0] != '/' || strlen(v) > SOCKET_PATH_MAX)
+			return -1;
+		snprintf(c->socket, sizeof c->socket, "%s", v);
+		return 0;
+	case SK_GROUP:
+		if ((g = getgrnam(v)) == NULL || strlen(v) >= sizeof c->group)
+			return -1;
+		snprintf(c->group, sizeof c->group, "%s", v);
+		c->gid = g->gr_gid;
+		return 0;
+	case SK_MODE:
+		return mode(v, &c->mode);
+	case SK_LEVEL:
+		return level(v, &c->log_level);
+	}
+	return -1;
 }
 
 const char *
 config_set(struct config *c, const char *key, const char *v)
 {
-	struct { const char *key; uint32_t *field, lo, hi, flag; const char *why; }
-	    nums[] = {
-		{ "idle_timeout", &c->idle_timeout_s, 1, 86400, CF_IDLE,
-		    "want seconds, 1..86400" },
-		{ "request_timeout", &c->request_timeout_s, 0, 86400, CF_TIMEOUT,
-		    "want seconds, 0..86400 (0: none)" },
-		{ "arena_mb", &c->arena_mb, 4, 1u << 20, CF_ARENA,
-		    "want MiB, 4..1048576" },
-		{ "max_clients", &c->max_clients, 1, MP_MAX_CLIENTS, CF_CLIENTS,
-		    "want 1..64" },
-		{ "lane_depth", &c->lane_depth, 16, 65536, CF_LANE,
-		    "want a power of two, 16..65536" },
-	};
-	size_t i;
+	const struct setting *s = setting_find(key);
+	struct config tmp = *c;
 
-	if (strcmp(key, "workers") == 0 || strcmp(key, "min_workers") == 0 ||
-	    strcmp(key, "max_workers") == 0 || strcmp(key, "start_workers") == 0)
-		return set_workers(c, key, v);
-	for (i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-		if (strcmp(key, nums[i].key) != 0)
-			continue;
-		if (number(v, nums[i].lo, nums[i].hi, nums[i].field) != 0 ||
-		    (nums[i].flag == CF_LANE && (c->lane_depth & (c->lane_depth - 1))))
-			return nums[i].why;
-		c->set |= nums[i].flag;
-		return NULL;
-	}
-	if (strcmp(key, "socket") == 0) {
-		if (v[0] != '/' || strlen(v) > 100)
-			return "want an absolute path of at most 100 bytes";
-		snprintf(c->socket, sizeof c->socket, "%s", v);
-		c->set |= CF_SOCKET;
-		return NULL;
-	}
-	if (strcmp(key, "group") == 0) {
-		struct group *g = getgrnam(v);
+	if (s == NULL)
+		return "unknown key";
+	if (read_value(&tmp, s, v) != 0)
+		return s->why;          /* c unchanged */
+	*c = tmp;
+	c->set |= s->flag;
+	return NULL;
+}
 
-		if (g == NULL || strlen(v) >= sizeof c->group)
-			return "no such group";
-		snprintf(c->group, sizeof c->group, "%s", v);
-		c->gid = g->gr_gid;
-		c->set |= CF_GROUP;
-		return NULL;
-	}
-	if (strcmp(key, "mode") == 0) {
-		char *end;
-		long m = strtol(v, &end, 8);
+/* Copy s's value (and what goes with it) from src to dst. */
+static void
+copy_value(struct config *dst, const struct config *src,
+    const struct setting *s)
+{
+	size_t n = s->kind == SK_PATH ? sizeof dst->socket :
+	    s->kind == SK_GROUP ? sizeof dst->group :
+	    s->kind == SK_MODE || s->kind == SK_LEVEL ? sizeof(int) :
+	    sizeof(uint32_t);
 
-		if (v[0] != '0' || *end != '\0' || m < 0600 || m > 0666 ||
-		    (m & 0111) != 0 || (m & 0600) != 0600)
-			return "want an octal mode like 0600 or 0660";
-		c->mode = (int)m;
-		c->set |= CF_MODE;
-		return NULL;
-	}
-	if (strcmp(key, "log_level") == 0)
-		return set_level(c, v);
-	return "unknown key";
+	memcpy((char *)dst + s->off, (const char *)src + s->off, n);
+	if (s->kind == SK_ALL_WORKERS)
+		dst->min_workers = src->min_workers, dst->max_workers = src->max_workers;
+	if (s->kind == SK_GROUP)
+		dst->gid = src->gid;
+}
+
+static int
+same_value(const struct config *a, const struct config *b,
+    const struct setting *s)
+{
+	struct config x = *a;
+
+	copy_value(&x, b, s);
+	return memcmp(&x, a, sizeof x) == 0;
 }
 
 const char *
 config_merge(struct config *c, const struct config *o)
 {
-	if (o->set & CF_WORKERS)
-		c->min_workers = o->min_workers, c->max_workers = o->max_workers,
-		c->start_workers = o->start_workers;
-	if (o->set & CF_MIN)
-		c->min_workers = o->min_workers;
-	if (o->set & CF_MAX)
-		c->max_workers = o->max_workers;
-	if (o->set & CF_START)
-		c->start_workers = o->start_workers;
-	if (o->set & CF_IDLE)
-		c->idle_timeout_s = o->idle_timeout_s;
-	if (o->set & CF_TIMEOUT)
-		c->request_timeout_s = o->request_timeout_s;
-	if (o->set & CF_ARENA)
-		c->arena_mb = o->arena_mb;
-	if (o->set & CF_CLIENTS)
-		c->max_clients = o->max_clients;
-	if (o->set & CF_LANE)
-		c->lane_depth = o->lane_depth;
-	if (o->set & CF_SOCKET)
-		memcpy(c->socket, o->socket, sizeof c->socket);
-	if (o->set & CF_GROUP)
-		memcpy(c->group, o->group, sizeof c->group), c->gid = o->gid;
-	if (o->set & CF_MODE)
-		c->mode = o->mode;
-	if (o->set & CF_LOG)
-		c->log_level = o->log_level;
+	size_t i;
+
+	for (i = 0; i < settings_count; i++)
+		if (o->set & settings_table[i].flag)
+			copy_value(c, o, &settings_table[i]);
 	c->set |= o->set;
 	/* start_workers defaults to min_workers when only the range is given. */
 	if ((c->set & (CF_MIN | CF_MAX)) && !(c->set & (CF_START | CF_WORKERS)))
@@ -195,6 +212,26 @@ config_merge(struct config *c, const struct config *o)
 	if (c->start_workers < c->min_workers || c->start_workers > c->max_workers)
 		return "start_workers is outside min_workers..max_workers";
 	return NULL;
+}
+
+void
+config_keep_static(struct config *c, const struct config *old, char *changed,
+    size_t len)
+{
+	size_t i, at = 0;
+
+	if (len > 0)
+		changed[0] = '\0';
+	for (i = 0; i < settings_count; i++) {
+		const struct setting *s = &settings_table[i];
+
+		if (s->live)
+			continue;
+		if (!same_value(c, old, s) && at < len)
+			at += (size_t)snprintf(changed + at, len - at, "%s%s",
+			    at ? ", " : "", s->key);
+		copy_value(c, old, s);
+	}
 }
 
 int

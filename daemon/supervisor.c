@@ -544,6 +544,7 @@ int
 sv_reload(struct supervisor *sv, char *why, size_t len)
 {
 	struct config c, old = sv->cfg;
+	char changed[256];
 	uint32_t n;
 
 	if (sv_configure(sv, &c, why, len) != 0) {
@@ -551,16 +552,10 @@ sv_reload(struct supervisor *sv, char *why, size_t len)
 		    why);
 		return -1;
 	}
-	if (c.arena_mb != old.arena_mb || c.max_clients != old.max_clients ||
-	    c.lane_depth != old.lane_depth || strcmp(c.socket, old.socket) != 0 ||
-	    strcmp(c.group, old.group) != 0 || c.mode != old.mode)
-		log_msg(LOG_WARNING, "reload: arena_mb, max_clients, lane_depth, "
-		    "socket, group and mode take effect at the next start");
-	c.arena_mb = old.arena_mb, c.max_clients = old.max_clients;
-	c.lane_depth = old.lane_depth;
-	memcpy(c.socket, old.socket, sizeof c.socket);
-	memcpy(c.group, old.group, sizeof c.group);
-	c.gid = old.gid, c.mode = old.mode;
+	config_keep_static(&c, &old, changed, sizeof changed);
+	if (changed[0] != '\0')
+		log_msg(LOG_WARNING, "reload: %s take effect at the next start",
+		    changed);
 	sv->cfg = c;
 	log_set_level(c.log_level);
 	atomic_store(&sv->q.d->timeout_ms, c.request_timeout_s * 1000);

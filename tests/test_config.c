@@ -209,10 +209,21 @@ test_detach_and_pidfile(void **state)
 	snprintf(cmd, sizeof cmd, "./meshpoolctl -n %s status", name);
 	assert_int_equal(run(cmd, out, sizeof out), 0);
 	assert_non_null(strstr(out, "running"));
-	/* A second one of the same name fails, with a reason, status 1. */
+	/* A second one of the same name fails, status 1, saying why on its
+	 * standard error, and leaves no pidfile behind. */
 	snprintf(cmd, sizeof cmd, "./meshpoold -d -n %s -w 1 -c /dev/null -p "
 	    "%s.2", name, pidfile);
 	assert_int_equal(run(cmd, out, sizeof out), 1);
+	assert_non_null(strstr(out, "meshpoold: instance"));
+	assert_non_null(strstr(out, "already running"));
+	assert_int_equal(access("test-detach.pid.2", F_OK), -1);
+	/* So does one that cannot have its memory. */
+	snprintf(cmd, sizeof cmd, "./meshpoold -d -n %s-big -w 1 -a 1048576 "
+	    "-c /dev/null -p %s.3", name, pidfile);
+	assert_int_equal(run(cmd, out, sizeof out), 1);
+	assert_non_null(strstr(out, "meshpoold: arena"));
+	assert_non_null(strstr(out, "exceeds 80% of memory"));
+	assert_int_equal(access("test-detach.pid.3", F_OK), -1);
 	kill((pid_t)pid, SIGTERM);
 	for (i = 0; i < 300 && kill((pid_t)pid, 0) == 0; i++)
 		usleep(10000);

@@ -14,7 +14,7 @@ cc="clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $cc "$top/tests/fuzz/fuzz_request.c" "$top"/shared/[a-z]*.c \
     "$top/client/local.c" -lm -o "$out/fuzz_request"
 $cc "$top/tests/fuzz/fuzz_proto.c" "$top/shared/proto.c" -o "$out/fuzz_proto"
-$cc "$top/tests/fuzz/fuzz_config.c" "$top/daemon/settings.c" \
+$cc "$top/tests/fuzz/fuzz_config.c" "$top/daemon/settings.c" "$top/daemon/settings_table.c" \
     $(pkg-config --cflags --libs inih) -o "$out/fuzz_config"
 run() {         # target max_len; a finding fails the script
 	work=$(mktemp -d)
