@@ -705,7 +705,7 @@ test_out_of_descriptors(void **state)
 {
 	struct daemon d;
 	struct proc_sample a, b;
-	int s[64], n = 0, i, r;
+	int s[64], n = 0, i, r, episodes;
 	char buf[256];
 	mp_client *c;
 	uint64_t t0;
@@ -729,7 +729,12 @@ test_out_of_descriptors(void **state)
 	for (i = 0; i < n; i++)
 		if (hear(s[i], buf, sizeof buf, 0) == 1)
 			assert_non_null(strstr(buf, "out of file descriptors"));
-	assert_int_equal(log_lines(&d, "refusing new connections"), 1);
+	/* Once per episode: an episode ends when a descriptor comes free
+	 * (here, at worst, when the start-up check's connection is reaped). */
+	episodes = log_lines(&d, "refusing new connections");
+	print_message("# %d episodes logged\n", episodes);
+	assert_true(episodes >= 1 && episodes <= 3);
+	assert_int_equal(episodes - log_lines(&d, "available again"), 1);
 	for (i = 0; i < n; i++)
 		close(s[i]);
 	for (i = 0; i < 300 && mp_connect(d.name, &c) != MP_OK; i++)
