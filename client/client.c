@@ -379,21 +379,22 @@ mp_unfinished(const mp_client *c, mp_request *out, size_t max)
 int
 mp_mesh(mp_client *c, const mp_result *r, mp_mesh_view *v)
 {
+	struct mesh_slab_map map;
 	const unsigned char *p;
 	size_t bytes;
-	uint64_t need;
 
 	if (c == NULL || r == NULL || v == NULL || r->status != MP_OK)
 		return MP_EINVAL;
 	memset(v, 0, sizeof *v);
 	if (r->handle == 0)
 		return r->vertex_count == 0 ? MP_OK : MP_EINVAL;
-	need = (uint64_t)r->vertex_count * 24 + (uint64_t)r->index_count * 4;
-	if ((p = slab_ptr(&c->arena_view, r->handle, &bytes)) == NULL || need > bytes)
+	map = mesh_slab_map(r->vertex_count, r->index_count);
+	if ((p = slab_ptr(&c->arena_view, r->handle, &bytes)) == NULL ||
+	    map.bytes > bytes)
 		return MP_EINVAL;
 	v->positions = (const float *)p;
-	v->normals = (const float *)(p + (size_t)r->vertex_count * 12);
-	v->indices = (const uint32_t *)(p + (size_t)r->vertex_count * 24);
+	v->normals = (const float *)(p + map.normals);
+	v->indices = (const uint32_t *)(p + map.indices);
 	v->vertex_count = r->vertex_count;
 	v->index_count = r->index_count;
 	return MP_OK;

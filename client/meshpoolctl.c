@@ -1,7 +1,8 @@
 /*
  * meshpoolctl.c - the operator's view of a meshpoold instance; see
  * meshpoolctl(1).  It speaks the daemon's control socket: one command
- * line, one answer line (JSON for the reports).
+ * line, one answer line (JSON for the reports), as shared/proto.h and
+ * shared/status.h define them.
  *
  * Exit status: 0 done, 1 the daemon refused or failed, 2 usage,
  * 3 no such daemon running.
@@ -18,25 +19,66 @@
 #include "demo.h"
 #include "proto.h"
 #include "sockpath.h"
+#include "status.h"
 
 enum { EXIT_DONE = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_NODAEMON = 3 };
+
+#define HELP_COLUMN 13          /* where the commands' help starts */
+
+struct options {
+	const char *name;            /* instance, or a socket's path */
+	int         named;           /* -n was given */
+	int         json;
+};
+
+static void print_status(const char *j);
+static void print_workers(const char *j);
+static void print_clients(const char *j);
+static void print_line(const char *j);
+static int  demo_command(const char *instance, int argc, char **argv);
+
+/* Every command: the daemon's command it sends (or a local one), what it
+ * takes, how its answer is shown. */
+static const struct ctl_cmd {
+	const char *name;
+	const char *args;
+	int         remote;          /* enum proto_cmd, or -1: runs here */
+	void      (*print)(const char *reply);
+	const char *help;
+} cmds[] = {
+	{ "status", "", CMD_STATUS, print_status,
+	    "state, workers, clients, queues, totals, arena" },
+	{ "workers", "", CMD_STATUS, print_workers,
+	    "each worker: pid, state, current request, done" },
+	{ "clients", "", CMD_CLIENTS, print_clients,
+	    "each client: pid, uid, in flight, arena held" },
+	{ "scale", " N", CMD_SCALE, print_line,
+	    "run N worker processes from now on" },
+	{ "drain", "", CMD_DRAIN, print_line,
+	    "finish what is queued, accept nothing new" },
+	{ "reload", "", CMD_RELOAD, print_line,
+	    "read the configuration file again" },
+	{ "demo", " [--size N] [--out FILE.obj] [--glb FILE.glb]", -1, NULL,
+	    "mesh a region with LOD rings (through a private\n"
+	    "             meshpoold unless -n is given) and write the mesh" },
+};
 
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: meshpoolctl [-n NAME] [--json] COMMAND\n"
-	    "commands:\n"
-	    "  status     state, workers, clients, queues, totals, arena\n"
-	    "  workers    each worker: pid, state, current request, done\n"
-	    "  clients    each client: pid, uid, in flight, arena held\n"
-	    "  scale N    run N worker processes from now on\n"
-	    "  drain      finish what is queued, accept nothing new\n"
-	    "  reload     read the configuration file again\n"
-	    "  demo [--size N] [--out FILE.obj] [--glb FILE.glb]\n"
-	    "             mesh a region with LOD rings (through a private\n"
-	    "             meshpoold unless -n is given) and write the mesh\n"
-	    "options:\n"
+	size_t i;
+	int w;
+
+	fprintf(f, "usage: meshpoolctl [-n NAME] [--json] COMMAND\ncommands:\n");
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		w = fprintf(f, "  %s%s", cmds[i].name, cmds[i].args);
+		if (w >= HELP_COLUMN) {         /* too long: help below it */
+			fprintf(f, "\n");
+			w = 0;
+		}
+		fprintf(f, "%*s%s\n", HELP_COLUMN - w, "", cmds[i].help);
+	}
+	fprintf(f, "options:\n"
 	    "  -n NAME    instance (default \"default\"), or its socket's path\n"
 	    "  --json     print the daemon's JSON as is\n"
 	    "  -h, --help, -V, --version\n"
@@ -85,109 +127,88 @@ ask(const char *name, const char *line, char *buf, size_t len)
 	return EXIT_DONE;
 }
 
-/* Field extraction from the daemon's own flat JSON (no nesting in the
- * fields read this way, no escapes in its strings). */
-static long long
-num(const char *j, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof pat, "\"%s\":", key);
-	return (p = strstr(j, pat)) ? strtoll(p + strlen(pat), NULL, 10) : -1;
-}
-
-static double
-dbl(const char *j, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof pat, "\"%s\":", key);
-	return (p = strstr(j, pat)) ? strtod(p + strlen(pat), NULL) : -1;
-}
-
-static const char *
-str(const char *j, const char *key, char *out, size_t len)
-{
-	char pat[64];
-	const char *p;
-	size_t n;
-
-	snprintf(pat, sizeof pat, "\"%s\":\"", key);
-	if ((p = strstr(j, pat)) == NULL)
-		return "?";
-	p += strlen(pat);
-	n = strcspn(p, "\"");
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return out;
-}
-
 static void
 print_status(const char *j)
 {
-	char s1[64], s2[64];
+	static const char failed_by[] = "\"failed_by\":{";
+	struct status st;
+	const char *f;
 
-	printf("instance %s (pid %lld): %s, up %.0f s\n", str(j, "instance", s1,
-	    sizeof s1), num(j, "pid"), str(j, "state", s2, sizeof s2),
-	    dbl(j, "uptime_s"));
-	printf("workers   %lld busy of %lld, %lld restarts\n",
-	    num(j, "busy_workers"), num(j, "workers"), num(j, "worker_restarts"));
-	if (strcmp(str(j, "health", s1, sizeof s1), "ok") != 0)
-		printf("health    %s: %lld of %lld workers running%s%s\n", s1,
-		    num(j, "live_workers"), num(j, "workers"),
-		    strstr(j, "\"spawn_error\"") ? "; " : "",
-		    strstr(j, "\"spawn_error\"") ? str(j, "spawn_error", s2,
-		    sizeof s2) : "");
-	printf("clients   %lld\n", num(j, "clients"));
-	printf("requests  %lld queued, %lld in flight, %lld completed, %lld failed "
-	    "(%lld retried after a worker died, %lld poisoned)\n", num(j, "queued"),
-	    num(j, "in_flight"), num(j, "completed"), num(j, "failed"),
-	    num(j, "requeued"), num(j, "poisoned"));
-	printf("arena     %.1f of %.1f MiB used\n",
-	    num(j, "arena_used_bytes") / 1048576.0, num(j, "arena_bytes") / 1048576.0);
-	printf("pool      %s, %lld..%lld workers\n", str(j, "mode", s1, sizeof s1),
-	    num(j, "min_workers"), num(j, "max_workers"));
+	status_parse(j, &st);
+	printf("instance %s (pid %lld): %s, up %.0f s\n", st.instance,
+	    (long long)st.pid, st.state, st.uptime_s);
+	printf("workers   %llu busy of %llu, %llu restarts\n",
+	    (unsigned long long)st.busy_workers, (unsigned long long)st.workers,
+	    (unsigned long long)st.worker_restarts);
+	if (strcmp(st.health, "ok") != 0)
+		printf("health    %s: %llu of %llu workers running%s%s\n", st.health,
+		    (unsigned long long)st.live_workers,
+		    (unsigned long long)st.workers, st.spawn_error[0] ? "; " : "",
+		    st.spawn_error);
+	printf("clients   %llu\n", (unsigned long long)st.clients);
+	printf("requests  %llu queued, %llu in flight, %llu completed, %llu failed "
+	    "(%llu retried after a worker died, %llu poisoned)\n",
+	    (unsigned long long)st.queued, (unsigned long long)st.in_flight,
+	    (unsigned long long)st.completed, (unsigned long long)st.failed,
+	    (unsigned long long)st.requeued, (unsigned long long)st.poisoned);
+	printf("arena     %.1f of %.1f MiB used\n", st.arena_used_bytes / 1048576.0,
+	    st.arena_bytes / 1048576.0);
+	printf("pool      %s, %llu..%llu workers\n", st.mode,
+	    (unsigned long long)st.min_workers, (unsigned long long)st.max_workers);
 	printf("speed     %.1f chunks/s over the last 10 s; compute p50 %.0f us, "
-	    "p99 %.0f us\n", dbl(j, "chunks_per_s_10s"), dbl(j, "compute_p50_us"),
-	    dbl(j, "compute_p99_us"));
-	{
-		const char *f = strstr(j, "\"failed_by\":{");
+	    "p99 %.0f us\n", st.chunks_per_s_10s, st.compute_p50_us,
+	    st.compute_p99_us);
+	if ((f = strstr(j, failed_by)) != NULL && f[sizeof failed_by - 1] != '}')
+		printf("failures  %.*s\n", (int)strcspn(f + sizeof failed_by - 1, "}"),
+		    f + sizeof failed_by - 1);
+}
 
-		if (f != NULL && f[13] != '}')
-			printf("failures  %.*s\n", (int)strcspn(f + 13, "}"), f + 13);
+/* Each {"slot":...} object of the lists in a reply, in turn. */
+static const char *
+next_object(const char *p)
+{
+	return strstr(p, "{\"slot\":");
+}
+
+static void
+print_workers(const char *j)
+{
+	const char *p = j;
+	char state[32];
+
+	printf("%-5s %-8s %-7s %10s %12s %s\n", "SLOT", "PID", "STATE", "DONE",
+	    "BUSY_MS", "REQUEST");
+	while ((p = next_object(p)) != NULL) {
+		printf("%-5.0f %-8.0f %-7s %10.0f %12.1f %.0f\n",
+		    json_number(p, "slot", -1), json_number(p, "pid", -1),
+		    json_string(p, "state", state, sizeof state) ? state : "?",
+		    json_number(p, "done", -1), json_number(p, "busy_for_ms", -1),
+		    json_number(p, "user_data", -1));
+		p++;
 	}
 }
 
-/* Each {...} of a list, one line each. */
 static void
-print_list(const char *j, const char *first_key, int workers)
+print_clients(const char *j)
 {
-	char pat[64], s1[32];
 	const char *p = j;
 
-	snprintf(pat, sizeof pat, "{\"%s\":", first_key);
-	if (workers)
-		printf("%-5s %-8s %-5s %10s %12s %s\n", "SLOT", "PID", "STATE", "DONE",
-		    "BUSY_MS", "REQUEST");
-	else
-		printf("%-5s %-8s %-6s %9s %10s %8s %10s\n", "SLOT", "PID", "UID",
-		    "IN_FLIGHT", "COMPLETED", "FAILED", "ARENA_KiB");
-	while ((p = strstr(p, pat)) != NULL) {
-		if (workers)
-			printf("%-5lld %-8lld %-5s %10lld %12.1f %lld\n", num(p, "slot"),
-			    num(p, "pid"), str(p, "state", s1, sizeof s1), num(p, "done"),
-			    dbl(p, "busy_for_ms"), num(p, "user_data"));
-		else
-			printf("%-5lld %-8lld %-6lld %9lld %10lld %8lld %10lld\n",
-			    num(p, "slot"), num(p, "pid"), num(p, "uid"),
-			    num(p, "in_flight"), num(p, "completed"), num(p, "failed"),
-			    num(p, "arena_bytes") / 1024);
+	printf("%-5s %-8s %-6s %9s %10s %8s %10s\n", "SLOT", "PID", "UID",
+	    "IN_FLIGHT", "COMPLETED", "FAILED", "ARENA_KiB");
+	while ((p = next_object(p)) != NULL) {
+		printf("%-5.0f %-8.0f %-6.0f %9.0f %10.0f %8.0f %10.0f\n",
+		    json_number(p, "slot", -1), json_number(p, "pid", -1),
+		    json_number(p, "uid", -1), json_number(p, "in_flight", -1),
+		    json_number(p, "completed", -1), json_number(p, "failed", -1),
+		    json_number(p, "arena_bytes", 0) / 1024);
 		p++;
 	}
+}
+
+static void
+print_line(const char *j)
+{
+	printf("%s\n", j);
 }
 
 static int
@@ -228,8 +249,9 @@ demo_command(const char *instance, int argc, char **argv)
 	return demo_run(instance, size, obj, glb);
 }
 
-int
-main(int argc, char **argv)
+/* Options before the command: 0, or an exit status to return now. */
+static int
+parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longs[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -237,25 +259,24 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *name = "default", *cmd;
-	char line[64], msg[512], buf[65536];
-	int ch, json = 0, r, code, named = 0;
+	int ch;
 
+	o->name = "default";
 	while ((ch = getopt_long(argc, argv, "+n:jhV", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			name = optarg;
-			named = 1;
+			o->name = optarg;
+			o->named = 1;
 			break;
 		case 'j':
-			json = 1;
+			o->json = 1;
 			break;
 		case 'h':
 			usage(stdout);
-			return EXIT_DONE;
+			return EXIT_DONE + 100;
 		case 'V':
 			printf("meshpoolctl %s\n", PACKAGE_VERSION);
-			return EXIT_DONE;
+			return EXIT_DONE + 100;
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
@@ -265,52 +286,98 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	cmd = argv[optind++];
-	for (r = optind; r < argc; r++)         /* "--help" after any command */
-		if (strcmp(argv[r], "--help") == 0 || strcmp(argv[r], "-h") == 0) {
-			usage(stdout);
-			return EXIT_DONE;
-		}
-	if (optind < argc && strcmp(argv[optind], "--json") == 0)
-		json = 1, optind++;
-	if (name[0] != '/' && !instance_name_ok(name)) {
-		fprintf(stderr, "meshpoolctl: bad instance name \"%s\"\n", name);
+	if (o->name[0] != '/' && !instance_name_ok(o->name)) {
+		fprintf(stderr, "meshpoolctl: bad instance name \"%s\"\n", o->name);
 		return EXIT_USAGE;
 	}
-	if (strcmp(cmd, "demo") == 0)
-		return demo_command(named ? name : NULL, argc - optind + 1,
-		    argv + optind - 1);
-	if (strcmp(cmd, "scale") == 0 && optind == argc - 1 &&
-	    strspn(argv[optind], "0123456789") == strlen(argv[optind]) &&
-	    strlen(argv[optind]) > 0 && strlen(argv[optind]) < 5)
-		snprintf(line, sizeof line, "scale %s\n", argv[optind]);
-	else if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "drain") == 0 ||
-	    strcmp(cmd, "clients") == 0 || strcmp(cmd, "reload") == 0) &&
-	    optind == argc)
-		snprintf(line, sizeof line, "%s\n", cmd);
-	else if (strcmp(cmd, "workers") == 0 && optind == argc)
-		snprintf(line, sizeof line, "status\n");
-	else {
-		fprintf(stderr, "meshpoolctl: unknown command or wrong arguments: "
-		    "%s\n", cmd);
-		usage(stderr);
-		return EXIT_USAGE;
+	return 0;
+}
+
+static const struct ctl_cmd *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+/* The daemon's line for c with the words args[0..n): 0, or -1 (usage).
+ * A count is checked for being a number only: its range is the daemon's
+ * to say, once, the same for every client. */
+static int
+command_line(const struct ctl_cmd *c, char **args, int n, char *line,
+    size_t len)
+{
+	const struct proto_cmd_desc *d = &proto_cmds[c->remote];
+	char *end;
+	unsigned long v = 0;
+
+	if (n != (d->counted ? 1 : 0))
+		return -1;
+	if (d->counted) {
+		errno = 0;
+		v = strtoul(args[0], &end, 10);
+		if (args[0][0] < '0' || args[0][0] > '9' || *end != '\0' ||
+		    errno != 0 || v > UINT32_MAX)
+			return -1;
 	}
-	if ((r = ask(name, line, buf, sizeof buf)) != EXIT_DONE)
+	proto_format_command(line, len, (enum proto_cmd)c->remote, (uint32_t)v);
+	return 0;
+}
+
+/* Ask the daemon and show its answer. */
+static int
+run_remote(const struct options *o, const struct ctl_cmd *c, const char *line)
+{
+	char msg[512], buf[65536];
+	int r, code;
+
+	if ((r = ask(o->name, line, buf, sizeof buf)) != EXIT_DONE)
 		return r;
 	if (proto_parse_error(buf, &code, msg, sizeof msg) == 0) {
 		fprintf(stderr, "meshpoolctl: %s\n", msg);
 		return EXIT_ERR;
 	}
-	if (json)
+	if (o->json)
 		printf("%s\n", buf);
-	else if (strcmp(cmd, "status") == 0)
-		print_status(buf);
-	else if (strcmp(cmd, "workers") == 0)
-		print_list(buf, "slot", 1);
-	else if (strcmp(cmd, "clients") == 0)
-		print_list(buf, "slot", 0);
 	else
-		printf("%s\n", buf);
+		c->print(buf);
 	return EXIT_DONE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	const struct ctl_cmd *c;
+	char line[64];
+	int r, i;
+
+	if ((r = parse_options(argc, argv, &o)) != 0)
+		return r >= 100 ? r - 100 : r;
+	for (i = optind + 1; i < argc; i++)     /* "--help" after any command */
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return EXIT_DONE;
+		}
+	if ((c = find_command(argv[optind])) == NULL) {
+		fprintf(stderr, "meshpoolctl: unknown command: %s\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (c->remote < 0)
+		return demo_command(o.named ? o.name : NULL, argc - optind,
+		    argv + optind);
+	i = optind + 1;
+	if (i < argc && strcmp(argv[i], "--json") == 0)
+		o.json = 1, i++;
+	if (command_line(c, argv + i, argc - i, line, sizeof line) != 0) {
+		fprintf(stderr, "meshpoolctl: usage: meshpoolctl %s%s\n", c->name,
+		    c->args);
+		return EXIT_USAGE;
+	}
+	return run_remote(&o, c, line);
 }

@@ -27,6 +27,8 @@
 #include "log.h"
 #include "monotime.h"
 #include "proto.h"
+#include "ctlsock.h"
+#include "snapshot.h"
 #include "supervisor.h"
 
 #define UNREG_MAX        32       /* connections not yet registered */
@@ -187,72 +189,32 @@ do_hello(struct supervisor *sv, struct sv_client *c, const char *line)
 static void
 do_status(struct supervisor *sv, struct sv_client *c)
 {
-	static const char *const states[INST_NSTATES] = { "starting",
-	    "running", "draining", "stopped" };
-	const struct sv_worker *sw;
-	struct q_stats st;
-	uint32_t i, n, state = atomic_load(&sv->q.inst->state);
-	uint32_t live = sv_live_workers(sv);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct sv_worker_info wi;
+	struct q_stats qs;
+	struct status st;
+	char flat[2048];
+	uint32_t i, n;
 
-	q_drain_releases(&sv->q);
-	q_stats(&sv->q, &st);
-	evbuffer_add_printf(out, "{\"instance\":\"%s\",\"pid\":%ld,\"state\":\"%s\","
-	    "\"uptime_s\":%.1f,\"workers\":%u,\"busy_workers\":%u,\"clients\":%u,"
-	    "\"queued\":%u,\"in_flight\":%u,\"completed\":%llu,\"failed\":%llu,"
-	    "\"requeued\":%llu,\"poisoned\":%llu,\"arena_bytes\":%llu,"
-	    "\"arena_used_bytes\":%llu,\"worker_restarts\":%llu,\"min_workers\":%u,"
-	    "\"max_workers\":%u,\"mode\":\"%s\"",
-	    sv->name, (long)getpid(), state < INST_NSTATES ? states[state] : "?",
-	    (mono_ns() - sv->started_ns) / 1e9, sv->nworkers, st.busy_workers,
-	    st.clients, st.queued, st.in_flight,
-	    (unsigned long long)st.completed, (unsigned long long)st.failed,
-	    (unsigned long long)st.requeued, (unsigned long long)st.poisoned,
-	    (unsigned long long)sv->q.arena.h->npages * sv->q.arena.h->page_size,
-	    (unsigned long long)sv->q.arena.h->used_bytes,
-	    (unsigned long long)sv->restarts, sv->cfg.min_workers,
-	    sv->cfg.max_workers, config_dynamic(&sv->cfg) ? "dynamic" : "static");
-	evbuffer_add_printf(out, ",\"lock_repairs\":%llu,\"client_faults\":%llu",
-	    (unsigned long long)(sv->q.d->qrepairs + sv->q.d->arepairs),
-	    (unsigned long long)st.faults);
-	/* Degraded: fewer workers running than wanted (fork failed, or one is
-	 * being replaced); the reason when fork is what failed. */
-	evbuffer_add_printf(out, ",\"live_workers\":%u,\"health\":\"%s\"", live,
-	    live < sv->nworkers ? "degraded" : "ok");
-	for (i = 0; i < sv->nworkers; i++)
-		if (sv->w[i].pid == 0 && sv->w[i].spawn_errno != 0) {
-			evbuffer_add_printf(out, ",\"spawn_error\":\"fork: %s\"",
-			    strerror(sv->w[i].spawn_errno));
-			break;
-		}
-	evbuffer_add_printf(out, ",\"chunks_per_s_10s\":%.1f,\"compute_p50_us\":%.1f,"
-	    "\"compute_p99_us\":%.1f,\"failed_by\":{", st.rate_10s, st.p50_us,
-	    st.p99_us);
+	sv_status(sv, &st, &qs);
+	status_format(flat, sizeof flat, &st);
+	evbuffer_add_printf(out, "{%s,\"failed_by\":{", flat);
 	for (i = 1, n = 0; i < Q_NSTATUS; i++)
-		if (st.failed_by[i] != 0) {
+		if (qs.failed_by[i] != 0) {
 			const char *name = mp_strerror(-(int)i);
 
 			evbuffer_add_printf(out, "%s\"%.*s\":%llu", n++ ? "," : "",
 			    (int)strcspn(name, ":"), name,
-			    (unsigned long long)st.failed_by[i]);
+			    (unsigned long long)qs.failed_by[i]);
 		}
 	evbuffer_add_printf(out, "},\"worker_list\":[");
 	for (i = 0; i < sv->nworkers; i++) {
-		const struct wslot *ws = &sv->q.d->w[i];
-		uint32_t s = atomic_load(&ws->state);
-		uint64_t now = mono_ns();
-
-		uint64_t start = atomic_load(&ws->start_ns);
-
-		sw = &sv->w[i];
+		sv_worker_info(sv, i, &wi);
 		evbuffer_add_printf(out, "%s{\"slot\":%u,\"pid\":%ld,\"state\":\"%s\","
 		    "\"done\":%llu,\"busy_for_ms\":%.1f,\"user_data\":%llu}",
-		    i ? "," : "", i, (long)sw->pid,
-		    sw->pid == 0 ? "down" : sw->stopped_ns ? "stopped" :
-		    s == WS_IDLE ? "idle" : "busy",
-		    (unsigned long long)ws->done,
-		    s == WS_BUSY && now > start ? (now - start) / 1e6 : 0.0,
-		    s == WS_BUSY ? (unsigned long long)ws->req.user_data : 0ull);
+		    i ? "," : "", i, (long)wi.pid, wi.state,
+		    (unsigned long long)wi.done, wi.busy_ms,
+		    (unsigned long long)wi.user_data);
 	}
 	evbuffer_add_printf(out, "]}\n");
 }
@@ -261,41 +223,79 @@ static void
 do_clients(struct supervisor *sv, struct sv_client *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct sv_client_info ci;
 	uint32_t i, n = 0;
 
-	q_drain_releases(&sv->q);
 	evbuffer_add_printf(out, "{\"clients\":[");
 	for (i = 0; i < MP_MAX_CLIENTS; i++) {
-		const struct sv_client *k = sv->clients[i];
-		const struct dclient *dc = &sv->q.d->cl[i];
-
-		if (k == NULL)
+		if (!sv_client_info(sv, i, &ci))
 			continue;
 		evbuffer_add_printf(out, "%s{\"slot\":%u,\"pid\":%ld,\"uid\":%ld,"
 		    "\"in_flight\":%u,\"completed\":%llu,\"failed\":%llu,"
-		    "\"arena_bytes\":%llu}", n++ ? "," : "", i, (long)k->pid,
-		    (long)k->uid, dc->taken, (unsigned long long)dc->completed,
-		    (unsigned long long)dc->failed,
-		    (unsigned long long)slab_owner_used(&sv->q.arena, i));
+		    "\"arena_bytes\":%llu}", n++ ? "," : "", i, (long)ci.pid,
+		    (long)ci.uid, ci.in_flight, (unsigned long long)ci.completed,
+		    (unsigned long long)ci.failed,
+		    (unsigned long long)ci.arena_bytes);
 	}
 	evbuffer_add_printf(out, "]}\n");
 }
 
 static void
-do_scale(struct supervisor *sv, struct sv_client *c, const char *arg)
+do_scale(struct supervisor *sv, struct sv_client *c, uint32_t n)
 {
-	char why[160], *end;
-	unsigned long n = strtoul(arg, &end, 10);
+	char why[160];
 
-	if (end == arg || *end != '\0' || arg[0] == '-' || n > 1000)
-		reply(c, "err %d scale: want a number of workers\n", MP_EINVAL);
-	else if (sv_scale(sv, (uint32_t)n, why, sizeof why) != 0)
+	if (sv_scale(sv, n, why, sizeof why) != 0)
 		reply(c, "err %d scale: %s\n", MP_EINVAL, why);
 	else if (why[0] != '\0')       /* asked for, but not all running */
-		reply(c, "ok %lu: %s\n", n, why);
+		reply(c, "ok %u: %s\n", n, why);
 	else
-		reply(c, "ok %lu\n", n);
+		reply(c, "ok %u\n", n);
 }
+
+static void
+do_reload(struct supervisor *sv, struct sv_client *c, uint32_t arg)
+{
+	char why[256];
+
+	(void)arg;
+	if (sv_reload(sv, why, sizeof why) != 0)
+		reply(c, "err %d reload: %s\n", MP_EINVAL, why);
+	else
+		reply(c, "ok reloaded\n");
+}
+
+static void
+do_drain(struct supervisor *sv, struct sv_client *c, uint32_t arg)
+{
+	(void)arg;
+	sv_drain(sv);
+	reply(c, "ok draining\n");
+}
+
+static void
+do_status_cmd(struct supervisor *sv, struct sv_client *c, uint32_t arg)
+{
+	(void)arg;
+	do_status(sv, c);
+}
+
+static void
+do_clients_cmd(struct supervisor *sv, struct sv_client *c, uint32_t arg)
+{
+	(void)arg;
+	do_clients(sv, c);
+}
+
+/* What each operator command does (shared/proto.c names and parses them). */
+static void (*const handlers[CMD_NCMDS])(struct supervisor *,
+    struct sv_client *, uint32_t) = {
+	[CMD_STATUS] = do_status_cmd,
+	[CMD_CLIENTS] = do_clients_cmd,
+	[CMD_SCALE] = do_scale,
+	[CMD_DRAIN] = do_drain,
+	[CMD_RELOAD] = do_reload,
+};
 
 /* 0, or -1 when the client was dropped.  A registered client's
  * connection carries nothing after its hello: anything more is a broken
@@ -303,6 +303,10 @@ do_scale(struct supervisor *sv, struct sv_client *c, const char *arg)
 static int
 handle_line(struct supervisor *sv, struct sv_client *c, const char *line)
 {
+	enum proto_cmd cmd;
+	const char *why;
+	uint32_t arg;
+
 	if (c->slot >= 0) {
 		log_msg(LOG_WARNING, "client pid %ld wrote on its registered "
 		    "connection: disconnected", (long)c->pid);
@@ -311,24 +315,11 @@ handle_line(struct supervisor *sv, struct sv_client *c, const char *line)
 	}
 	if (strncmp(line, "hello ", 6) == 0)
 		return do_hello(sv, c, line);
-	if (strcmp(line, "status") == 0)
-		do_status(sv, c);
-	else if (strcmp(line, "clients") == 0)
-		do_clients(sv, c);
-	else if (strncmp(line, "scale ", 6) == 0)
-		do_scale(sv, c, line + 6);
-	else if (strcmp(line, "reload") == 0) {
-		char why[256];
-
-		if (sv_reload(sv, why, sizeof why) != 0)
-			reply(c, "err %d reload: %s\n", MP_EINVAL, why);
-		else
-			reply(c, "ok reloaded\n");
-	} else if (strcmp(line, "drain") == 0) {
-		sv_drain(sv);
-		reply(c, "ok draining\n");
-	} else
-		reply_error(c, MP_EINVAL, "unknown command");
+	if (proto_parse_command(line, &cmd, &arg, &why) != 0)
+		reply(c, "err %d %.*s: %s\n", MP_EINVAL,
+		    (int)strcspn(line, " \n"), line, why);
+	else
+		handlers[cmd](sv, c, arg);
 	return 0;
 }
 

@@ -810,6 +810,37 @@ drain_client(struct queue *q, uint32_t c, const struct cseg_view *seg)
 	}
 }
 
+/* What client c has handed back and nobody freed yet (alock held). */
+static uint64_t
+released_by(struct queue *q, uint32_t c, const struct cseg_view *seg)
+{
+	struct ring_view rv;
+	uint64_t h, sum = 0;
+	size_t bytes;
+	uint32_t k;
+
+	if (seg == NULL)
+		return 0;
+	cseg_rel(seg, &rv, &q->d->cl[c].rel_head);
+	for (k = 0; ring_peek_at(&rv, k, &h) == RING_OK; k++)
+		if (slab_owned(&q->arena, h, c, &bytes))
+			sum += bytes;
+	return sum;
+}
+
+uint64_t
+q_released_bytes(struct queue *q)
+{
+	uint64_t sum = 0;
+	uint32_t c;
+
+	q_alock(q);
+	for (c = 0; c < q->d->nclients; c++)
+		sum += released_by(q, c, q_client_seg(q, c));
+	q_aunlock(q);
+	return sum;
+}
+
 void
 q_drain_releases(struct queue *q)
 {

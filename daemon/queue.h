@@ -224,6 +224,9 @@ void   q_complete(struct queue *q, uint32_t w, const mp_result *res);
 /* Supervisor: wake every parked worker (clients changed, or stopping). */
 void   q_kick_all(struct queue *q);
 
+/* Bytes of the slabs clients have handed back that nobody freed yet
+ * (read only: what status subtracts from the arena's use). */
+uint64_t q_released_bytes(struct queue *q);
 /* Anyone in the daemon: free the slabs clients handed back. */
 void   q_drain_releases(struct queue *q);
 /* Supervisor, shutting down: complete every request still queued (lanes

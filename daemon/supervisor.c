@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctlsock.h"
 #include "layout.h"
 #include "log.h"
 #include "monotime.h"

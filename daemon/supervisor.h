@@ -110,10 +110,6 @@ void watch_arm(struct supervisor *sv);
 void watch_tick(evutil_socket_t fd, short what, void *arg);
 void watch_lock_stuck(pid_t holder, uint64_t held_ns, void *arg);
 
-/* ctlsock.c */
-int  ctlsock_open(struct supervisor *sv);
-void ctlsock_close(struct supervisor *sv);
-void ctlsock_drop_faulty(struct supervisor *sv);
 
 
 #endif

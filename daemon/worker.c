@@ -43,17 +43,17 @@ on_term(int sig)
 static uint64_t
 store(struct queue *q, uint32_t w, const struct mesh *m)
 {
-	size_t vb = (size_t)m->nv * 12, bytes = mesh_slab_bytes(m->nv, m->ni);
+	struct mesh_slab_map map = mesh_slab_map(m->nv, m->ni);
 	unsigned char *dst;
 	void *mem;
 	uint64_t h;
 
-	if ((h = q_reserve(q, w, bytes, &mem)) == 0)
+	if ((h = q_reserve(q, w, (size_t)map.bytes, &mem)) == 0)
 		return 0;
 	dst = mem;
-	memcpy(dst, m->pos, vb);
-	memcpy(dst + vb, m->nrm, vb);
-	memcpy(dst + 2 * vb, m->idx, (size_t)m->ni * 4);
+	memcpy(dst, m->pos, (size_t)map.normals);
+	memcpy(dst + map.normals, m->nrm, (size_t)map.normals);
+	memcpy(dst + map.indices, m->idx, (size_t)(map.bytes - map.indices));
 	return h;
 }
 
@@ -140,7 +140,7 @@ mesh_one(struct queue *q, uint32_t w, const mp_request *r,
 		res->status = MP_ENOMEM;
 	if (res->status != 0 || m->nv == 0)
 		return;
-	if (mesh_slab_bytes(m->nv, m->ni) > q->arena.h->page_size) {
+	if (mesh_slab_map(m->nv, m->ni).bytes > q->arena.h->page_size) {
 		res->status = MP_ENOMEM;     /* larger than the largest slab */
 		return;
 	}

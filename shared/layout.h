@@ -133,6 +133,24 @@ struct cseg_view {
 _Static_assert(sizeof(mp_request) == RING_CACHELINE, "a lane item is a line");
 _Static_assert(sizeof(struct wire_res) % 8 == 0, "completions stay aligned");
 
+/* A mesh in its slab, as a worker writes it and a client reads it in
+ * place: positions (3 floats per vertex), normals (the same), then indices
+ * (3 per triangle).  Offsets in bytes from the slab's start. */
+struct mesh_slab_map {
+	uint64_t normals, indices, bytes;
+};
+
+static inline struct mesh_slab_map
+mesh_slab_map(uint32_t nv, uint32_t ni)
+{
+	struct mesh_slab_map m;
+
+	m.normals = (uint64_t)nv * 3 * sizeof(float);
+	m.indices = m.normals * 2;
+	m.bytes = m.indices + (uint64_t)ni * sizeof(uint32_t);
+	return m;
+}
+
 /* Geometry within the limits the daemon accepts. */
 int    geometry_ok(const struct seg_geometry *geo);
 /* Bytes of a client segment for geo, or 0 if geo is out of range. */

@@ -7,7 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
 #include "proto.h"
+
+#define STR(x)  STR2(x)
+#define STR2(x) #x
+
+const struct proto_cmd_desc proto_cmds[CMD_NCMDS] = {
+	[CMD_STATUS] = { "status", 0, 0, 0, NULL },
+	[CMD_CLIENTS] = { "clients", 0, 0, 0, NULL },
+	[CMD_SCALE] = { "scale", 1, 1, MP_MAX_WORKERS,
+	    "want a number of workers, 1.." STR(MP_MAX_WORKERS) },
+	[CMD_DRAIN] = { "drain", 0, 0, 0, NULL },
+	[CMD_RELOAD] = { "reload", 0, 0, 0, NULL },
+};
 
 int
 proto_format_hello(char *buf, size_t len, const struct proto_hello *h)
@@ -57,6 +70,45 @@ static int
 at_end(const char *p)
 {
 	return p[0] == '\0' || (p[0] == '\n' && p[1] == '\0');
+}
+
+int
+proto_format_command(char *buf, size_t len, enum proto_cmd cmd, uint32_t arg)
+{
+	if (proto_cmds[cmd].counted)
+		return snprintf(buf, len, "%s %u\n", proto_cmds[cmd].name, arg);
+	return snprintf(buf, len, "%s\n", proto_cmds[cmd].name);
+}
+
+int
+proto_parse_command(const char *line, enum proto_cmd *cmd, uint32_t *arg,
+    const char **why)
+{
+	size_t n = strcspn(line, " \n");
+	const char *p = line + n;
+	uint64_t v;
+	int k;
+
+	*arg = 0;
+	for (k = 0; k < CMD_NCMDS; k++)
+		if (strlen(proto_cmds[k].name) == n &&
+		    strncmp(line, proto_cmds[k].name, n) == 0)
+			break;
+	if (k == CMD_NCMDS) {
+		*why = "unknown command";
+		return -1;
+	}
+	*cmd = (enum proto_cmd)k;
+	if (!proto_cmds[k].counted) {
+		*why = "takes no argument";
+		return at_end(p) ? 0 : -1;
+	}
+	*why = proto_cmds[k].why;
+	if (*p++ != ' ' || field_u64(&p, UINT32_MAX, &v) != 0 || !at_end(p) ||
+	    v < proto_cmds[k].lo || v > proto_cmds[k].hi)
+		return -1;
+	*arg = (uint32_t)v;
+	return 0;
 }
 
 int

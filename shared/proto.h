@@ -8,7 +8,8 @@
  *                      segment (read-write, this client's only), the
  *                      instance header and the arena (both read-only)
  *                      "err CODE message\n"       CODE is an MP_E* value
- *   meshpoolctl        "status\n" etc.: see daemon/ctlsock.c
+ *   meshpoolctl        an operator command (enum proto_cmd below); one
+ *                      line back: JSON for reports, "ok ..." or "err ..."
  *
  * The connection of a registered client stays open; its end (EOF) tells
  * the daemon the client has gone.
@@ -32,6 +33,26 @@ struct proto_welcome {
 	uint32_t slot, gen;
 	uint64_t cseg_bytes, inst_bytes, arena_bytes;
 };
+
+/* Operator commands (a registered client's connection carries none). */
+enum proto_cmd { CMD_STATUS, CMD_CLIENTS, CMD_SCALE, CMD_DRAIN, CMD_RELOAD,
+	CMD_NCMDS };
+
+struct proto_cmd_desc {
+	const char *name;
+	int         counted;     /* takes a number lo..hi */
+	uint32_t    lo, hi;
+	const char *why;         /* what a bad number is told */
+};
+
+extern const struct proto_cmd_desc proto_cmds[CMD_NCMDS];
+
+/* An operator command line (with or without its newline): 0 with *cmd and
+ * *arg, or -1 with a sentence saying what is wrong in *why. */
+int proto_parse_command(const char *line, enum proto_cmd *cmd, uint32_t *arg,
+        const char **why);
+int proto_format_command(char *buf, size_t len, enum proto_cmd cmd,
+        uint32_t arg);
 
 /* Each formatter writes the whole line, newline included, into buf and
  * returns its length (as snprintf). */

@@ -124,6 +124,19 @@ ring_peek(const struct ring_view *v, void *out)
 	return RING_OK;
 }
 
+int
+ring_peek_at(const struct ring_view *v, uint32_t k, void *out)
+{
+	int64_t n = ring_count(v);
+
+	if (n == RING_CORRUPT)
+		return RING_CORRUPT;
+	if ((int64_t)k >= n)
+		return RING_EMPTY;
+	memcpy(out, slot(v, own_load(v, &v->r->head) + k), v->esz);
+	return RING_OK;
+}
+
 void
 ring_pop(const struct ring_view *v)
 {

@@ -64,6 +64,9 @@ uint32_t ring_push_many(const struct ring_view *v, const void *items,
  * RING_EMPTY or RING_CORRUPT), then ring_pop once it is safe elsewhere. */
 int  ring_peek(const struct ring_view *v, void *out);
 void ring_pop(const struct ring_view *v);
+/* Consumer: copy item k after the oldest (k < ring_count), changing
+ * nothing: RING_OK, RING_EMPTY (fewer items) or RING_CORRUPT. */
+int  ring_peek_at(const struct ring_view *v, uint32_t k, void *out);
 /* Consumer: items waiting, or RING_CORRUPT. */
 int64_t ring_count(const struct ring_view *v);
 /* The producer's index as published (acquire): it moves whenever

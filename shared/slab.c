@@ -311,6 +311,19 @@ slab_free(struct slab_arena *a, uint64_t handle, unsigned owner)
 }
 
 int
+slab_owned(const struct slab_arena *a, uint64_t handle, unsigned owner,
+    size_t *bytes)
+{
+	uint32_t p, s;
+	const struct slot_meta *sm = live_slot(a, handle, &p, &s);
+
+	if (sm == NULL || sm->owner != owner || sm->live != PUBLISHED)
+		return 0;
+	*bytes = a->h->class_size[pages(a)[p].cls];
+	return 1;
+}
+
+int
 slab_publish(struct slab_arena *a, uint64_t handle)
 {
 	uint32_t p, s;

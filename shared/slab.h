@@ -81,6 +81,10 @@ uint32_t slab_drop_holder(struct slab_arena *a, unsigned holder);
 /* Give a slab back.  0, or -1 if the handle is not a published slab of
  * owner (stale, forged, foreign or reserved handles change nothing). */
 int      slab_free(struct slab_arena *a, uint64_t handle, unsigned owner);
+/* 1 and its size in *bytes if handle is a published slab of owner (one
+ * slab_free would accept), else 0. */
+int      slab_owned(const struct slab_arena *a, uint64_t handle,
+             unsigned owner, size_t *bytes);
 /* Free every slab of owner (a client that disconnected or died). */
 uint32_t slab_reclaim_owner(struct slab_arena *a, unsigned owner);
 /* Pages no class holds: any slab of any size fits in one of them. */

@@ -21,6 +21,8 @@
 #include "layout.h"
 #include "proto.h"
 #include "sockpath.h"
+#include "status.h"
+#include "wait.h"
 
 int
 daemon_start(struct daemon *d, int workers, const char *extra)
@@ -138,13 +140,7 @@ daemon_status(const struct daemon *d, char *buf, size_t len)
 long long
 json_num(const char *json, const char *key)
 {
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof pat, "\"%s\":", key);
-	if ((p = strstr(json, pat)) == NULL)
-		return -1;
-	return strtoll(p + strlen(pat), NULL, 10);
+	return (long long)json_number(json, key, -1);
 }
 
 static void *
@@ -219,6 +215,22 @@ raw_close(struct raw_client *rc)
 		close(rc->sock);
 	memset(rc, 0, sizeof *rc);
 	rc->sock = -1;
+}
+
+static int
+pool_is(const struct daemon *d, int want)
+{
+	char st[16384];
+
+	return daemon_children(d->pid, NULL, 0) == want &&
+	    daemon_status(d, st, sizeof st) == 0 && json_num(st, "workers") == want;
+}
+
+int
+wait_workers(const struct daemon *d, int want, int ms)
+{
+	wait_until(pool_is(d, want), ms);
+	return daemon_children(d->pid, NULL, 0);
 }
 
 int

@@ -53,6 +53,10 @@ int  raw_register(const struct daemon *d, unsigned abi, char *line,
          size_t len, struct raw_client *rc);
 void raw_close(struct raw_client *rc);
 
+/* Until the pool runs want workers (status "workers" and live worker
+ * processes agree), at most ms: the live processes then. */
+int  wait_workers(const struct daemon *d, int want, int ms);
+
 /* CPU ticks (utime+stime) and context switches of a process so far. */
 struct proc_sample {
 	char state;

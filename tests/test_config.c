@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon_rig.h"
+#include "wait.h"
 #include "meshpool.h"
 #include "sockpath.h"
 
@@ -106,16 +107,6 @@ test_config_and_flags(void **state)
 	unlink("test-good.conf");
 }
 
-static int
-wait_workers(const struct daemon *d, long long want, int ms)
-{
-	int i;
-
-	for (i = 0; i < ms / 10 && status_num(d, "workers") != want; i++)
-		usleep(10000);
-	return (int)status_num(d, "workers");
-}
-
 static void
 test_reload(void **state)
 {
@@ -195,7 +186,6 @@ test_detach_and_pidfile(void **state)
 	char out[4096], cmd[512], pidfile[] = "test-detach.pid", name[64];
 	long pid = 0;
 	FILE *f;
-	int i;
 
 	(void)state;
 	snprintf(name, sizeof name, "detach-%ld", (long)getpid());
@@ -225,9 +215,7 @@ test_detach_and_pidfile(void **state)
 	assert_non_null(strstr(out, "exceeds 80% of memory"));
 	assert_int_equal(access("test-detach.pid.3", F_OK), -1);
 	kill((pid_t)pid, SIGTERM);
-	for (i = 0; i < 300 && kill((pid_t)pid, 0) == 0; i++)
-		usleep(10000);
-	assert_int_not_equal(kill((pid_t)pid, 0), 0);
+	assert_true(wait_until(kill((pid_t)pid, 0) != 0, 3000));
 	assert_int_equal(access(pidfile, F_OK), -1);       /* removed */
 	unlink("test-detach.pid.2");
 }
@@ -263,7 +251,6 @@ test_socket_mode_and_other_users(void **state)
 	snprintf(d.log, sizeof d.log, "meshpoold-%s.log", d.name);
 	{
 		mp_client *c;
-		int i;
 
 		if ((d.pid = fork()) == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive the test */
@@ -274,9 +261,8 @@ test_socket_mode_and_other_users(void **state)
 			    "-c", "test-sock.conf", (char *)NULL);
 			_exit(127);
 		}
-		for (i = 0; i < 500 && mp_connect(path, &c) != MP_OK; i++)
-			usleep(10000);
-		assert_true(i < 500);               /* we (root) may */
+		assert_true(wait_until(mp_connect(path, &c) == MP_OK, 5000));
+		/* (we, root, may) */
 		mp_disconnect(c);
 	}
 	assert_int_equal(stat(path, &st), 0);

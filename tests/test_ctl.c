@@ -31,21 +31,11 @@ ctl(const struct daemon *d, const char *args, char *out, size_t len)
 	return shell_out(cmd, out, len);
 }
 
-static int
-wait_workers(pid_t parent, int want)
-{
-	int i;
-
-	for (i = 0; i < 300 && daemon_children(parent, NULL, 0) != want; i++)
-		usleep(10000);
-	return daemon_children(parent, NULL, 0);
-}
-
 /* wait_workers, and on a mismatch show the daemon's log before failing. */
 static void
 expect_workers(const struct daemon *d, int want)
 {
-	int got = wait_workers(d->pid, want);
+	int got = wait_workers(d, want, 3000);
 	char cmd[256];
 
 	if (got != want) {
@@ -161,7 +151,7 @@ test_scale_down_under_load_loses_nothing(void **state)
 		got += n > 0 ? n : 0;
 	}
 	assert_int_equal(got, 3000);
-	assert_int_equal(wait_workers(d.pid, 1), 1);
+	assert_int_equal(wait_workers(&d, 1, 3000), 1);
 	assert_int_equal(ctl(&d, "status --json", out, sizeof out), 0);
 	assert_int_equal(json_num(out, "completed"), 3000);
 	assert_true(json_num(out, "chunks_per_s_10s") > 0);

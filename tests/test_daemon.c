@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "daemon_rig.h"
+#include "wait.h"
 #include "meshpool.h"
 #include "monotime.h"
 #include "futex.h"
@@ -447,13 +448,10 @@ test_client_death_reclaims(void **state)
 	waitpid(pid, NULL, 0);
 	/* Within a second (a worker busy on it throws its result away when
 	 * it finishes). */
-	for (i = 0; i < 100; i++) {
-		assert_int_equal(daemon_status(&d, st, sizeof st), 0);
-		if (json_num(st, "clients") == 0 &&
-		    json_num(st, "arena_used_bytes") == 0)
-			break;
-		usleep(10000);
-	}
+	wait_until(daemon_status(&d, st, sizeof st) == 0 &&
+	    json_num(st, "clients") == 0 && json_num(st, "arena_used_bytes") == 0,
+	    1000);
+	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
 	assert_int_equal(json_num(st, "clients"), 0);
 	assert_int_equal(json_num(st, "arena_used_bytes"), 0);
 	assert_int_equal(json_num(st, "queued"), 0);
@@ -507,7 +505,7 @@ test_daemon_killed(void **state)
 	mp_client *c;
 	pid_t workers[16];
 	uint64_t t0;
-	int r, i;
+	int r;
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 2, NULL), 0);
@@ -520,8 +518,7 @@ test_daemon_killed(void **state)
 	assert_true(now_ms() - t0 < 1000);
 	assert_int_equal(mp_poll(c, NULL, 0), MP_EDISCONNECTED);
 	mp_disconnect(c);
-	for (i = 0; i < 100 && (running(workers[0]) || running(workers[1])); i++)
-		usleep(10000);
+	wait_until(!running(workers[0]) && !running(workers[1]), 1000);
 	assert_false(running(workers[0]));      /* no orphans */
 	assert_false(running(workers[1]));
 	/* Same name again, over the stale socket and lock file. */
@@ -725,7 +722,6 @@ test_hostile_client_disconnected(void **state)
 	mp_request r;
 	mp_result res[4];
 	char line[256], st[8192], b;
-	int i;
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
@@ -740,9 +736,7 @@ test_hostile_client_disconnected(void **state)
 	assert_int_equal(mp_poll(good, res, 4), 1);
 	assert_int_equal(res[0].status, MP_OK);
 	mp_release(good, &res[0]);
-	for (i = 0; i < 100 && read(rc.sock, &b, 1) != 0; i++)
-		usleep(10000);                          /* EOF: thrown out */
-	assert_true(i < 100);
+	assert_true(wait_until(read(rc.sock, &b, 1) == 0, 1000)); /* EOF: out */
 	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
 	assert_int_equal(json_num(st, "client_faults"), 1);
 	assert_int_equal(json_num(st, "clients"), 1);   /* only the good one */

@@ -44,6 +44,7 @@
 #include "meshpool.h"
 #include "monotime.h"
 #include "sockpath.h"
+#include "wait.h"
 
 #define NREF      32            /* distinct chunks a good client asks for */
 #define STALL_NS  2000000000ull /* a good request may never wait this long */
@@ -417,12 +418,9 @@ test_thrown_out_client_writes_into_the_void(void **state)
 	 * the broken one is thrown out (its socket closed by the daemon). */
 	good_client(d.name, &warm);
 	assert_good(&warm);
-	for (i = 0; i < 500; i++) {
-		assert_int_equal(daemon_status(&d, st, sizeof st), 0);
-		if (json_num(st, "client_faults") == 1 && json_num(st, "clients") == 0)
-			break;
-		usleep(10000);
-	}
+	wait_until(daemon_status(&d, st, sizeof st) == 0 &&
+	    json_num(st, "client_faults") == 1 && json_num(st, "clients") == 0,
+	    5000);
 	assert_int_equal(json_num(st, "client_faults"), 1);
 	/* Its slot is taken again, with new memory, while it keeps writing
 	 * the old; the new client and one more are served in full. */
@@ -509,7 +507,6 @@ test_stopped_worker_is_replaced(void **state)
 	struct good_run run = { .n = 600, .pace_us = 1000 };
 	pid_t w[4], pid;
 	char st[16384];
-	int i;
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 2, NULL), 0);
@@ -522,13 +519,9 @@ test_stopped_worker_is_replaced(void **state)
 	good_client(d.name, &run);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	assert_good(&run);
-	for (i = 0; i < 300; i++) {         /* killed and replaced */
-		assert_int_equal(daemon_status(&d, st, sizeof st), 0);
-		if (json_num(st, "worker_restarts") >= 1 &&
-		    json_num(st, "live_workers") == 2)
-			break;
-		usleep(20000);
-	}
+	wait_until(daemon_status(&d, st, sizeof st) == 0 &&   /* replaced */
+	    json_num(st, "worker_restarts") >= 1 &&
+	    json_num(st, "live_workers") == 2, 6000);
 	assert_true(json_num(st, "worker_restarts") >= 1);
 	assert_int_equal(json_num(st, "live_workers"), 2);
 	assert_true(kill(w[0], 0) != 0);   /* gone (and reaped) */
@@ -737,9 +730,7 @@ test_out_of_descriptors(void **state)
 	assert_int_equal(episodes - log_lines(&d, "available again"), 1);
 	for (i = 0; i < n; i++)
 		close(s[i]);
-	for (i = 0; i < 300 && mp_connect(d.name, &c) != MP_OK; i++)
-		usleep(10000);
-	assert_true(i < 300);
+	assert_true(wait_until(mp_connect(d.name, &c) == MP_OK, 3000));
 	mp_disconnect(c);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
@@ -753,7 +744,6 @@ test_fork_failure_degrades_then_recovers(void **state)
 	char flag[64], pre[128], out[512], cmd[256], st[16384];
 	struct good_run run = { .n = 20, .pace_us = 0 };
 	pid_t w[4];
-	int i;
 
 	(void)state;
 	snprintf(flag, sizeof flag, "test-forkfail-%ld", (long)getpid());
@@ -777,12 +767,8 @@ test_fork_failure_degrades_then_recovers(void **state)
 	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
 	assert_int_equal(json_num(st, "live_workers"), 0);
 	unlink(flag);                   /* fork works again: all come back */
-	for (i = 0; i < 600; i++) {
-		assert_int_equal(daemon_status(&d, st, sizeof st), 0);
-		if (json_num(st, "live_workers") == 3)
-			break;
-		usleep(20000);
-	}
+	wait_until(daemon_status(&d, st, sizeof st) == 0 &&
+	    json_num(st, "live_workers") == 3, 12000);
 	assert_int_equal(json_num(st, "live_workers"), 3);
 	assert_non_null(strstr(st, "\"health\":\"ok\""));
 	good_client(d.name, &run);

@@ -21,6 +21,7 @@
 
 #include "futex.h"
 #include "rig.h"
+#include "wait.h"
 
 #define PAGE 16384u
 
@@ -367,7 +368,7 @@ test_timeout_fails_the_request(void **state)
 	struct port p;
 	mp_request q = req(42, 3);
 	pid_t pid;
-	int st, i;
+	int st;
 
 	(void)state;
 	opts(&o, 1, 8, 64);
@@ -375,9 +376,7 @@ test_timeout_fails_the_request(void **state)
 	p = client(&r, 0);
 	assert_int_equal(port_submit(&p, &q), MP_OK);
 	pid = rig_spawn_worker(&r, 2, &wo);
-	for (i = 0; i < 5000 && atomic_load(&r.q.d->w[2].state) != WS_BUSY; i++)
-		usleep(1000);
-	assert_int_equal(atomic_load(&r.q.d->w[2].state), WS_BUSY);
+	assert_true(wait_until(atomic_load(&r.q.d->w[2].state) == WS_BUSY, 5000));
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_int_equal(q_recover(&r.q, 2, MP_ETIMEDOUT), MP_ETIMEDOUT);
@@ -475,9 +474,7 @@ test_hostile_indexes_are_not_followed(void **state)
 	atomic_store(&evil.lane[0].r->tail, 5000);
 	atomic_fetch_add(&evil.seg.h->doorbell, 1);         /* ring it */
 	futex_wake(&evil.seg.h->doorbell, 1);
-	for (i = 0; i < 5000 && atomic_load(&r.q.d->cl[0].state) != DC_FAULTY; i++)
-		usleep(1000);
-	assert_int_equal(atomic_load(&r.q.d->cl[0].state), DC_FAULTY);
+	assert_true(wait_until(atomic_load(&r.q.d->cl[0].state) == DC_FAULTY, 5000));
 	/* ... and the other client is still served. */
 	{
 		mp_request q = req(2, 0);
@@ -494,9 +491,8 @@ test_hostile_indexes_are_not_followed(void **state)
 
 		atomic_store(&c3.cq.r->head, 999);
 		assert_int_equal(port_submit(&c3, &q), MP_OK);
-		for (i = 0; i < 5000 && atomic_load(&r.q.d->cl[2].state) != DC_FAULTY; i++)
-			usleep(1000);
-		assert_int_equal(atomic_load(&r.q.d->cl[2].state), DC_FAULTY);
+		assert_true(wait_until(atomic_load(&r.q.d->cl[2].state) ==
+		    DC_FAULTY, 5000));
 	}
 	rig_kill_worker(&r, 0, pid);
 	assert_true(r.q.d->faults >= 2);
