@@ -171,7 +171,7 @@ main(int argc, char **argv)
 
 	snprintf(sv.name, sizeof sv.name, "default");
 	snprintf(sv.config_path, sizeof sv.config_path, "%s", CONFIG_DEFAULT_PATH);
-	sv.lock_fd = -1;
+	sv.lock_fd = sv.spare_fd = sv.notify[0] = sv.notify[1] = -1;
 	while ((ch = getopt_long(argc, argv, OPTIONS, long_options, NULL)) != -1) {
 		const struct setting *st = setting_of_flag((char)ch);
 

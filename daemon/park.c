@@ -8,6 +8,7 @@
 #include "park.h"
 
 #define WAITV_MAX 128           /* the kernel's limit per futex_waitv */
+#define PARK_POLL_MS 10         /* without futex_waitv: look this often */
 
 _Static_assert(MP_MAX_CLIENTS + 1 <= WAITV_MAX,
     "a parked worker listens to its own word and every client's doorbell");
@@ -52,6 +53,12 @@ park_sleep(struct park_word *pw, uint32_t w, const struct park_bell *b,
 	}
 	r = syscall(SYS_futex_waitv, v, n, 0, until_ns ? &ts : NULL,
 	    CLOCK_MONOTONIC);
+	if (r < 0 && errno == ENOSYS) {
+		/* No futex_waitv (an old kernel, or valgrind): sleep on our
+		 * own word only, and look again every few milliseconds. */
+		futex_wait(&pw[w].v, PARK_PARKED, PARK_POLL_MS);
+		return -1;
+	}
 	return r >= 1 ? (int)r - 1 : -1;
 }
 

@@ -46,8 +46,8 @@ struct park_bell {              /* one doorbell a parked worker listens to */
 	uint32_t seen;              /* its value before the last look for work */
 };
 
-/* 1 if this kernel has futex_waitv (Linux 5.16 or later), which parking
- * needs; 0 if not. */
+/* 1 if this kernel has futex_waitv (Linux 5.16 or later); without it a
+ * parked worker cannot hear doorbells and looks for work every 10 ms. */
 int  park_supported(void);
 /* Worker w is about to look for work one last time before sleeping. */
 void park_begin(struct inst_hdr *ih, struct park_word *pw, uint32_t w);

@@ -674,6 +674,42 @@ add_events(struct supervisor *sv)
 	return 0;
 }
 
+/* Everything sv_start built, in any state it got to (one way out). */
+static void
+sv_free(struct supervisor *sv)
+{
+	struct event **evs[] = { &sv->notify_ev, &sv->stop_timer, &sv->idle_timer,
+	    &sv->watch_timer };
+	size_t i;
+
+	ctlsock_close(sv);
+	for (i = 0; i < sizeof evs / sizeof evs[0]; i++)
+		if (*evs[i] != NULL) {
+			event_free(*evs[i]);
+			*evs[i] = NULL;
+		}
+	for (i = 0; i < SV_NSIGNALS; i++)
+		if (sv->sig[i] != NULL) {
+			event_free(sv->sig[i]);
+			sv->sig[i] = NULL;
+		}
+	for (i = 0; i < MP_MAX_WORKERS; i++)
+		if (sv->w[i].respawn != NULL) {
+			event_free(sv->w[i].respawn);
+			sv->w[i].respawn = NULL;
+		}
+	if (sv->base != NULL)
+		event_base_free(sv->base);
+	sv->base = NULL;
+	for (i = 0; i < 2; i++)
+		if (sv->notify[i] >= 0)
+			close(sv->notify[i]);
+	sv->notify[0] = sv->notify[1] = -1;
+	shm_destroy(&sv->inst_seg);
+	shm_destroy(&sv->dmn_seg);
+	shm_destroy(&sv->arena_seg);
+}
+
 int
 sv_start(struct supervisor *sv)
 {
@@ -682,23 +718,20 @@ sv_start(struct supervisor *sv)
 	sv->nworkers = sv->cfg.start_workers;
 	sv->started_ns = mono_ns();
 	signal(SIGPIPE, SIG_IGN);
-	if (!park_supported()) {
-		log_msg(LOG_ERR, "this kernel has no futex_waitv: meshpoold needs "
-		    "Linux 5.16 or later (idle workers wait on every client's "
-		    "doorbell at once)");
-		return -1;
-	}
+	if (!park_supported())
+		log_msg(LOG_WARNING, "no futex_waitv here (Linux before 5.16, or "
+		    "valgrind): idle workers will look for work every 10 ms "
+		    "instead of sleeping until a client rings");
 	if ((sv->base = event_base_new()) == NULL ||
 	    pipe2(sv->notify, O_CLOEXEC | O_NONBLOCK) != 0) {
 		log_msg(LOG_ERR, "cannot set up the event loop: %s", strerror(errno));
-		return -1;
+		goto err;
 	}
 	if (ctlsock_open(sv) != 0)
-		return -1;
+		goto err;
 	if (make_segments(sv) != 0 || add_events(sv) != 0) {
 		log_msg(LOG_ERR, "cannot start instance %s", sv->name);
-		ctlsock_close(sv);
-		return -1;
+		goto err;
 	}
 	for (i = 0; i < sv->nworkers; i++)
 		spawn(sv, i);
@@ -709,13 +742,14 @@ sv_start(struct supervisor *sv)
 	    "dynamic" : "static", sv->cfg.min_workers, sv->cfg.max_workers,
 	    sv->cfg.arena_mb, sv->sock_path);
 	return 0;
+err:
+	sv_free(sv);
+	return -1;
 }
 
 void
 sv_run(struct supervisor *sv)
 {
 	event_base_dispatch(sv->base);
-	shm_destroy(&sv->inst_seg);
-	shm_destroy(&sv->dmn_seg);
-	shm_destroy(&sv->arena_seg);
+	sv_free(sv);
 }

@@ -67,6 +67,9 @@
 #define MP_MAX_CLIENTS   64     /* one bit each in 64-bit masks */
 #define MP_MAX_WORKERS   64     /* one bit each in inst_hdr.parked */
 
+_Static_assert(MP_MAX_CLIENTS <= 64, "clients are bits of a uint64_t mask");
+_Static_assert(MP_MAX_WORKERS <= 64, "workers are bits of a uint64_t mask");
+
 enum inst_state { INST_STARTING = 0, INST_RUNNING, INST_DRAINING,
 	INST_STOPPED, INST_NSTATES };
 

@@ -2,7 +2,7 @@
  * slab.h - the mesh arena: slabs of size classes carved from fixed pages,
  * in the shared arena segment (read-write for the daemon, read-only for
  * clients).  Callers serialise every call that changes it (the daemon's
- * arena lock); clients only read, through slab_view.
+ * arena lock); clients only read, through slab_ptr.
  *
  * Segment map (offsets from the segment base, all recorded in the header):
  *
