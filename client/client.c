@@ -24,6 +24,7 @@
 #include "meshpool.h"
 #include "layout.h"
 #include "port.h"
+#include "edits.h"
 #include "proto.h"
 #include "request.h"
 #include "slab.h"
@@ -305,6 +306,84 @@ mp_poll(mp_client *c, mp_result *out, size_t max)
 	if (n > 0)
 		return n;
 	return daemon_gone(c, 0) ? MP_EDISCONNECTED : 0;
+}
+
+/* The brushes of e that touch r's chunk, into *out (malloc'd, NULL when
+ * none): how many, or a negative MP_E* code. */
+static long
+brushes_for(const mp_request *r, const mp_edits *e, mp_brush **out)
+{
+	double lo[3], hi[3];
+	long n;
+
+	*out = NULL;
+	request_sample_box(r, lo, hi);
+	if ((n = edits_touching(e, lo, hi, NULL, 0)) < 0)
+		return MP_ENOMEM;
+	if (n > MP_MAX_BRUSHES)
+		return MP_EINVAL;
+	if (n > 0 && (*out = malloc((size_t)n * sizeof **out)) == NULL)
+		return MP_ENOMEM;
+	if (n > 0)
+		edits_touching(e, lo, hi, *out, (size_t)n);
+	return n;
+}
+
+int
+mp_submit_edited(mp_client *c, const mp_request *r, const mp_edits *e)
+{
+	mp_brush *b;
+	long n;
+	int err;
+
+	if (c == NULL || r == NULL || request_problem(r) != NULL)
+		return MP_EINVAL;
+	if ((err = accepting(c)) != MP_OK)
+		return err;
+	if ((n = brushes_for(r, e, &b)) < 0)
+		return (int)n;
+	err = port_submit_brushes(&c->port, r, b, (uint32_t)n);
+	free(b);
+	return err;
+}
+
+int
+mp_submit_group(mp_client *c, const mp_request *r, size_t n, const mp_edits *e)
+{
+	mp_brush **b = NULL;
+	uint32_t *nb = NULL;
+	size_t i;
+	long k;
+	int err = MP_ENOMEM;
+
+	if (c == NULL || (r == NULL && n > 0))
+		return MP_EINVAL;
+	for (i = 0; i < n; i++)
+		if (request_problem(&r[i]) != NULL)
+			return MP_EINVAL;
+	if ((err = accepting(c)) != MP_OK)
+		return err;
+	if (n > c->port.seg.geo.cq_cap)
+		return MP_EINVAL;       /* more than can ever be in flight */
+	if ((b = calloc(n + 1, sizeof *b)) == NULL ||
+	    (nb = calloc(n + 1, sizeof *nb)) == NULL) {
+		err = MP_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((k = brushes_for(&r[i], e, &b[i])) < 0) {
+			err = (int)k;
+			goto out;
+		}
+		nb[i] = (uint32_t)k;
+	}
+	err = port_submit_group(&c->port, r, n, (const mp_brush *const *)b, nb);
+out:
+	for (i = 0; b != NULL && i < n; i++)
+		free(b[i]);
+	free(b);
+	free(nb);
+	return err;
 }
 
 /* Sleep in slices, so a daemon killed outright is noticed within one. */

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "meshpool.h"
+#include "edits.h"
+#include "mesher.h"
 #include "request.h"
 
 struct local_mesher {
@@ -85,27 +87,58 @@ copy_out(const struct mesh *m, mp_mesh_buf *out)
 	return 0;
 }
 
+/* Mesh r with b[0..nb) into out (owned copies). */
+static int
+mesh_into(const mp_request *r, const mp_brush *b, size_t nb,
+    mp_mesh_buf *out)
+{
+	struct local_mesher *lm;
+	int e;
+
+	if ((lm = thread_mesher()) == NULL)
+		return MP_ENOMEM;
+	if ((e = mesh_chunk(r, b, nb, lm->scratch, &lm->mesh)) != MP_OK)
+		return e;
+	return copy_out(&lm->mesh, out);
+}
+
 int
 mp_mesh_local(const mp_request *r, mp_mesh_buf *out)
 {
-	struct local_mesher *lm;
-	struct noise_field nf;
-	struct tv_chunk c;
-	struct field f;
+	if (out == NULL)
+		return MP_EINVAL;
+	memset(out, 0, sizeof *out);
+	if (r == NULL || request_problem(r) != NULL)
+		return MP_EINVAL;
+	return mesh_into(r, NULL, 0, out);
+}
+
+int
+mp_mesh_local_edited(const mp_request *r, const mp_edits *e,
+    mp_mesh_buf *out)
+{
+	double lo[3], hi[3];
+	mp_brush *b = NULL;
+	long n;
+	int err;
 
 	if (out == NULL)
 		return MP_EINVAL;
 	memset(out, 0, sizeof *out);
 	if (r == NULL || request_problem(r) != NULL)
 		return MP_EINVAL;
-	if ((lm = thread_mesher()) == NULL)
+	request_sample_box(r, lo, hi);
+	if ((n = edits_touching(e, lo, hi, NULL, 0)) < 0)
 		return MP_ENOMEM;
-	request_chunk(r, &c);
-	request_field(r, &nf);
-	f = noise_field_as_field(&nf);
-	if (tv_extract(&c, &f, lm->scratch, &lm->mesh) != 0)
+	if (n > MP_MAX_BRUSHES)
+		return MP_EINVAL;       /* more than a request may carry */
+	if (n > 0 && (b = malloc((size_t)n * sizeof *b)) == NULL)
 		return MP_ENOMEM;
-	return copy_out(&lm->mesh, out);
+	if (n > 0)
+		edits_touching(e, lo, hi, b, (size_t)n);
+	err = mesh_into(r, b, (size_t)n, out);
+	free(b);
+	return err;
 }
 
 void

@@ -154,6 +154,77 @@ void   mp_release(mp_client *c, const mp_result *r);
 /* A static string naming err ("MP_EINVAL: invalid request", ...). */
 const char *mp_strerror(int err);
 
+/* --- terrain edits: brushes the game owns, meshed with the noise ------- */
+
+enum { MP_BRUSH_SPHERE = 0, MP_BRUSH_BOX = 1, MP_BRUSH_CAPSULE = 2 };
+enum { MP_EDIT_ADD = 0, MP_EDIT_SUBTRACT = 1, MP_EDIT_PAINT = 2 };
+
+typedef struct mp_brush {      /* world units */
+	uint8_t shape;             /* MP_BRUSH_* */
+	uint8_t op;                /* ADD builds (union), SUBTRACT digs, PAINT
+	                            * sets the material only */
+	uint8_t material;          /* written where it builds or paints; the
+	                            * field's own is 0 */
+	uint8_t reserved;          /* 0 */
+	float   a[3];              /* sphere centre; box min corner; capsule end */
+	float   b[3];              /* box max corner; capsule other end; unused
+	                            * for a sphere */
+	float   radius;            /* sphere and capsule radius; box corner
+	                            * rounding (0: sharp) */
+	float   smooth;            /* smooth union/subtraction radius, 0: sharp */
+} mp_brush;
+
+/* A brush changes nothing outside its shape's box grown by its smooth
+ * radius and this many world units: what makes mp_edits_chunks exact. */
+#define MP_BRUSH_REACH 2.0f
+/* Brushes one edited request may carry (those touching its chunk). */
+#define MP_MAX_BRUSHES 8192
+
+/* The ordered brushes of one world, with a spatial index. */
+typedef struct mp_edits mp_edits;
+
+int    mp_edits_new(mp_edits **out);                  /* MP_OK | MP_ENOMEM */
+void   mp_edits_free(mp_edits *e);
+/* Append b (it applies after every brush before it): MP_OK, MP_EINVAL (a
+ * field out of range: see mp_brush_problem; nothing is kept), MP_ENOMEM. */
+int    mp_edits_add(mp_edits *e, const mp_brush *b);
+size_t mp_edits_count(const mp_edits *e);
+/* NULL if b is a valid brush, else a static sentence naming the field and
+ * the rule it breaks. */
+const char *mp_brush_problem(const mp_brush *b);
+/* The inclusive box of chunk coordinates, at like->lod, like->cells and
+ * like->voxel_size, whose mesh b can change (the samples a chunk reads
+ * beyond its own box included): MP_OK, or MP_EINVAL (b or like invalid). */
+int    mp_edits_chunks(const mp_brush *b, const mp_request *like,
+           int32_t lo[3], int32_t hi[3]);
+/* Write e to path: atomically (a crash leaves the old file or the new
+ * one), versioned and checksummed.  MP_OK, MP_EIO (with errno). */
+int    mp_edits_save(const mp_edits *e, const char *path);
+/* Read an edit set saved by mp_edits_save: MP_OK, MP_EPROTO (damaged,
+ * truncated or not an edit set: nothing is loaded), MP_EIO, MP_ENOMEM. */
+int    mp_edits_load(const char *path, mp_edits **out);
+/* The edited density of field f at a world point (negative: solid). */
+float  mp_edits_sample(const mp_edits *e, const mp_field *f, float x, float y,
+           float z);
+/* Where the ray from, along dir (need not be unit), first enters solid
+ * within max_dist world units: MP_OK and *hit, or MP_ENOENT. */
+int    mp_edits_raycast(const mp_edits *e, const mp_field *f,
+           const float from[3], const float dir[3], float max_dist,
+           float hit[3]);
+/* Like mp_submit / mp_mesh_local, meshing the chunk with the brushes of e
+ * (NULL: none) that touch it; the brushes travel with the request, into
+ * this client's own shared memory.  mp_submit_edited also returns
+ * MP_EAGAIN when that memory is full of brushes still out. */
+int    mp_submit_edited(mp_client *c, const mp_request *r, const mp_edits *e);
+int    mp_mesh_local_edited(const mp_request *r, const mp_edits *e,
+           mp_mesh_buf *out);
+/* All n requests or none (MP_EAGAIN), each with the brushes of e that
+ * touch it.  Their results come out of mp_poll together, in one call, once
+ * all are done (a call with room for all of them), so a host swaps every
+ * chunk of one edit in the same frame. */
+int    mp_submit_group(mp_client *c, const mp_request *r, size_t n,
+           const mp_edits *e);
+
 #ifdef __cplusplus
 }
 #endif

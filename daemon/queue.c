@@ -454,6 +454,8 @@ take_retry(struct queue *q, struct wslot *ws)
 		ws->deaths = e->deaths;
 		ws->submit_ns = e->submit_ns;
 		ws->ticket = e->ticket;
+		ws->brushes = e->brushes;
+		ws->brush_off = e->brush_off;
 		take_into(q, ws, e->client, e->gen, e->lane, Q_SRC_RETRY,
 		    d->retry_head);
 		__atomic_store_n(&d->retry_head, d->retry_head + 1,
@@ -479,6 +481,8 @@ take_from(struct queue *q, struct wslot *ws, uint32_t c,
 	side = cseg_side(seg, lane, dc->lane_head[lane]);
 	ws->ticket = side->ticket;
 	ws->submit_ns = side->stamp;
+	ws->brushes = side->brushes;
+	ws->brush_off = side->brush_off;
 	ws->deaths = 0;
 	take_into(q, ws, c, atomic_load(&dc->gen), lane, Q_SRC_LANE,
 	    dc->lane_head[lane]);
@@ -783,6 +787,25 @@ q_worker_enter(struct queue *q, uint32_t w, int chan)
 	q->epoch_seen = atomic_load(&q->d->epoch) - 1;  /* follow at once */
 }
 
+int
+q_brushes(struct queue *q, uint32_t w, mp_brush *out, uint32_t max)
+{
+	const struct wslot *ws = &q->d->w[w];
+	const struct cseg_view *seg;
+	uint32_t n = ws->brushes, off = ws->brush_off;
+
+	if (n == 0)
+		return 0;
+	if (n > max || off > q->geo.brush_cap || n > q->geo.brush_cap - off)
+		return -1;
+	if ((seg = q_client_seg(q, ws->client)) == NULL)
+		return 0;
+	/* A copy first: the client may write the region while we read it,
+	 * and every brush is checked on the copy. */
+	memcpy(out, cseg_brushes(seg) + off, (size_t)n * sizeof *out);
+	return (int)n;
+}
+
 /* --- slabs ---------------------------------------------------------------- */
 
 /* Free what client c handed back (alock held).  Bounded: a client that
@@ -902,6 +925,7 @@ requeue(struct queue *q, struct wslot *ws, uint32_t deaths)
 	e->client = ws->client, e->gen = ws->gen;
 	e->lane = ws->lane, e->deaths = deaths;
 	e->ticket = ws->ticket;
+	e->brushes = ws->brushes, e->brush_off = ws->brush_off;
 	__atomic_store_n(&d->retry_tail, d->retry_tail + 1, __ATOMIC_RELEASE);
 	d->requeued++;
 	return 1;

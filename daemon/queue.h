@@ -68,6 +68,7 @@ struct wslot {
 	uint32_t src, pos;               /* where it was taken from, index then */
 	uint32_t cq_pos;                 /* completion ring index when pushing */
 	uint32_t ticket;                 /* the client's, echoed in the result */
+	uint32_t brushes, brush_off;     /* what its side entry said (untrusted) */
 	_Atomic uint32_t need_page;      /* a free page is set aside for it */
 	_Atomic uint64_t start_ns;       /* CLOCK_MONOTONIC at take */
 	_Atomic uint64_t parked_ns;      /* parked since, or 0 */
@@ -92,6 +93,7 @@ struct retry_entry {
 	mp_request req;
 	uint64_t submit_ns;
 	uint32_t client, gen, lane, deaths, ticket;
+	uint32_t brushes, brush_off;
 };
 
 struct dseg {
@@ -214,6 +216,11 @@ int    q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns,
  * into slot w and *out.  1 or 0 (none that may be taken).  Requests the
  * client cancelled before they were taken complete at once, unmeshed. */
 int    q_take(struct queue *q, uint32_t w, mp_request *out);
+/* Worker: copy the brushes the request in slot w carries out of its
+ * client's input region into out (room for max): how many, or -1 when
+ * the count or place its client gave is impossible.  A client that has
+ * gone gives none (its result is thrown away). */
+int    q_brushes(struct queue *q, uint32_t w, mp_brush *out, uint32_t max);
 /* Worker: a slab of bytes for the request in slot w, reserved by w; its
  * address in *mem.  0 only for bytes above the arena's page size (complete
  * with MP_ENOMEM): admission set a free page aside. */

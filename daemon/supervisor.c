@@ -605,6 +605,7 @@ make_segments(struct supervisor *sv)
 		.lane_cap = pow2_at_least(c->lane_depth),
 		.cq_cap = pow2_at_least((uint64_t)c->lane_depth * MP_LANES),
 		.rel_cap = pow2_at_least((cap + page) / SLAB_MIN),
+		.brush_cap = CSEG_BRUSHES,
 	};
 	struct slab_arena a;
 	char err[256];

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "mesh.h"
+#include "mesher.h"
 #include "request.h"
 #include "transvoxel.h"
 #include "monotime.h"
@@ -24,6 +25,12 @@
  * process and keeps no other state outside its stack. */
 static struct wslot *self;
 static volatile sig_atomic_t retiring;
+
+struct worker_scratch {          /* a worker's own memory, made at start */
+	struct tv_scratch *tv;
+	struct mesh        mesh;
+	mp_brush          *brushes;  /* MP_MAX_BRUSHES: the request's, copied */
+};
 
 /* SIGTERM asks a worker to leave (scale down, stop): at once if it holds
  * no request (dying anywhere outside one is recoverable by design), else
@@ -120,25 +127,22 @@ ask_to_grow(struct queue *q)
 	q_notify(q, NOTIFY_GROW);
 }
 
+/* Mesh the request in slot w (r, its trusted copy) with the brushes it
+ * carries, into a slab: the result in *res. */
 static void
 mesh_one(struct queue *q, uint32_t w, const mp_request *r,
-    struct tv_scratch *s, struct mesh *m, mp_result *res)
+    struct worker_scratch *ws, mp_result *res)
 {
-	struct noise_field nf;
-	struct tv_chunk c;
-	struct field f;
+	struct mesh *m = &ws->mesh;
+	int nb;
 
-	if (request_problem(r) != NULL) {
+	if ((nb = q_brushes(q, w, ws->brushes, MP_MAX_BRUSHES)) < 0) {
 		res->status = MP_EINVAL;
 		return;
 	}
-	request_chunk(r, &c);
-	request_field(r, &nf);
-	f = noise_field_as_field(&nf);
 	fault_injection(r);
-	if (tv_extract(&c, &f, s, m) != 0)
-		res->status = MP_ENOMEM;
-	if (res->status != 0 || m->nv == 0)
+	if ((res->status = mesh_chunk(r, ws->brushes, (size_t)nb, ws->tv, m)) != 0 ||
+	    m->nv == 0)
 		return;
 	if (mesh_slab_map(m->nv, m->ni).bytes > q->arena.h->page_size) {
 		res->status = MP_ENOMEM;     /* larger than the largest slab */
@@ -155,9 +159,8 @@ mesh_one(struct queue *q, uint32_t w, const mp_request *r,
 void
 worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 {
-	struct tv_scratch *s = tv_scratch_new();
+	struct worker_scratch ws;
 	struct sigaction sa;
-	struct mesh m;
 	mp_request r;
 	mp_result res;
 
@@ -165,11 +168,13 @@ worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 #ifdef MP_FAULT_INJECTION
 	q->fault = fault_point;
 #endif
-	if (s == NULL) {
+	ws.tv = tv_scratch_new();
+	ws.brushes = malloc(MP_MAX_BRUSHES * sizeof *ws.brushes);
+	if (ws.tv == NULL || ws.brushes == NULL) {
 		log_msg(LOG_ERR, "worker %u: out of memory at start", w);
 		_exit(1);
 	}
-	mesh_init(&m);
+	mesh_init(&ws.mesh);
 	self = &q->d->w[w];
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;
@@ -185,7 +190,7 @@ worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
 		ask_to_grow(q);
 		t0 = mono_ns();
 		memset(&res, 0, sizeof res);
-		mesh_one(q, w, &r, s, &m, &res);
+		mesh_one(q, w, &r, &ws, &res);
 		res.compute_ns = mono_ns() - t0;
 		q_complete(q, w, &res);
 		if (retiring)

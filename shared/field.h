@@ -39,8 +39,12 @@ struct field {
 
 enum { FIELD_MIXED = 0, FIELD_UNIFORM = 1 };
 
-#define FIELD_TMP_FLOATS(g) \
+/* A noise field's own scratch (column heights, axis coordinates), and the
+ * whole (an edited field keeps its own axis coordinates after it). */
+#define FIELD_BASE_TMP_FLOATS(g) \
 	((size_t)(g)->n[0] * (g)->n[2] + (g)->n[0] + (g)->n[1] + (g)->n[2])
+#define FIELD_TMP_FLOATS(g) \
+	(FIELD_BASE_TMP_FLOATS(g) + (g)->n[0] + (g)->n[1] + (g)->n[2])
 
 /* World coordinate of lattice index g: the one place it is computed. */
 static inline float field_world(int64_t g, float voxel)

@@ -136,6 +136,14 @@ noise_range(const void *ctx, const double lo[3], const double hi[3],
 	return 1;
 }
 
+float
+noise_field_sample(const struct noise_field *nf, float x, float y, float z)
+{
+	if (nf->kind == MP_FIELD_HEIGHTMAP)
+		return y - (nf->offset + nf->amplitude * fbm2(&nf->fbm, x, z));
+	return y - (nf->offset + nf->amplitude * fbm3(&nf->fbm, x, y, z));
+}
+
 struct field
 noise_field_as_field(const struct noise_field *nf)
 {

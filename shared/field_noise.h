@@ -17,6 +17,10 @@ struct noise_field {
 
 /* f must be valid (request_problem() == NULL). */
 void noise_field_init(struct noise_field *nf, const mp_field *f);
+/* The density at one world point: the same bits as a fill would give
+ * for a lattice point there. */
+float noise_field_sample(const struct noise_field *nf, float x, float y,
+          float z);
 /* A struct field view of nf; nf must outlive it. */
 struct field noise_field_as_field(const struct noise_field *nf);
 

@@ -23,36 +23,42 @@ int
 geometry_ok(const struct seg_geometry *g)
 {
 	return pow2(g->lane_cap, 1u << 16) && pow2(g->cq_cap, 1u << 18) &&
-	    pow2(g->rel_cap, 1u << 18);
+	    pow2(g->rel_cap, 1u << 18) && g->brush_cap >= MP_MAX_BRUSHES &&
+	    g->brush_cap <= (1u << 22);
 }
 
 /* Place the regions; returns the segment's size (page aligned). */
+struct places {                  /* where each region starts */
+	uint32_t lane_off[MP_LANES], side_off[MP_LANES];
+	uint32_t cq_off, rel_off, cancel_off, input_off;
+};
+
 static uint64_t
-place(const struct seg_geometry *g, uint32_t lane_off[MP_LANES],
-    uint32_t side_off[MP_LANES], uint32_t *cq_off, uint32_t *rel_off,
-    uint32_t *cancel_off)
+place(const struct seg_geometry *g, struct places *pl)
 {
 	uint64_t off = align_up(sizeof(struct cseg_hdr), RING_CACHELINE);
 	int i;
 
 	for (i = 0; i < MP_LANES; i++) {
-		lane_off[i] = (uint32_t)off;
+		pl->lane_off[i] = (uint32_t)off;
 		off = align_up(off + ring_bytes(g->lane_cap, sizeof(mp_request)),
 		    RING_CACHELINE);
 	}
 	for (i = 0; i < MP_LANES; i++) {
-		side_off[i] = (uint32_t)off;
+		pl->side_off[i] = (uint32_t)off;
 		off = align_up(off + (uint64_t)g->lane_cap *
 		    sizeof(struct wire_side), RING_CACHELINE);
 	}
-	*cq_off = (uint32_t)off;
+	pl->cq_off = (uint32_t)off;
 	off = align_up(off + ring_bytes(g->cq_cap, sizeof(struct wire_res)),
 	    RING_CACHELINE);
-	*rel_off = (uint32_t)off;
+	pl->rel_off = (uint32_t)off;
 	off = align_up(off + ring_bytes(g->rel_cap, sizeof(uint64_t)),
 	    RING_CACHELINE);
-	*cancel_off = (uint32_t)off;
-	off += align_up(g->cq_cap, 64) / 8;
+	pl->cancel_off = (uint32_t)off;
+	off = align_up(off + align_up(g->cq_cap, 64) / 8, RING_CACHELINE);
+	pl->input_off = (uint32_t)off;
+	off += (uint64_t)g->brush_cap * sizeof(mp_brush);
 	return align_up(off, PAGE);
 }
 
@@ -60,22 +66,29 @@ void
 cseg_view_of(struct cseg_view *v, void *mem, size_t size,
     const struct seg_geometry *geo)
 {
+	struct places pl;
+
 	v->h = mem;
 	v->base = mem;
 	v->size = size;
 	v->geo = *geo;
-	place(geo, v->lane_off, v->side_off, &v->cq_off, &v->rel_off,
-	    &v->cancel_off);
+	place(geo, &pl);
+	memcpy(v->lane_off, pl.lane_off, sizeof v->lane_off);
+	memcpy(v->side_off, pl.side_off, sizeof v->side_off);
+	v->cq_off = pl.cq_off;
+	v->rel_off = pl.rel_off;
+	v->cancel_off = pl.cancel_off;
+	v->input_off = pl.input_off;
 }
 
 size_t
 cseg_bytes(const struct seg_geometry *geo)
 {
-	uint32_t lo[MP_LANES], so[MP_LANES], cq, rel, cancel;
+	struct places pl;
 
 	if (!geometry_ok(geo))
 		return 0;
-	return (size_t)place(geo, lo, so, &cq, &rel, &cancel);
+	return (size_t)place(geo, &pl);
 }
 
 int
@@ -102,6 +115,7 @@ cseg_init(struct cseg_view *v, void *mem, size_t size,
 	h->cq_off = v->cq_off;
 	h->rel_off = v->rel_off;
 	h->cancel_off = v->cancel_off;
+	h->input_off = v->input_off;
 	for (i = 0; i < MP_LANES; i++) {
 		cseg_lane(v, i, &rv, NULL);
 		ring_init(&rv, rv.r, rv.cap, rv.esz);
@@ -131,7 +145,7 @@ cseg_attach(struct cseg_view *v, void *mem, size_t size)
 	if (memcmp(mine.lane_off, h->lane_off, sizeof h->lane_off) != 0 ||
 	    memcmp(mine.side_off, h->side_off, sizeof h->side_off) != 0 ||
 	    mine.cq_off != h->cq_off || mine.rel_off != h->rel_off ||
-	    mine.cancel_off != h->cancel_off)
+	    mine.cancel_off != h->cancel_off || mine.input_off != h->input_off)
 		return -2;
 	*v = mine;
 	return 0;
@@ -164,6 +178,12 @@ cseg_side(const struct cseg_view *v, uint32_t lane, uint32_t k)
 {
 	return (struct wire_side *)(v->base + v->side_off[lane]) +
 	    (k & (v->geo.lane_cap - 1));
+}
+
+mp_brush *
+cseg_brushes(const struct cseg_view *v)
+{
+	return (mp_brush *)(v->base + v->input_off);
 }
 
 _Atomic uint64_t *

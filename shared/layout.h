@@ -32,6 +32,11 @@
  *   | release ring: uint64_t x rel_cap          |  client -> workers
  *   +-------------------------------------------+ cancel_off
  *   | cancel bits: one per ticket               |  client -> workers
+ *   +-------------------------------------------+ input_off
+ *   | input region: mp_brush x brush_cap        |  client -> workers:
+ *   |                                           |  the brushes requests
+ *   |                                           |  carry (a side entry says
+ *   |                                           |  where and how many)
  *   +-------------------------------------------+ total_bytes
  *
  *   daemon segment (clients: none)    queue.h: locks, worker slots with
@@ -67,6 +72,9 @@
 #define MP_MAX_CLIENTS   64     /* one bit each in 64-bit masks */
 #define MP_MAX_WORKERS   64     /* one bit each in inst_hdr.parked */
 
+/* Brushes a client's input region holds: two of the largest requests. */
+#define CSEG_BRUSHES     (2 * MP_MAX_BRUSHES)
+
 _Static_assert(MP_MAX_CLIENTS <= 64, "clients are bits of a uint64_t mask");
 _Static_assert(MP_MAX_WORKERS <= 64, "workers are bits of a uint64_t mask");
 
@@ -79,6 +87,8 @@ enum inst_state { INST_STARTING = 0, INST_RUNNING, INST_DRAINING,
 struct wire_side {
 	uint64_t stamp;         /* CLOCK_MONOTONIC ns at submit (a hint only) */
 	uint32_t ticket;        /* < cq_cap for a real request */
+	uint32_t brushes;       /* how many brushes go with it, ... */
+	uint32_t brush_off;     /* ... from this slot of the input region */
 	uint32_t pad;
 };
 
@@ -92,6 +102,7 @@ struct seg_geometry {
 	uint32_t lane_cap;      /* requests per lane ring, power of two */
 	uint32_t cq_cap;        /* completions, power of two: bounds in flight */
 	uint32_t rel_cap;       /* slab handles handed back, power of two */
+	uint32_t brush_cap;     /* brushes the input region holds */
 };
 
 struct inst_hdr {
@@ -113,7 +124,8 @@ struct cseg_hdr {
 	uint64_t total_bytes;
 	struct seg_geometry geo;
 	uint32_t lane_off[MP_LANES], side_off[MP_LANES], cq_off, rel_off;
-	uint32_t cancel_off;
+	uint32_t cancel_off, input_off;
+	uint32_t pad;
 	/* Bumped by the client, with a futex wake, when it has published work
 	 * or room and sees a worker parked; parked workers wait on it. */
 	_Alignas(64) _Atomic uint32_t doorbell;
@@ -130,7 +142,7 @@ struct cseg_view {
 	size_t           size;
 	struct seg_geometry geo;
 	uint32_t         lane_off[MP_LANES], side_off[MP_LANES], cq_off;
-	uint32_t         rel_off, cancel_off;
+	uint32_t         rel_off, cancel_off, input_off;
 };
 
 _Static_assert(sizeof(mp_request) == RING_CACHELINE, "a lane item is a line");
@@ -177,6 +189,8 @@ void   cseg_rel(const struct cseg_view *v, struct ring_view *rv, uint32_t *own);
 /* The side entry of lane item k (any counter value: it is masked). */
 struct wire_side *cseg_side(const struct cseg_view *v, uint32_t lane,
            uint32_t k);
+/* The input region: brush_cap brushes. */
+mp_brush *cseg_brushes(const struct cseg_view *v);
 /* The cancel bits: bit t of word t / 64 set = ticket t is cancelled. */
 _Atomic uint64_t *cseg_cancels(const struct cseg_view *v);
 

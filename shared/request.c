@@ -31,7 +31,7 @@ finite_float(float x)
 	return isfinite(x);
 }
 
-static const char *
+const char *
 field_problem(const mp_field *f)
 {
 	if (f->kind != MP_FIELD_HEIGHTMAP && f->kind != MP_FIELD_VOLUME)
@@ -118,4 +118,28 @@ void
 request_field(const mp_request *r, struct noise_field *nf)
 {
 	noise_field_init(nf, &r->field);
+}
+
+void
+request_spans(const mp_request *r, double *span, double *step)
+{
+	int cells = r->cells ? r->cells : 32;
+
+	*step = (double)r->voxel_size * (double)(1u << r->lod);
+	*span = *step * cells;
+}
+
+void
+request_sample_box(const mp_request *r, double lo[3], double hi[3])
+{
+	int32_t c[3] = { r->cx, r->cy, r->cz };
+	double span, step, slack;
+	int i;
+
+	request_spans(r, &span, &step);
+	slack = span * REQUEST_BOX_SLACK;
+	for (i = 0; i < 3; i++) {
+		lo[i] = (double)c[i] * span - step - slack;
+		hi[i] = ((double)c[i] + 1.0) * span + step + slack;
+	}
 }

@@ -25,8 +25,12 @@ void
 rig_create(struct rig *r, const struct rig_opts *o)
 {
 	struct slab_arena a;
+	struct seg_geometry geo = o->geo;
 	char err[256];
 	size_t abytes = slab_arena_bytes(o->page_size, o->npages);
+
+	if (geo.brush_cap == 0)
+		geo.brush_cap = CSEG_BRUSHES;
 
 	memset(r, 0, sizeof *r);
 	if (shm_create(&r->inst_seg, "tinst", sizeof(struct inst_hdr), 1, err,
@@ -40,7 +44,7 @@ rig_create(struct rig *r, const struct rig_opts *o)
 	if (slab_arena_init(&a, r->a_seg.base, r->a_seg.size, o->page_size,
 	    o->owner_cap) != 0)
 		die("slab_arena_init", "bad arena");
-	if (q_init(&r->q, r->d_seg.base, r->inst_seg.base, &a, &o->geo,
+	if (q_init(&r->q, r->d_seg.base, r->inst_seg.base, &a, &geo,
 	    o->nclients, o->nworkers) != 0)
 		die("q_init", "bad queue");
 	atomic_store(&r->q.inst->state, INST_RUNNING);

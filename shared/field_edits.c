@@ -1,0 +1,155 @@
+/*
+ * field_edits.c - a noise field with brushes applied after it, in order
+ * (field_edits.h).  Each brush is applied only to the samples inside its
+ * reach box, row by row, so a chunk touched by many small brushes costs
+ * in proportion to the volume they cover, not brushes times samples.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "brush.h"
+#include "field_edits.h"
+
+/* Lattice coordinates of one axis as world floats. */
+static void
+axis_coords(const struct grid *g, int a, float *out)
+{
+	int i;
+
+	for (i = 0; i < g->n[a]; i++)
+		out[i] = field_world(g->g0[a] + (int64_t)i * g->step, g->voxel);
+}
+
+/* The index range [*a, *b] of coords inside [lo, hi]; empty if *a > *b.
+ * Coordinates grow with the index. */
+static void
+index_range(const float *c, int n, float lo, float hi, int *a, int *b)
+{
+	int i = 0, j = n - 1;
+
+	while (i < n && c[i] < lo)
+		i++;
+	while (j >= 0 && c[j] > hi)
+		j--;
+	*a = i, *b = j;
+}
+
+/* Which brushes reach the grid at all: their index ranges per axis, or
+ * a > b.  The same world coordinates as the fill, so no sample is missed. */
+static int
+brush_box(const struct edits_field *ef, size_t k, const float *xs,
+    const float *ys, const float *zs, const struct grid *g, int a[3], int b[3])
+{
+	index_range(xs, g->n[0], ef->lo[k][0], ef->hi[k][0], &a[0], &b[0]);
+	index_range(ys, g->n[1], ef->lo[k][1], ef->hi[k][1], &a[1], &b[1]);
+	index_range(zs, g->n[2], ef->lo[k][2], ef->hi[k][2], &a[2], &b[2]);
+	return a[0] <= b[0] && a[1] <= b[1] && a[2] <= b[2];
+}
+
+/* World coordinates of the grid's axes, after the base's scratch
+ * (FIELD_TMP_FLOATS counts them). */
+static float *
+coords(const struct grid *g, float *tmp)
+{
+	float *xs = tmp + FIELD_BASE_TMP_FLOATS(g);
+
+	axis_coords(g, 0, xs);
+	axis_coords(g, 1, xs + g->n[0]);
+	axis_coords(g, 2, xs + g->n[0] + g->n[1]);
+	return xs;
+}
+
+static int
+any_reach(const struct edits_field *ef, const struct grid *g, const float *xs)
+{
+	const float *ys = xs + g->n[0], *zs = ys + g->n[1];
+	int a[3], b[3];
+	size_t k;
+
+	for (k = 0; k < ef->n; k++)
+		if (ef->b[k].op != MP_EDIT_PAINT && brush_box(ef, k, xs, ys, zs, g, a, b))
+			return 1;
+	return 0;
+}
+
+/* Apply brush k to the densities (and materials, if mat) of the samples
+ * it reaches. */
+static void
+apply_brush(const struct edits_field *ef, size_t k, const struct grid *g,
+    const float *xs, float *out, uint8_t *mat)
+{
+	const float *ys = xs + g->n[0], *zs = ys + g->n[1];
+	int a[3], b[3], j, l;
+
+	if (!brush_box(ef, k, xs, ys, zs, g, a, b))
+		return;
+	for (l = a[2]; l <= b[2]; l++)
+		for (j = a[1]; j <= b[1]; j++) {
+			size_t row = ((size_t)l * g->n[1] + j) * g->n[0] + a[0];
+
+			brush_apply_row(&ef->b[k], ef->lo[k], ef->hi[k], xs + a[0], ys[j],
+			    zs[l], b[0] - a[0] + 1, out + row, mat ? mat + row : NULL);
+		}
+}
+
+static int
+edits_fill(const void *ctx, const struct grid *g, float *out, float *tmp,
+    int lazy)
+{
+	const struct edits_field *ef = ctx;
+	struct field base = noise_field_as_field(ef->base);
+	float *xs = coords(g, tmp);
+	size_t k;
+
+	if (!any_reach(ef, g, xs))
+		return base.fill(base.ctx, g, out, tmp, lazy);
+	base.fill(base.ctx, g, out, tmp, 0);
+	for (k = 0; k < ef->n; k++)
+		if (ef->b[k].op != MP_EDIT_PAINT)
+			apply_brush(ef, k, g, xs, out, NULL);
+	return FIELD_MIXED;     /* brushes may have put a surface anywhere */
+}
+
+static int
+edits_range(const void *ctx, const double lo[3], const double hi[3],
+    float *dmin, float *dmax)
+{
+	const struct edits_field *ef = ctx;
+	struct field base = noise_field_as_field(ef->base);
+	size_t k;
+	int i;
+
+	for (k = 0; k < ef->n; k++) {
+		if (ef->b[k].op == MP_EDIT_PAINT)
+			continue;       /* materials only */
+		for (i = 0; i < 3; i++)
+			if (ef->lo[k][i] > hi[i] || ef->hi[k][i] < lo[i])
+				break;
+		if (i == 3)
+			return 0;       /* a brush reaches the box: cannot tell */
+	}
+	return base.range(base.ctx, lo, hi, dmin, dmax);
+}
+
+void
+edits_field_init(struct edits_field *ef, const struct noise_field *base,
+    const mp_brush *b, size_t n, float (*lo)[3], float (*hi)[3])
+{
+	size_t k;
+
+	ef->base = base;
+	ef->b = b;
+	ef->n = n;
+	ef->lo = lo;
+	ef->hi = hi;
+	for (k = 0; k < n; k++)
+		brush_reach(&b[k], lo[k], hi[k]);
+}
+
+struct field
+edits_field_as_field(const struct edits_field *ef)
+{
+	struct field f = { edits_fill, edits_range, ef };
+
+	return f;
+}
