@@ -48,26 +48,14 @@ struct mp_client {
 
 /* --- registration --------------------------------------------------------- */
 
-static int
-dial(const char *name, int *fd)
+/* Why the last mp_connect of this thread failed ("" when it did not): one
+ * per thread, as a game may connect from any of its threads. */
+static __thread char connect_problem[1024];
+
+const char *
+mp_connect_problem(void)
 {
-	struct sockaddr_un sun;
-	int s;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (instance_socket(name, sun.sun_path, sizeof sun.sun_path) != 0)
-		return MP_EINVAL;
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return MP_ENOMEM;
-	if (connect(s, (struct sockaddr *)&sun, sizeof sun) != 0) {
-		int e = errno;
-
-		close(s);
-		return e == EACCES || e == EPERM ? MP_EPERM : MP_ENOENT;
-	}
-	*fd = s;
-	return MP_OK;
+	return connect_problem[0] != '\0' ? connect_problem : NULL;
 }
 
 /* Read the daemon's one-line answer and any fds sent with it. */
@@ -115,22 +103,23 @@ read_answer(int s, char *line, size_t len, int fds[PROTO_NFDS], int *nfds)
 	return MP_EPROTO;
 }
 
-/* Map fd (at least bytes long) into m: 0, or -1. */
+/* Map fd (at least bytes long) into m: MP_OK, MP_EPROTO (not the size the
+ * daemon said), or MP_EIO (mmap failed: address space, map count). */
 static int
 map_fd(struct mapping *m, int fd, uint64_t bytes, int writable)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < bytes || bytes == 0)
-		return -1;
+		return MP_EPROTO;
 	m->mem = mmap(NULL, (size_t)bytes, writable ? PROT_READ | PROT_WRITE :
 	    PROT_READ, MAP_SHARED, fd, 0);
 	if (m->mem == MAP_FAILED) {
 		m->mem = NULL;
-		return -1;
+		return MP_EIO;
 	}
 	m->size = (size_t)bytes;
-	return 0;
+	return MP_OK;
 }
 
 static int
@@ -138,11 +127,15 @@ map_segments(mp_client *c, const struct proto_welcome *w,
     const int fds[PROTO_NFDS])
 {
 	struct cseg_view cv;
+	int r;
 
-	if (map_fd(&c->cseg, fds[PROTO_FD_CSEG], w->cseg_bytes, 1) != 0 ||
-	    map_fd(&c->inst, fds[PROTO_FD_INST], w->inst_bytes, 0) != 0 ||
-	    map_fd(&c->arena, fds[PROTO_FD_ARENA], w->arena_bytes, 0) != 0)
-		return MP_EPROTO;
+	r = map_fd(&c->cseg, fds[PROTO_FD_CSEG], w->cseg_bytes, 1);
+	if (r == MP_OK)
+		r = map_fd(&c->inst, fds[PROTO_FD_INST], w->inst_bytes, 0);
+	if (r == MP_OK)
+		r = map_fd(&c->arena, fds[PROTO_FD_ARENA], w->arena_bytes, 0);
+	if (r != MP_OK)
+		return r;
 	c->ih = c->inst.mem;
 	if (inst_attach(c->ih, c->inst.size) != 0 ||
 	    cseg_attach(&cv, c->cseg.mem, c->cseg.size) != 0 ||
@@ -156,12 +149,12 @@ map_segments(mp_client *c, const struct proto_welcome *w,
 }
 
 static int
-register_with(mp_client *c)
+register_with(mp_client *c, const char *path)
 {
 	char line[PROTO_LINE_MAX], msg[128];
 	struct proto_hello h = { MP_ABI, (int32_t)getpid() };
 	struct proto_welcome w;
-	int fds[PROTO_NFDS], nfds = 0, r, code, i;
+	int fds[PROTO_NFDS], nfds = 0, r, code = MP_OK, i;
 	int n = proto_format_hello(line, sizeof line, &h);
 
 	/* A refusal may already be waiting: read the answer even if the
@@ -177,6 +170,12 @@ register_with(mp_client *c)
 		r = map_segments(c, &w, fds);
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
+	if (r != MP_OK && r == code)
+		snprintf(connect_problem, sizeof connect_problem, "meshpoold at %s "
+		    "refused this client: %s", path, msg);
+	else if (r != MP_OK)
+		snprintf(connect_problem, sizeof connect_problem, "meshpoold at %s: "
+		    "registration failed: %s", path, mp_strerror(r));
 	return r;
 }
 
@@ -206,21 +205,28 @@ mp_disconnect(mp_client *c)
 int
 mp_connect(const char *instance, mp_client **out)
 {
+	char path[SOCK_PATH_MAX];
 	mp_client *c;
 	int r;
 
-	if (out == NULL)
+	connect_problem[0] = '\0';
+	if (out == NULL) {
+		snprintf(connect_problem, sizeof connect_problem, "out is NULL");
 		return MP_EINVAL;
+	}
 	*out = NULL;
-	if (instance == NULL)
-		instance = "default";
-	if (instance[0] != '/' && !instance_name_ok(instance))
-		return MP_EINVAL;
-	if ((c = calloc(1, sizeof *c)) == NULL)
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		snprintf(connect_problem, sizeof connect_problem, "out of memory");
 		return MP_ENOMEM;
+	}
 	c->sock = -1;
-	if ((r = dial(instance, &c->sock)) == MP_OK)
-		r = register_with(c);
+	r = instance_dial(instance, &c->sock, connect_problem,
+	    sizeof connect_problem);
+	if (r == MP_OK) {
+		snprintf(path, sizeof path, "%s", connect_problem);
+		connect_problem[0] = '\0';
+		r = register_with(c, path);
+	}
 	if (r != MP_OK) {
 		mp_disconnect(c);
 		return r;

@@ -97,6 +97,10 @@ void mp_request_init(mp_request *r);
 
 /* 0 if every field of r is in range, else MP_EINVAL. */
 int mp_request_validate(const mp_request *r);
+/* NULL if r is valid, else a static sentence naming the field and the rule
+ * it breaks ("transitions need lod >= 1"): what MP_EINVAL from mp_submit
+ * or mp_mesh_local means for this request. */
+const char *mp_request_problem(const mp_request *r);
 
 /* Mesh r in the calling thread.  On success *out owns malloc'd arrays (NULL
  * for an empty chunk) to be freed with mp_mesh_buf_free.  On error *out is
@@ -108,11 +112,18 @@ void mp_mesh_buf_free(mp_mesh_buf *b);
 
 typedef struct mp_client mp_client;
 
-/* Register with the daemon instance (NULL = "default"): MP_OK, MP_ENOENT
- * (no such daemon running), MP_EPERM (not allowed), MP_EPROTO (ABI
- * mismatch), MP_EAGAIN (all client slots taken), MP_ESHUTDOWN, MP_EINVAL
- * (bad name), MP_ENOMEM, MP_ETIMEDOUT (daemon did not answer in 5 s). */
+/* Register with the daemon instance: a name (NULL = "default") looked for
+ * in this user's socket folder ($XDG_RUNTIME_DIR/meshpool, else
+ * /run/user/UID/meshpool, then /tmp/meshpool-UID) and then the system's
+ * (/run/meshpool), or a socket's path starting with "/".  MP_OK, MP_ENOENT
+ * (no such daemon running), MP_EPERM (one runs, this user may not
+ * connect), MP_EPROTO (ABI mismatch), MP_EAGAIN (all client slots taken),
+ * MP_ESHUTDOWN, MP_EINVAL (bad name), MP_ENOMEM, MP_ETIMEDOUT (daemon did
+ * not answer in 5 s), MP_EIO (a segment it sent could not be mapped). */
 int    mp_connect(const char *instance, mp_client **out);
+/* Why the calling thread's last mp_connect failed, naming the sockets it
+ * tried and what each said; NULL after a success. */
+const char *mp_connect_problem(void);
 /* Leave: the daemon frees every slab, queued request and slot of ours. */
 void   mp_disconnect(mp_client *c);
 /* Queue one request, lane r->priority: MP_OK, MP_EAGAIN (lane full or

@@ -18,10 +18,12 @@
 
 #include "demo.h"
 #include "proto.h"
+#include "meshpool.h"
 #include "sockpath.h"
 #include "status.h"
 
-enum { EXIT_DONE = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_NODAEMON = 3 };
+enum { EXIT_DONE = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_NODAEMON = 3,
+    EXIT_DENIED = 4 };
 
 #define HELP_COLUMN 13          /* where the commands' help starts */
 
@@ -82,31 +84,23 @@ usage(FILE *f)
 	    "  -n NAME    instance (default \"default\"), or its socket's path\n"
 	    "  --json     print the daemon's JSON as is\n"
 	    "  -h, --help, -V, --version\n"
-	    "exit status: 0 ok, 1 error, 2 usage, 3 daemon not running\n");
+	    "exit status: 0 ok, 1 error, 2 usage, 3 daemon not running,\n"
+	    "  4 permission denied\n");
 }
 
 /* Send one line, read one line back into buf. */
 static int
 ask(const char *name, const char *line, char *buf, size_t len)
 {
-	struct sockaddr_un sun;
+	char why[1024];
 	size_t got = 0;
 	ssize_t n;
-	int s;
+	int s, r;
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (instance_socket(name, sun.sun_path, sizeof sun.sun_path) != 0) {
-		fprintf(stderr, "meshpoolctl: bad instance name \"%s\"\n", name);
-		return EXIT_USAGE;
-	}
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    connect(s, (struct sockaddr *)&sun, sizeof sun) != 0) {
-		fprintf(stderr, "meshpoolctl: no meshpoold instance \"%s\" running "
-		    "(%s: %s)\n", name, sun.sun_path, strerror(errno));
-		if (s >= 0)
-			close(s);
-		return EXIT_NODAEMON;
+	if ((r = instance_dial(name, &s, why, sizeof why)) != MP_OK) {
+		fprintf(stderr, "meshpoolctl: %s\n", why);
+		return r == MP_EINVAL ? EXIT_USAGE : r == MP_EPERM ? EXIT_DENIED :
+		    r == MP_ENOENT ? EXIT_NODAEMON : EXIT_ERR;
 	}
 	if (write(s, line, strlen(line)) != (ssize_t)strlen(line)) {
 		close(s);

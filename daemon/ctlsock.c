@@ -564,7 +564,7 @@ accept_error_cb(struct evconnlistener *l, void *arg)
 static int
 socket_paths(struct supervisor *sv, int group)
 {
-	char err[256], dir[256];
+	char err[256];
 
 	if (sv->cfg.socket[0] != '\0') {      /* the operator's own place */
 		snprintf(sv->sock_path, sizeof sv->sock_path, "%s", sv->cfg.socket);
@@ -576,9 +576,6 @@ socket_paths(struct supervisor *sv, int group)
 		log_msg(LOG_ERR, "%s", err);
 		return -1;
 	}
-	if (group && sock_dir(dir, sizeof dir) == 0 &&
-	    (chown(dir, (uid_t)-1, sv->cfg.gid) != 0 || chmod(dir, 0750) != 0))
-		log_msg(LOG_WARNING, "chgrp %s: %s", dir, strerror(errno));
 	if (sock_path(sv->name, sv->sock_path, sizeof sv->sock_path) != 0 ||
 	    lock_path(sv->name, sv->lock_path, sizeof sv->lock_path) != 0) {
 		log_msg(LOG_ERR, "instance name %s: socket path too long", sv->name);
@@ -587,17 +584,37 @@ socket_paths(struct supervisor *sv, int group)
 	return 0;
 }
 
-/* Hold the lock file for our life: -1 (logged) if a live instance does. */
+/*
+ * Hold the lock file for our life: -1 (logged) if a live instance does.  The
+ * daemon that stops removes the file while it still holds it, so a lock won
+ * on a file that is no longer at the path (its owner removed it between our
+ * open and our flock) proves nothing: open the path again.
+ */
 static int
 take_lock(struct supervisor *sv)
 {
-	sv->lock_fd = open(sv->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (sv->lock_fd >= 0 && flock(sv->lock_fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
+	struct stat held, now;
+	int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		sv->lock_fd = open(sv->lock_path, O_RDWR | O_CREAT | O_CLOEXEC,
+		    0600);
+		if (sv->lock_fd < 0) {
+			log_msg(LOG_ERR, "lock file %s: %s", sv->lock_path,
+			    strerror(errno));
+			return -1;
+		}
+		if (flock(sv->lock_fd, LOCK_EX | LOCK_NB) != 0)
+			break;
+		if (fstat(sv->lock_fd, &held) == 0 &&
+		    stat(sv->lock_path, &now) == 0 && held.st_ino == now.st_ino &&
+		    held.st_dev == now.st_dev)
+			return 0;
+		close(sv->lock_fd);
+	}
 	log_msg(LOG_ERR, "instance %s is already running (%s is locked)",
 	    sv->name, sv->lock_path);
-	if (sv->lock_fd >= 0)
-		close(sv->lock_fd);
+	close(sv->lock_fd);
 	sv->lock_fd = -1;
 	return -1;
 }
@@ -700,8 +717,8 @@ ctlsock_close(struct supervisor *sv)
 		close(sv->spare_fd);
 	sv->spare_fd = -1;
 	if (sv->lock_fd >= 0) {
-		unlink(sv->sock_path);  /* the lock file stays: unlinking it would
-		                         * race with a daemon starting now */
+		unlink(sv->sock_path);
+		unlink(sv->lock_path);  /* still locked: see take_lock */
 		close(sv->lock_fd);
 		sv->lock_fd = -1;
 	}

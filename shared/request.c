@@ -91,6 +91,12 @@ request_problem(const mp_request *r)
 	return extent_problem(r, cells);
 }
 
+const char *
+mp_request_problem(const mp_request *r)
+{
+	return r == NULL ? "the request is NULL" : request_problem(r);
+}
+
 int
 mp_request_validate(const mp_request *r)
 {

@@ -278,9 +278,9 @@ test_socket_mode_and_other_users(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 	assert_int_equal(access(path, F_OK), -1);           /* removed at exit */
-	unlink("test-sock.conf");
 	snprintf(conf, sizeof conf, "%s.lock", path);
-	unlink(conf);
+	assert_int_equal(access(conf, F_OK), -1);
+	unlink("test-sock.conf");
 	(void)extra;
 }
 
