@@ -24,6 +24,7 @@
 #include "meshpool.h"
 #include "demo.h"
 #include "monotime.h"
+#include "mp_paths.h"
 
 #define LEVELS 3
 

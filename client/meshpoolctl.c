@@ -131,13 +131,15 @@ print_status(const char *j)
 	status_parse(j, &st);
 	printf("instance %s (pid %lld): %s, up %.0f s\n", st.instance,
 	    (long long)st.pid, st.state, st.uptime_s);
-	printf("workers   %llu busy of %llu, %llu restarts\n",
+	printf("workers   %llu busy of %llu, %llu restart%s\n",
 	    (unsigned long long)st.busy_workers, (unsigned long long)st.workers,
-	    (unsigned long long)st.worker_restarts);
+	    (unsigned long long)st.worker_restarts,
+	    st.worker_restarts == 1 ? "" : "s");
 	if (strcmp(st.health, "ok") != 0)
-		printf("health    %s: %llu of %llu workers running%s%s\n", st.health,
-		    (unsigned long long)st.live_workers,
-		    (unsigned long long)st.workers, st.spawn_error[0] ? "; " : "",
+		printf("health    %s: %llu of %llu worker%s running%s%s\n",
+		    st.health, (unsigned long long)st.live_workers,
+		    (unsigned long long)st.workers, st.workers == 1 ? "" : "s",
+		    st.spawn_error[0] ? "; " : "",
 		    st.spawn_error);
 	printf("clients   %llu\n", (unsigned long long)st.clients);
 	printf("requests  %llu queued, %llu in flight, %llu completed, %llu failed "

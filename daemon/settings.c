@@ -253,12 +253,9 @@ static int
 on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct load *l = user;
-	const char *why;
+	const char *why = config_set(l->c, key, value);
 
-	if (section[0] != '\0' && strcmp(section, "meshpoold") != 0)
-		why = "unknown section (want none or [meshpoold])";
-	else
-		why = config_set(l->c, key, value);
+	(void)section;          /* tidy() let only [meshpoold] through */
 	if (why != NULL && !l->failed) {
 		snprintf(l->err, l->len, "%s \"%s\": %s", key, value, why);
 		l->failed = 1;
@@ -289,26 +286,87 @@ blame(const char *text, int line, struct config *c, char *why, size_t len)
 	return l.failed ? why : "not a key = value line";
 }
 
+/* Copy line [p, e) into out without leading blanks and comments ("#" or
+ * ";" first, or after a blank), and trailing blanks: the new end. */
+static char *
+tidy_line(const char *p, const char *e, char *out)
+{
+	const char *q;
+
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+		p++;
+	for (q = p; q < e; q++)
+		if ((*q == '#' || *q == ';') &&
+		    (q == p || q[-1] == ' ' || q[-1] == '\t'))
+			break;
+	while (q > p && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r'))
+		q--;
+	memcpy(out, p, (size_t)(q - p));
+	return out + (q - p);
+}
+
+/*
+ * The file as inih is to read it, line for line so the numbers stay right:
+ * without leading blanks (inih would take an indented line for more of the
+ * previous value), comments and trailing blanks; a section line other
+ * than [meshpoold] is refused at its own line.  A malloc'd copy, or NULL
+ * with err set.
+ */
+static char *
+tidy(const char *text, const char *name, char *err, size_t len)
+{
+	size_t n = strlen(text);
+	char *out = malloc(n + 2), *o = out, *start;
+	const char *p = text, *e;
+	int line = 1;
+
+	if (out == NULL) {
+		snprintf(err, len, "%s: out of memory", name);
+		return NULL;
+	}
+	for (; *p != '\0'; p = *e ? e + 1 : e, line++) {
+		e = p + strcspn(p, "\n");
+		start = o;
+		o = tidy_line(p, e, o);
+		if (o > start && *start == '[' && ((size_t)(o - start) !=
+		    sizeof "[meshpoold]" - 1 || memcmp(start, "[meshpoold]",
+		    sizeof "[meshpoold]" - 1) != 0)) {
+			snprintf(err, len, "%s:%d: unknown section %.*s (want none "
+			    "or [meshpoold])", name, line, (int)(o - start > 40 ? 40 :
+			    o - start), start);
+			free(out);
+			return NULL;
+		}
+		*o++ = '\n';
+	}
+	*o = '\0';
+	return out;
+}
+
 /* Parse text with inih, then merge onto c. */
 static int
 load(const char *text, const char *name, struct config *c, char *err,
     size_t len)
 {
 	struct config file = *c;
-	char why[256] = "", why2[256] = "";
+	char why[256] = "", why2[256] = "", *clean;
 	struct load l = { &file, why, sizeof why, name, 0 };
 	const char *bad;
 	int r;
 
 	file.set = 0;
-	if ((r = ini_parse_string(text, on_key, &l)) != 0) {
+	if ((clean = tidy(text, name, err, len)) == NULL)
+		return -1;
+	if ((r = ini_parse_string(clean, on_key, &l)) != 0) {
 		if (r < 0)
 			snprintf(err, len, "%s: out of memory", name);
 		else
 			snprintf(err, len, "%s:%d: %s", name, r,
-			    blame(text, r, c, why2, sizeof why2));
+			    blame(clean, r, c, why2, sizeof why2));
+		free(clean);
 		return -1;
 	}
+	free(clean);
 	{
 		struct config merged = *c;
 
@@ -364,7 +422,7 @@ config_load(const char *path, int missing_ok, struct config *c, char *err,
 	int r;
 
 	if (missing_ok && access(path, F_OK) != 0)
-		return 0;
+		return 1;
 	if ((text = slurp(path, err, len)) == NULL)
 		return -1;
 	r = load(text, path, c, err, len);

@@ -66,8 +66,10 @@ const struct setting *setting_of_flag(char opt);
 
 /* Defaults; workers "auto" is half the online CPUs, at least 1. */
 void config_defaults(struct config *c);
-/* Read path over c.  0, or -1 with "PATH:LINE: reason" in err (c is then
- * unchanged).  A missing file is an error unless missing_ok. */
+/* Read path over c.  0, 1 if it is missing and missing_ok (c unchanged),
+ * or -1 with "PATH:LINE: reason" in err (c is then unchanged).  Lines are
+ * "key = value", blank, a comment ("#" or ";" first, or after a blank
+ * anywhere in a line), or "[meshpoold]"; leading blanks do not matter. */
 int  config_load(const char *path, int missing_ok, struct config *c,
          char *err, size_t len);
 /* The same from text in memory (tests, fuzzing); name is used in err. */

@@ -310,7 +310,8 @@ sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len)
 		return -1;
 	}
 	if (check_memory(sv, n, sv->q.arena.h->total_bytes) != 0) {
-		snprintf(why, len, "%u workers do not fit in 80%% of memory", n);
+		snprintf(why, len, "%u worker%s do%s not fit in 80%% of memory", n,
+		    n == 1 ? "" : "s", n == 1 ? "es" : "");
 		return -1;
 	}
 	for (i = sv->nworkers; i < n; i++)          /* up */
@@ -327,7 +328,8 @@ sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len)
 			kill(sv->w[i].pid, SIGTERM);
 		} else
 			evtimer_del(sv->w[i].respawn);
-	log_msg(LOG_INFO, "scaled from %u to %u workers", sv->nworkers, n);
+	log_msg(LOG_INFO, "scaled from %u to %u worker%s", sv->nworkers, n,
+	    n == 1 ? "" : "s");
 	sv->nworkers = n;
 	why[0] = '\0';
 	if (failed > 0)
@@ -529,10 +531,13 @@ sv_configure(struct supervisor *sv, struct config *out, char *why, size_t len)
 {
 	struct config c;
 	const char *bad;
+	int r;
 
 	config_defaults(&c);
-	if (config_load(sv->config_path, !sv->config_given, &c, why, len) != 0)
+	if ((r = config_load(sv->config_path, !sv->config_given, &c, why,
+	    len)) < 0)
 		return -1;
+	sv->config_read = r == 0;
 	if ((bad = config_merge(&c, &sv->flags)) != NULL) {
 		snprintf(why, len, "%s (with the command line)", bad);
 		return -1;
@@ -565,10 +570,12 @@ sv_reload(struct supervisor *sv, char *why, size_t len)
 	    sv->nworkers < c.min_workers ? c.min_workers :
 	    sv->nworkers > c.max_workers ? c.max_workers : sv->nworkers;
 	if (n != sv->nworkers && sv_scale(sv, n, why, len) != 0)
-		log_msg(LOG_WARNING, "reload: cannot run %u workers: %s", n, why);
+		log_msg(LOG_WARNING, "reload: cannot run %u worker%s: %s", n,
+		    n == 1 ? "" : "s", why);
 	arm_idle_timer(sv);
-	log_msg(LOG_INFO, "reloaded %s: workers %u..%u (%u running), "
-	    "request_timeout %u s, idle_timeout %u s", sv->config_path,
+	log_msg(LOG_INFO, "reloaded %s%s: workers %u..%u (%u running), "
+	    "request_timeout %u s, idle_timeout %u s", sv->config_read ? "" :
+	    "without a file: none at ", sv->config_path,
 	    c.min_workers, c.max_workers, sv->nworkers, c.request_timeout_s,
 	    c.idle_timeout_s);
 	return 0;
@@ -585,9 +592,10 @@ check_memory(const struct supervisor *sv, uint32_t workers, uint64_t arena)
 
 	(void)sv;
 	if (need > ram / 10 * 8) {
-		log_msg(LOG_ERR, "arena (%llu MiB) + %u workers' scratch (%llu MiB) "
-		    "exceeds 80%% of memory (%llu MiB): lower arena_mb or workers",
-		    (unsigned long long)(arena / MiB), workers,
+		log_msg(LOG_ERR, "arena (%llu MiB) + scratch of %u worker%s (%llu "
+		    "MiB) exceeds 80%% of memory (%llu MiB): lower arena_mb or "
+		    "workers", (unsigned long long)(arena / MiB), workers,
+		    workers == 1 ? "" : "s",
 		    (unsigned long long)(workers * SCRATCH_PER_WORKER / MiB),
 		    (unsigned long long)(ram / MiB));
 		return -1;
@@ -738,8 +746,9 @@ sv_start(struct supervisor *sv)
 		spawn(sv, i);
 	atomic_store(&sv->q.inst->state, INST_RUNNING);
 	arm_idle_timer(sv);
-	log_msg(LOG_INFO, "instance %s: %u workers (%s %u..%u), arena %u MiB, "
-	    "socket %s", sv->name, sv->nworkers, config_dynamic(&sv->cfg) ?
+	log_msg(LOG_INFO, "instance %s: %u worker%s (%s %u..%u), arena %u MiB, "
+	    "socket %s", sv->name, sv->nworkers, sv->nworkers == 1 ? "" : "s",
+	    config_dynamic(&sv->cfg) ?
 	    "dynamic" : "static", sv->cfg.min_workers, sv->cfg.max_workers,
 	    sv->cfg.arena_mb, sv->sock_path);
 	return 0;

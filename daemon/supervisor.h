@@ -53,6 +53,7 @@ struct supervisor {
 	int              foreground, daemonize;
 	char             config_path[256];
 	int              config_given;  /* -c: the file must exist */
+	int              config_read;   /* it was there at the last (re)load */
 	char             pidfile[256];
 	struct config    flags;         /* what the command line set */
 	struct config    cfg;           /* in force: defaults < file < flags */

@@ -94,14 +94,14 @@ slab_arena_init(struct slab_arena *a, void *mem, size_t size,
 {
 	struct arena_hdr *h = mem;
 	uint32_t npages, i;
-	uint64_t per;
+	uint64_t most;
 
 	if (page_size < SLAB_MIN || (page_size & (page_size - 1)) != 0 ||
 	    page_size / SLAB_MIN > 4096 || ((uintptr_t)mem & 4095) != 0)
 		return -1;
-	per = page_size + sizeof(struct page_meta) +
-	    (uint64_t)(page_size / SLAB_MIN) * sizeof(struct slot_meta);
-	npages = size > 8192 ? (uint32_t)((size - 8192) / per) : 0;
+	/* From above, so a segment of slab_arena_bytes(p, n) gets all n. */
+	most = (uint64_t)size / page_size;
+	npages = most < (1u << 20) ? (uint32_t)most : (1u << 20);
 	while (npages > 0 && slab_arena_bytes(page_size, npages) > size)
 		npages--;
 	if (npages == 0 || npages >= (1u << 20))

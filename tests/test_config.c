@@ -64,7 +64,9 @@ test_bad_config_refused_with_line(void **state)
 		{ "[meshpoold]\nworkers = 500\n", ":2: workers \"500\": want 1..64 or auto" },
 		{ "request_timeout = 10s\n", ":1: request_timeout \"10s\"" },
 		{ "lane_depth = 100\n", ":1: lane_depth \"100\": want a power of two" },
-		{ "[other]\nworkers = 1\n", ":2: workers \"1\": unknown section" },
+		{ "workers = 1\n\n[other]\nworkers = 1\n",
+		    ":3: unknown section [other] (want none or [meshpoold])" },
+		{ "[meshpoold\nworkers = 1\n", ":1: unknown section [meshpoold" },
 		{ "mode = 0777\n", ":1: mode \"0777\"" },
 		{ "group = no-such-group-here\n", ":1: group" },
 		{ "min_workers = 4\nmax_workers = 2\n", "min_workers is above max_workers" },
@@ -88,6 +90,26 @@ test_bad_config_refused_with_line(void **state)
 	assert_non_null(strstr(out, "no-such.conf: cannot read"));
 	assert_int_equal(run("./meshpoold -f -w 0 -c /dev/null", out, sizeof out), 2);
 	unlink("test-bad.conf");
+}
+
+/* Comments start a line or follow a blank, with "#" or ";"; leading blanks
+ * mean nothing (an indented line is no continuation of the one above). */
+static void
+test_config_lines(void **state)
+{
+	struct daemon d;
+
+	(void)state;
+	write_file("test-lines.conf", "# a comment\n  ; an indented one\n"
+	    "[meshpoold]\nmin_workers = 1   # at least one\n"
+	    "   max_workers = 3 ; indented, with a comment\n"
+	    "\tarena_mb = 64\t\n\n");
+	assert_int_equal(daemon_start(&d, 0, "-c test-lines.conf"), 0);
+	assert_int_equal(status_num(&d, "min_workers"), 1);
+	assert_int_equal(status_num(&d, "max_workers"), 3);
+	assert_int_equal(status_num(&d, "arena_bytes"), 64ll << 20);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+	unlink("test-lines.conf");
 }
 
 static void
@@ -289,6 +311,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_config_refused_with_line),
+		cmocka_unit_test(test_config_lines),
 		cmocka_unit_test(test_config_and_flags),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_autoscale),

@@ -1,0 +1,1 @@
+#define SBINDIR "/usr/local/sbin"
