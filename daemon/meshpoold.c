@@ -81,16 +81,23 @@ flag(struct supervisor *sv, const struct setting *s, const char *v)
 	}
 }
 
-/* The pidfile, locked for our life: a second daemon finds it locked. */
+/* The pidfile, locked for our life: a second daemon finds it locked.  By
+ * default it sits next to the socket (made first, on a first start). */
 static int
 write_pidfile(struct supervisor *sv)
 {
-	char buf[32];
+	char buf[32], err[256];
 	int fd, n;
 
-	if (sv->pidfile[0] == '\0') {
+	if (sv->pidfile[0] == '\0' && sv->cfg.socket[0] != '\0') {
+		snprintf(sv->pidfile, sizeof sv->pidfile, "%s.pid", sv->cfg.socket);
+	} else if (sv->pidfile[0] == '\0') {
 		char dir[160];
 
+		if (sock_dir_make(sv->cfg.group[0] != '\0', err, sizeof err) != 0) {
+			log_msg(LOG_ERR, "%s", err);
+			return -1;
+		}
 		if (sock_dir(dir, sizeof dir) != 0)
 			return -1;
 		snprintf(sv->pidfile, sizeof sv->pidfile, "%s/%s.pid", dir, sv->name);

@@ -446,6 +446,45 @@ test_own_instance_first(void **state)
 	other_done(&o);
 }
 
+/* A user's first "meshpoold -d", before the socket folder exists: the
+ * pidfile goes next to the socket, in the folder the daemon makes. */
+static void
+test_user_detach_first_start(void **state)
+{
+	char dir[32], pidfile[128], cmd[512], out[1024], name[32];
+	struct other o;
+	long pid = 0;
+	FILE *f;
+
+	(void)state;
+	if (other_user(&o) != 0) {
+		print_message("# not root: the other-user checks are skipped\n");
+		return;
+	}
+	snprintf(dir, sizeof dir, "/tmp/meshpool-%ld", (long)o.pw.pw_uid);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(name, sizeof name, "detach-%ld", (long)getpid());
+	snprintf(pidfile, sizeof pidfile, "%s/%s.pid", dir, name);
+	snprintf(cmd, sizeof cmd, "setpriv --reuid=%ld --regid=%ld "
+	    "--clear-groups env -u XDG_RUNTIME_DIR %s -d -n %s -w 1 -c /dev/null "
+	    "2>&1", (long)o.pw.pw_uid, (long)o.pw.pw_gid, o.bin, name);
+	if (shell_out(cmd, out, sizeof out) != 0)
+		fail_msg("meshpoold -d as nobody: %s", out);
+	assert_non_null(f = fopen(pidfile, "r"));
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	assert_true(pid > 1);
+	assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
+	assert_true(wait_until(kill((pid_t)pid, 0) != 0, 10000));
+	assert_false(exists(pidfile));
+	snprintf(cmd, sizeof cmd, "%s/%s.lock", dir, name);
+	assert_false(exists(cmd));
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	other_done(&o);
+}
+
 int
 main(void)
 {
@@ -455,6 +494,7 @@ main(void)
 		cmocka_unit_test(test_group_leaves_folder),
 		cmocka_unit_test(test_other_user_finds_system_instance),
 		cmocka_unit_test(test_own_instance_first),
+		cmocka_unit_test(test_user_detach_first_start),
 	};
 
 	alarm(300);
