@@ -74,6 +74,56 @@ sphere_as_field(struct sphere *s)
 	return f;
 }
 
+/* Max-norm distance to the box: < 0 inside, exactly 0 on a face. */
+static float
+box_distance(const float lo[3], const float hi[3], const float p[3])
+{
+	float d = -INFINITY;
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		d = fmaxf(d, lo[a] - p[a]);
+		d = fmaxf(d, p[a] - hi[a]);
+	}
+	return d;
+}
+
+static int
+boxes_fill(const void *ctx, const struct grid *g, float *out, float *tmp,
+    int lazy)
+{
+	const struct boxes *b = ctx;
+	float p[3];
+	int i, j, k, e;
+
+	(void)lazy;                 /* the base must write every sample */
+	b->base->fill(b->base->ctx, g, out, tmp, 0);
+	for (k = 0; k < g->n[2]; k++) {
+		p[2] = field_world(g->g0[2] + k * g->step, g->voxel);
+		for (j = 0; j < g->n[1]; j++) {
+			p[1] = field_world(g->g0[1] + j * g->step, g->voxel);
+			for (i = 0; i < g->n[0]; i++, out++) {
+				p[0] = field_world(g->g0[0] + i * g->step, g->voxel);
+				for (e = 0; e < b->n; e++) {
+					float d = box_distance(b->box[e].lo, b->box[e].hi, p);
+
+					*out = b->box[e].carve ? fmaxf(*out, -d) :
+					    fminf(*out, d);
+				}
+			}
+		}
+	}
+	return FIELD_MIXED;
+}
+
+struct field
+boxes_as_field(const struct boxes *b)
+{
+	struct field f = { boxes_fill, NULL, b };
+
+	return f;
+}
+
 long
 mesh_chunk_into(struct mc_mesh *m, struct tv_scratch *s, const struct field *f,
     const struct tv_chunk *c)

@@ -18,6 +18,17 @@ struct sphere {
 struct field sphere_as_field(struct sphere *s);
 float sphere_density(const struct sphere *s, const float p[3]);
 
+/* A base field with grid-aligned box edits, as an editor's CSG brush makes
+ * them: each box adds solid (d = min(d, b)) or carves air (d = max(d, -b)),
+ * b the box's max-norm distance, exactly 0 on its faces. */
+#define BOXES_MAX 8
+struct boxes {
+	const struct field *base;
+	int n;
+	struct { float lo[3], hi[3]; int carve; } box[BOXES_MAX];
+};
+struct field boxes_as_field(const struct boxes *b);
+
 /* Mesh one chunk into m (welded); returns triangles added, -1 on failure. */
 long mesh_chunk_into(struct mc_mesh *m, struct tv_scratch *s,
     const struct field *f, const struct tv_chunk *c);
