@@ -16,8 +16,31 @@
  * all of which a neighbouring chunk names identically; so both sides of a seam
  * get the same bits and weld exactly.
  *
+ * Signs.  A sample is solid when its density is < 0 and air otherwise, so a
+ * sample of exactly 0 (either sign of zero) is air: one rule for regular and
+ * transition cells, on every side of every seam.
+ *
+ * Snapping.  A vertex closer than SNAP_VOXELS to an end of its edge goes on
+ * that lattice point, and every edge meeting there shares it (one cache slot
+ * per point); triangles left with two equal vertices are dropped.  So a
+ * surface through or near a lattice point (a sample of exactly 0) gives one
+ * vertex, not one per edge a hair apart, and no triangle of almost no area.
+ * The distance is measured in voxels, not as a fraction of the edge, so it
+ * does not grow with the LOD.
+ *
+ * Chunk edges.  Where a coarse chunk's edge line meets a finer chunk (a ring
+ * corner, or two transition faces' neighbours stacked along a plain face),
+ * the coarse and fine crossings on that line must be the same point, or the
+ * transition cells beside it have to bridge them with a wall of zero width
+ * that folds.  So a vertex on a chunk edge line (and a transition face's fine
+ * vertex on a finer chunk's edge line) is located on the line at LOD 0: the
+ * edge is halved, keeping the half whose ends differ in sign, down to one
+ * voxel, sampling the midpoints one at a time.  Every chunk at every LOD that
+ * has the line gets the same point (LOD 0 chunks are already there).
+ *
  * Vertex reuse.  A vertex is cached under the lattice edge it lies on (one
- * slot per edge: 3 per point).  That is the same sharing the tables' reuse
+ * slot per edge: 3 per point, and a fourth for a snapped vertex on the point).
+ * That is the same sharing the tables' reuse
  * nibbles describe, and it also shares the vertices of transition cells with
  * the regular cells beside them and between two transition faces meeting at a
  * chunk edge, which the nibbles alone do not.  Only touched slots are reset.
@@ -28,10 +51,12 @@
  * a vertex at local coordinate u < 1 moves inward by (1-u)*w, projected on
  * its tangent plane.  A vertex lying on a boundary face that is *not* a
  * transition face is never moved: the same-LOD neighbour across that face
- * does not know about our transition and keeps it in place, so moving it
- * would open a sliver along the chunk edge (this happens at every edge of a
- * LOD ring).  The transition cell there degenerates to zero width, which is
- * harmless.  Shifted vertices are never on a seam with another chunk.
+ * may not have our transition and keeps it in place.  Within one cell of
+ * such a plain face the shift tapers linearly to 0, so the squeeze is a
+ * continuous, orientation-preserving map of the cell (a vertex on the face
+ * kept in place next to one a hair inside moved a full w folded triangles
+ * over each other); the transition cells there narrow to a wedge.
+ * Shifted vertices are never on a seam with another chunk.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -45,10 +70,14 @@
 #include "transvoxel.h"
 #include "transvoxel_tables.h"
 
-/* Keeps vertices off lattice points, so that two different edges never give
- * the same position (a vertex exactly on a corner would be made once per edge
- * touching it, and the welded mesh would not be a manifold). */
-#define T_EPS (1.0f / 1024.0f)
+/* No vertex comes closer than this to a lattice point (in voxels, along its
+ * edge): two vertices on different edges of one point stay well apart of the
+ * 1e-3 voxel a host's weld tolerance may be, and a triangle cutting off a
+ * corner keeps an area of at least 2e-4 square voxels. */
+#define CLAMP_VOXELS (1.0f / 64.0f)
+
+/* Cache slots per lattice point: an edge along each axis. */
+#define SLOTS_PER_POINT 3
 
 /* Orientation of the tables relative to our frame (outward = +gradient). */
 #define REGULAR_FLIP    0
@@ -74,11 +103,14 @@ struct tv_scratch {
 	float    *face[6];          /* 3 layers * (2n+3)^2 half-step samples */
 	struct vmeta *meta;
 	uint32_t  cap_meta;
+	uint32_t *weld;             /* weld_coincident's hash and vertex map */
+	uint32_t  cap_weld;
 };
 
 /* Chunk-wide constants for one extraction. */
 struct ctx {
 	const struct tv_chunk *c;
+	const struct field *f;
 	struct tv_scratch *s;
 	struct mesh *out;
 	int       n, p;             /* cells, padded points per side (n+3) */
@@ -107,6 +139,7 @@ scratch_release(struct tv_scratch *s)
 	for (f = 0; f < 6; f++)
 		free(s->face[f]);
 	free(s->meta);
+	free(s->weld);
 	memset(s, 0, sizeof *s);
 }
 
@@ -144,7 +177,7 @@ scratch_prepare(struct tv_scratch *s, int n)
 	s->d = malloc(p * p * p * sizeof *s->d);
 	s->tmp = malloc(s->tmp_len * sizeof *s->tmp);
 	s->mask = malloc(e * e * sizeof *s->mask);
-	s->rcache = new_cache(3 * e * e * e);
+	s->rcache = new_cache(SLOTS_PER_POINT * e * e * e);
 	s->fcache = new_cache(12 * r * r);
 	if (!s->d || !s->tmp || !s->mask || !s->rcache || !s->fcache)
 		goto fail;
@@ -258,34 +291,106 @@ build_masks(struct ctx *x)
 
 /* ---------------------------------------------------------------- vertices */
 
-static inline float
-edge_t(float d0, float d1)
-{
-	float t = d0 / (d0 - d1);
+/* A lattice edge as a vertex sees it: lower point, axis, length in lattice
+ * units (a power of two), densities at its two ends. */
+struct edge {
+	int64_t g[3];
+	int64_t len;
+	int     axis;
+	float   d0, d1;
+};
 
-	if (!(t >= T_EPS))
-		t = T_EPS;
-	if (t > 1.0f - T_EPS)
-		t = 1.0f - T_EPS;
+static inline int
+solid(float d)
+{
+	return d < 0.0f;
+}
+
+/* Density at one lattice point, sampled on its own. */
+static float
+sample_point(struct ctx *x, const int64_t g[3])
+{
+	struct grid gr;
+	float d;
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		gr.g0[a] = g[a];
+		gr.n[a] = 1;
+	}
+	gr.step = 1;
+	gr.voxel = x->c->voxel;
+	x->f->fill(x->f->ctx, &gr, &d, x->s->tmp, 0);
+	return d;
+}
+
+/* Halve e down to one voxel, keeping the half whose ends differ in sign: the
+ * LOD 0 edge the crossing lies on, found the same way from any LOD. */
+static void
+refine_edge(struct ctx *x, struct edge *e)
+{
+	while (e->len > 1) {
+		int64_t m[3];
+		float dm;
+
+		memcpy(m, e->g, sizeof m);
+		e->len /= 2;
+		m[e->axis] += e->len;
+		dm = sample_point(x, m);
+		if (solid(dm) != solid(e->d0)) {
+			e->d1 = dm;
+		} else {
+			memcpy(e->g, m, sizeof m);
+			e->d0 = dm;
+		}
+	}
+}
+
+/* Where the surface crosses e, as a fraction of it, kept at least
+ * CLAMP_VOXELS from either end (a NaN density gives the low end). */
+static float
+crossing(const struct edge *e)
+{
+	float len = (float)e->len, t = e->d0 / (e->d0 - e->d1);
+	float lo = CLAMP_VOXELS / len;
+
+	if (!(t >= lo))
+		t = lo;
+	if (t > 1.0f - lo)
+		t = 1.0f - lo;
 	return t;
 }
 
-/* The one place a vertex is computed: edge from lattice point gp along axis
- * for len lattice units, densities d0 (at gp) and d1, corner gradients n0 and
- * n1.  Seam exactness depends on every caller going through here. */
 static void
-make_vertex(const int64_t gp[3], int axis, int64_t len, float voxel,
-    float d0, float d1, const float n0[3], const float n1[3],
-    float *pos, float *nrm)
+point_position(const int64_t g[3], float voxel, float *pos)
 {
-	float t = edge_t(d0, d1), w0, w1, l;
 	int a;
 
 	for (a = 0; a < 3; a++)
-		pos[a] = field_world(gp[a], voxel);
-	w0 = pos[axis];
-	w1 = field_world(gp[axis] + len, voxel);
-	pos[axis] = w0 + t * (w1 - w0);
+		pos[a] = field_world(g[a], voxel);
+}
+
+/* The one place a vertex inside an edge is placed.  Seam exactness depends
+ * on every caller going through here (or point_position) with the edge both
+ * chunks name the same way. */
+static void
+make_vertex(const struct edge *e, float t, float voxel, float *pos)
+{
+	float w0, w1;
+
+	point_position(e->g, voxel, pos);
+	w0 = pos[e->axis];
+	w1 = field_world(e->g[e->axis] + e->len, voxel);
+	pos[e->axis] = w0 + t * (w1 - w0);
+}
+
+/* Normal from the corner gradients n0, n1 at fraction t between them. */
+static void
+make_normal(const float n0[3], const float n1[3], float t, float *nrm)
+{
+	float l;
+	int a;
+
 	for (a = 0; a < 3; a++)
 		nrm[a] = n0[a] + t * (n1[a] - n0[a]);
 	l = sqrtf(nrm[0] * nrm[0] + nrm[1] * nrm[1] + nrm[2] * nrm[2]);
@@ -295,6 +400,19 @@ make_vertex(const int64_t gp[3], int axis, int64_t len, float voxel,
 	} else {
 		nrm[0] = 0.0f, nrm[1] = 1.0f, nrm[2] = 0.0f;
 	}
+}
+
+/* Place the vertex in e; *tc is where that is along the chunk's own edge
+ * (from gp, len lattice units), for the normal and the shift. */
+static void
+place_vertex(const struct edge *e, const int64_t gp[3], int64_t len,
+    float voxel, float *pos, float *tc)
+{
+	float t = crossing(e);
+
+	make_vertex(e, t, voxel, pos);
+	*tc = ((float)(e->g[e->axis] - gp[e->axis]) + t * (float)e->len) /
+	    (float)len;
 }
 
 static void
@@ -321,38 +439,73 @@ append_vertex(struct ctx *x, const float *pos, const float *nrm)
 	return v;
 }
 
+static void
+set_meta(struct ctx *x, uint32_t v, const int q[3], int axis, float t,
+    int kind, uint32_t slot)
+{
+	struct vmeta *m = &x->s->meta[v];
+
+	m->idx[0] = (uint16_t)q[0], m->idx[1] = (uint16_t)q[1];
+	m->idx[2] = (uint16_t)q[2];
+	m->axis = (uint8_t)axis;
+	m->kind = (uint8_t)kind;
+	m->t = t;
+	m->slot = slot;
+}
+
+static inline uint32_t
+regular_slot(const struct ctx *x, const int q[3], int which)
+{
+	int e = x->n + 1;
+
+	return (uint32_t)((((size_t)q[2] * e + q[1]) * e + q[0]) *
+	    SLOTS_PER_POINT + which);
+}
+
+/* Is the edge from local point q along axis on one of the chunk's 12 edge
+ * lines (both other coordinates on the boundary)? */
+static int
+on_chunk_edge(const struct ctx *x, const int q[3], int axis)
+{
+	int a, n = x->n;
+
+	for (a = 0; a < 3; a++)
+		if (a != axis && q[a] != 0 && q[a] != n)
+			return 0;
+	return 1;
+}
+
 /* Vertex on the regular lattice edge from local point (i,j,k) along axis. */
 static uint32_t
 regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 {
-	int e = x->n + 1;
-	uint32_t slot = (uint32_t)((((size_t)k * e + j) * e + i) * 3 + axis);
+	int q[3] = { i, j, k }, r[3] = { i, j, k };
+	uint32_t slot = regular_slot(x, q, axis), v;
 	int32_t have = x->s->rcache[slot];
+	float n0[3], n1[3], pos[3], nrm[3], tc;
 	int64_t gp[3];
-	int q[3] = { i, j, k };
-	float n0[3], n1[3], pos[3], nrm[3], d0, d1;
-	uint32_t v;
-	struct vmeta *m;
+	struct edge e;
 
 	if (have >= 0)
 		return (uint32_t)have;
-	d0 = D(x, i, j, k);
-	q[axis]++;
-	d1 = D(x, q[0], q[1], q[2]);
+	r[axis]++;
+	e.g[0] = x->c->g0[0] + i * x->step;
+	e.g[1] = x->c->g0[1] + j * x->step;
+	e.g[2] = x->c->g0[2] + k * x->step;
+	e.len = x->step;
+	e.axis = axis;
+	e.d0 = D(x, i, j, k);
+	e.d1 = D(x, r[0], r[1], r[2]);
+	memcpy(gp, e.g, sizeof gp);
+	if (x->step > 1 && on_chunk_edge(x, q, axis))
+		refine_edge(x, &e);
+	place_vertex(&e, gp, x->step, x->c->voxel, pos, &tc);
 	regular_gradient(x, i, j, k, n0);
-	regular_gradient(x, q[0], q[1], q[2], n1);
-	gp[0] = x->c->g0[0] + i * x->step;
-	gp[1] = x->c->g0[1] + j * x->step;
-	gp[2] = x->c->g0[2] + k * x->step;
-	make_vertex(gp, axis, x->step, x->c->voxel, d0, d1, n0, n1, pos, nrm);
+	regular_gradient(x, r[0], r[1], r[2], n1);
+	make_normal(n0, n1, tc, nrm);
 	if ((v = append_vertex(x, pos, nrm)) == UINT32_MAX)
 		return v;
-	m = &x->s->meta[v];
-	m->idx[0] = (uint16_t)i, m->idx[1] = (uint16_t)j, m->idx[2] = (uint16_t)k;
-	m->axis = (uint8_t)axis;
-	m->kind = VK_REGULAR;
-	m->t = edge_t(d0, d1);
-	m->slot = slot;
+	set_meta(x, v, q, axis, tc, VK_REGULAR, slot);
 	x->s->rcache[slot] = (int32_t)v;
 	return v;
 }
@@ -362,7 +515,9 @@ emit_triangle(struct ctx *x, uint32_t a, uint32_t b, uint32_t c, int flip)
 {
 	struct mesh *m = x->out;
 
-	if (a == UINT32_MAX || b == UINT32_MAX || c == UINT32_MAX)
+	/* Two corners snapped to one lattice point: no area, leave it out. */
+	if (a == UINT32_MAX || b == UINT32_MAX || c == UINT32_MAX ||
+	    a == b || b == c || a == c)
 		return;
 	if (mesh_reserve(m, 0, 3) != 0) {
 		x->oom = 1;
@@ -539,6 +694,24 @@ fine_slot(const struct ctx *x, const int p2[3], int axis)
 	return UINT32_MAX;          /* not on any face: cannot happen */
 }
 
+/* Half-step point (pu, pv) of face fc in chunk half-step coordinates. */
+static void
+fine_p2(const struct face *fc, int pu, int pv, int p2[3])
+{
+	p2[fc->a] = 2 * fc->plane;
+	p2[fc->u] = pu;
+	p2[fc->v] = pv;
+}
+
+/* Is a half-step edge of a face, across in-plane coordinate p (0..2n), on
+ * an edge line of the finer chunks beyond the face (their chunk edges lie
+ * on the face's border and its two middle lines)? */
+static inline int
+on_fine_chunk_edge(const struct ctx *x, int p)
+{
+	return p == 0 || p == x->n || p == 2 * x->n;
+}
+
 /* Vertex on the half-step edge from in-plane point (pu, pv) along in-plane
  * axis dir (0 = u, 1 = v) of face fc. */
 static uint32_t
@@ -546,30 +719,32 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 {
 	int axis = dir ? fc->v : fc->u, p2[3], qu = pu + !dir, qv = pv + dir;
 	int64_t h = x->step / 2, gp[3];
-	float n0[3], n1[3], pos[3], nrm[3], d0, d1;
+	float n0[3], n1[3], pos[3], nrm[3], tc;
 	uint32_t slot, v;
-	struct vmeta *m;
+	struct edge e;
 	int32_t have;
 
-	p2[fc->a] = 2 * fc->plane;
-	p2[fc->u] = pu;
-	p2[fc->v] = pv;
+	fine_p2(fc, pu, pv, p2);
 	slot = fine_slot(x, p2, axis);
 	if ((have = x->s->fcache[slot]) >= 0)
 		return (uint32_t)have;
-	d0 = FS(fc, 1, pu, pv);
-	d1 = FS(fc, 1, qu, qv);
+	e.g[fc->a] = x->c->g0[fc->a] + fc->plane * x->step;
+	e.g[fc->u] = x->c->g0[fc->u] + pu * h;
+	e.g[fc->v] = x->c->g0[fc->v] + pv * h;
+	e.len = h;
+	e.axis = axis;
+	e.d0 = FS(fc, 1, pu, pv);
+	e.d1 = FS(fc, 1, qu, qv);
+	memcpy(gp, e.g, sizeof gp);
+	if (h > 1 && on_fine_chunk_edge(x, dir ? pu : pv))
+		refine_edge(x, &e);
+	place_vertex(&e, gp, h, x->c->voxel, pos, &tc);
 	fine_gradient(fc, pu, pv, n0);
 	fine_gradient(fc, qu, qv, n1);
-	gp[fc->a] = x->c->g0[fc->a] + fc->plane * x->step;
-	gp[fc->u] = x->c->g0[fc->u] + pu * h;
-	gp[fc->v] = x->c->g0[fc->v] + pv * h;
-	make_vertex(gp, axis, h, x->c->voxel, d0, d1, n0, n1, pos, nrm);
+	make_normal(n0, n1, tc, nrm);
 	if ((v = append_vertex(x, pos, nrm)) == UINT32_MAX)
 		return v;
-	m = &x->s->meta[v];
-	m->kind = VK_FINE;
-	m->slot = slot;
+	set_meta(x, v, p2, axis, tc, VK_FINE, slot);
 	x->s->fcache[slot] = (int32_t)v;
 	return v;
 }
@@ -663,26 +838,43 @@ transition_pass(struct ctx *x, const struct field *f)
 
 /* ---------------------------------------------------------------- shifting */
 
-/* Inward offset, in cells, of a vertex at local coordinates u[] (cells). */
+/* How far from a plain boundary face (one that is not a transition face) a
+ * vertex at local coordinates u[] is, as a factor in [0, 1]: 0 on such a
+ * face, rising linearly to 1 a cell away from it. */
+static float
+plain_face_taper(const struct ctx *x, const float u[3])
+{
+	unsigned tr = x->c->transitions;
+	float taper = 1.0f, n = (float)x->n;
+	int b;
+
+	for (b = 0; b < 3; b++) {
+		if (!(tr & (1u << (2 * b))) && u[b] < 1.0f)
+			taper *= u[b];
+		if (!(tr & (1u << (2 * b + 1))) && u[b] > n - 1.0f)
+			taper *= n - u[b];
+	}
+	return taper;
+}
+
+/* Inward offset d[], in cells, of a regular vertex; 0 when it stays put. */
 static int
 shift_delta(const struct ctx *x, const struct vmeta *m, float d[3])
 {
-	int a, n = x->n, moved = 0;
+	unsigned tr = x->c->transitions;
+	float u[3], n = (float)x->n, taper;
+	int a, moved = 0;
 
+	for (a = 0; a < 3; a++)
+		u[a] = (float)m->idx[a] + (a == m->axis ? m->t : 0.0f);
+	if ((taper = plain_face_taper(x, u)) <= 0.0f)
+		return 0;
 	for (a = 0; a < 3; a++) {
-		float u = (float)m->idx[a] + (a == m->axis ? m->t : 0.0f);
-		unsigned lowbit = 1u << (2 * a), highbit = 1u << (2 * a + 1);
-
 		d[a] = 0.0f;
-		/* On a boundary face that is not a transition face: stay put. */
-		if (a != m->axis && m->idx[a] == 0 && !(x->c->transitions & lowbit))
-			return 0;
-		if (a != m->axis && m->idx[a] == n && !(x->c->transitions & highbit))
-			return 0;
-		if ((x->c->transitions & lowbit) && u < 1.0f)
-			d[a] = (1.0f - u) * TV_TRANSITION_WIDTH, moved = 1;
-		else if ((x->c->transitions & highbit) && u > (float)(n - 1))
-			d[a] = ((float)(n - 1) - u) * TV_TRANSITION_WIDTH, moved = 1;
+		if ((tr & (1u << (2 * a))) && u[a] < 1.0f)
+			d[a] = (1.0f - u[a]) * TV_TRANSITION_WIDTH * taper, moved = 1;
+		else if ((tr & (1u << (2 * a + 1))) && u[a] > n - 1.0f)
+			d[a] = (n - 1.0f - u[a]) * TV_TRANSITION_WIDTH * taper, moved = 1;
 	}
 	return moved;
 }
@@ -706,6 +898,78 @@ shift_pass(struct ctx *x)
 		for (a = 0; a < 3; a++)
 			x->out->pos[3 * v + a] += (d[a] - nv[a] * dn) * cell;
 	}
+}
+
+/* Room for the weld of weld_coincident: a hash of 2^k >= 2*nv slots, then
+ * the old -> new vertex map. */
+static uint32_t *
+weld_reserve(struct tv_scratch *s, uint32_t nv, uint32_t *hcap)
+{
+	uint32_t cap = 64, need;
+	uint32_t *w;
+
+	while (cap < 2 * nv)
+		cap *= 2;
+	need = cap + nv;
+	if (need > s->cap_weld) {
+		if ((w = realloc(s->weld, (size_t)need * sizeof *w)) == NULL)
+			return NULL;
+		s->weld = w;
+		s->cap_weld = need;
+	}
+	memset(s->weld, 0xff, (size_t)cap * sizeof *s->weld);
+	*hcap = cap;
+	return s->weld;
+}
+
+static uint32_t
+position_hash(const float *p)
+{
+	uint32_t b[3], h;
+
+	memcpy(b, p, sizeof b);
+	h = b[0] * 0x9e3779b1u ^ b[1] * 0x85ebca77u ^ b[2] * 0xc2b2ae3du;
+	return h ^ (h >> 15);
+}
+
+/* Make vertices at one position one vertex, and drop the triangles that then
+ * have two equal corners.  Where a transition face meets a plain face, a
+ * fine vertex and the regular vertex left in place on the same chunk-edge
+ * crossing coincide; welding would join them anyway, and the transition
+ * triangle between them has no area.  -1 when memory could not be had. */
+static int
+weld_coincident(struct tv_scratch *s, struct mesh *m)
+{
+	uint32_t hcap, *hash, *map, v, i, nv = 0, ni = 0;
+
+	if ((hash = weld_reserve(s, m->nv, &hcap)) == NULL)
+		return -1;
+	map = hash + hcap;
+	for (v = 0; v < m->nv; v++) {
+		const float *p = m->pos + 3 * v;
+		uint32_t h = position_hash(p) & (hcap - 1);
+
+		while (hash[h] != UINT32_MAX &&
+		    memcmp(m->pos + 3 * hash[h], p, 3 * sizeof *p) != 0)
+			h = (h + 1) & (hcap - 1);
+		if (hash[h] == UINT32_MAX) {
+			memmove(m->pos + 3 * nv, p, 3 * sizeof *p);
+			memmove(m->nrm + 3 * nv, m->nrm + 3 * v, 3 * sizeof *p);
+			hash[h] = nv++;
+		}
+		map[v] = hash[h];
+	}
+	m->nv = nv;
+	for (i = 0; i + 2 < m->ni; i += 3) {
+		uint32_t a = map[m->idx[i]], b = map[m->idx[i + 1]];
+		uint32_t c = map[m->idx[i + 2]];
+
+		if (a == b || b == c || a == c)
+			continue;
+		m->idx[ni++] = a, m->idx[ni++] = b, m->idx[ni++] = c;
+	}
+	m->ni = ni;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- chunk */
@@ -744,7 +1008,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	if (scratch_prepare(s, c->cells) != 0)
 		return -1;
 	memset(&x, 0, sizeof x);
-	x.c = c, x.s = s, x.out = out;
+	x.c = c, x.f = f, x.s = s, x.out = out;
 	x.n = c->cells, x.p = c->cells + 3;
 	x.step = (int64_t)1 << c->lod;
 	if (sample_chunk(&x, f) == FIELD_UNIFORM && c->transitions == 0)
@@ -758,8 +1022,13 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 		mesh_clear(out);
 		return -1;
 	}
-	if (c->transitions)
+	if (c->transitions) {
 		shift_pass(&x);
+		if (weld_coincident(s, out) != 0) {
+			mesh_clear(out);
+			return -1;
+		}
+	}
 	mesh_compute_aabb(out);
 	return 0;
 }
