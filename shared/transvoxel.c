@@ -250,43 +250,99 @@ sample_chunk(struct ctx *x, const struct field *f)
 	return f->fill(f->ctx, &g, x->s->d, x->s->tmp, x->c->transitions == 0);
 }
 
-/* Solid bits of n consecutive samples (n <= 65): bit i set when d[i] < 0.
- * Four at a time with a vector compare where SSE2 is there. */
+/* Solid bits of n consecutive samples (n <= 65): bit i set when d[i] < 0;
+ * *zeros gets the bits of samples exactly 0.  Four at a time with a vector
+ * compare where SSE2 is there. */
 static unsigned __int128
-row_mask(const float *d, int n)
+row_mask(const float *d, int n, unsigned __int128 *zeros)
 {
-	uint64_t lo = 0, hi = 0;
+	uint64_t lo = 0, hi = 0, zlo = 0, zhi = 0;
 	int i = 0;
 
 #ifdef __SSE2__
 	const __m128 zero = _mm_setzero_ps();
 
-	for (; i + 4 <= n && i + 4 <= 64; i += 4)
-		lo |= (uint64_t)_mm_movemask_ps(_mm_cmplt_ps(_mm_loadu_ps(d + i),
-		    zero)) << i;
+	for (; i + 4 <= n && i + 4 <= 64; i += 4) {
+		__m128 v = _mm_loadu_ps(d + i);
+
+		lo |= (uint64_t)_mm_movemask_ps(_mm_cmplt_ps(v, zero)) << i;
+		zlo |= (uint64_t)_mm_movemask_ps(_mm_cmpeq_ps(v, zero)) << i;
+	}
 #endif
 	for (; i < n; i++) {
-		uint64_t bit = d[i] < 0.0f;
+		uint64_t bit = d[i] < 0.0f, z = d[i] == 0.0f;
 
 		if (i < 64)
-			lo |= bit << i;
+			lo |= bit << i, zlo |= z << i;
 		else
-			hi |= bit << (i - 64);
+			hi |= bit << (i - 64), zhi |= z << (i - 64);
 	}
+	*zeros = (unsigned __int128)zhi << 64 | zlo;
 	return (unsigned __int128)hi << 64 | lo;
 }
 
-/* Row masks over x, one per lattice row (j, k) in [0, n]^2. */
+/* Is the sample of exactly 0 at lattice point g a gap thinner than a voxel:
+ * solid at both LOD 0 neighbours along some axis?  Such a zero counts as
+ * solid (two solids touching at a sample, e.g. a box edit resting on the
+ * terrain within a voxel); as air it would mesh as two sheets a clamp apart,
+ * facing opposite ways with one gradient.  Decided on the LOD 0 lattice, so
+ * every chunk at every LOD decides it alike. */
+static float sample_point(struct ctx *x, const int64_t g[3]);
+
+static int
+zero_between_solids(struct ctx *x, const int64_t g[3])
+{
+	int64_t q[3];
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		memcpy(q, g, sizeof q);
+		q[a] = g[a] - 1;
+		if (!(sample_point(x, q) < 0.0f))
+			continue;
+		q[a] = g[a] + 1;
+		if (sample_point(x, q) < 0.0f)
+			return 1;
+	}
+	return 0;
+}
+
+/* The sign rule, in one place: solid below 0, air above, and a sample of
+ * exactly 0 (either sign) air unless it is such a gap. */
+static inline int
+sample_solid(struct ctx *x, const int64_t g[3], float d)
+{
+	return d < 0.0f || (d == 0.0f && zero_between_solids(x, g));
+}
+
+/* Row masks over x, one per lattice row (j, k) in [0, n]^2; zeros between
+ * two solids get their solid bit here. */
 static void
 build_masks(struct ctx *x)
 {
 	int n = x->n, j, k;
 
 	for (k = 0; k <= n; k++)
-		for (j = 0; j <= n; j++)
-			x->s->mask[(size_t)k * (n + 1) + j] =
-			    row_mask(&x->s->d[(((size_t)k + 1) * x->p + (j + 1)) *
-			    x->p + 1], n + 1);
+		for (j = 0; j <= n; j++) {
+			unsigned __int128 zeros, *row =
+			    &x->s->mask[(size_t)k * (n + 1) + j];
+			int64_t g[3];
+
+			*row = row_mask(&x->s->d[(((size_t)k + 1) * x->p + (j + 1)) *
+			    x->p + 1], n + 1, &zeros);
+			g[1] = x->c->g0[1] + j * x->step;
+			g[2] = x->c->g0[2] + k * x->step;
+			while (zeros != 0) {
+				uint64_t lo64 = (uint64_t)zeros;
+				int i = lo64 ? __builtin_ctzll(lo64) :
+				    64 + __builtin_ctzll((uint64_t)(zeros >> 64));
+
+				zeros &= zeros - 1;
+				g[0] = x->c->g0[0] + i * x->step;
+				if (zero_between_solids(x, g))
+					*row |= (unsigned __int128)1 << i;
+			}
+		}
 }
 
 /* ---------------------------------------------------------------- vertices */
@@ -297,14 +353,9 @@ struct edge {
 	int64_t g[3];
 	int64_t len;
 	int     axis;
+	int     solid0;             /* the low end is solid (see sample_solid) */
 	float   d0, d1;
 };
-
-static inline int
-solid(float d)
-{
-	return d < 0.0f;
-}
 
 /* Density at one lattice point, sampled on its own. */
 static float
@@ -337,7 +388,7 @@ refine_edge(struct ctx *x, struct edge *e)
 		e->len /= 2;
 		m[e->axis] += e->len;
 		dm = sample_point(x, m);
-		if (solid(dm) != solid(e->d0)) {
+		if (sample_solid(x, m, dm) != e->solid0) {
 			e->d1 = dm;
 		} else {
 			memcpy(e->g, m, sizeof m);
@@ -496,6 +547,7 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	e.axis = axis;
 	e.d0 = D(x, i, j, k);
 	e.d1 = D(x, r[0], r[1], r[2]);
+	e.solid0 = (int)((x->s->mask[(size_t)k * (x->n + 1) + j] >> i) & 1);
 	memcpy(gp, e.g, sizeof gp);
 	if (x->step > 1 && on_chunk_edge(x, q, axis))
 		refine_edge(x, &e);
@@ -735,6 +787,7 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	e.axis = axis;
 	e.d0 = FS(fc, 1, pu, pv);
 	e.d1 = FS(fc, 1, qu, qv);
+	e.solid0 = sample_solid(x, e.g, e.d0);
 	memcpy(gp, e.g, sizeof gp);
 	if (h > 1 && on_fine_chunk_edge(x, dir ? pu : pv))
 		refine_edge(x, &e);
@@ -779,6 +832,18 @@ transition_vertex(struct ctx *x, const struct face *fc, int cu, int cv,
 	    hi - lo == 3);
 }
 
+/* A face sample of exactly 0 under the sign rule (sample_solid). */
+static int
+face_zero_solid(struct ctx *x, const struct face *fc, int pu, int pv)
+{
+	int64_t g[3], h = x->step / 2;
+
+	g[fc->a] = x->c->g0[fc->a] + fc->plane * x->step;
+	g[fc->u] = x->c->g0[fc->u] + pu * h;
+	g[fc->v] = x->c->g0[fc->v] + pv * h;
+	return zero_between_solids(x, g);
+}
+
 /* Case bits take the samples around the border, then the centre. */
 static const uint8_t transition_bit_sample[9] = { 0, 1, 2, 5, 8, 7, 6, 3, 4 };
 
@@ -792,9 +857,13 @@ transition_cell(struct ctx *x, const struct face *fc, int cu, int cv)
 
 	for (b = 0; b < 9; b++) {
 		unsigned sm = transition_bit_sample[b];
+		int pu = 2 * cu + (int)(sm % 3), pv = 2 * cv + (int)(sm / 3);
+		float d = FS(fc, 1, pu, pv);
 
-		code |= (unsigned)(FS(fc, 1, 2 * cu + (int)(sm % 3),
-		    2 * cv + (int)(sm / 3)) < 0.0f) << b;
+		if (d == 0.0f)
+			code |= (unsigned)face_zero_solid(x, fc, pu, pv) << b;
+		else
+			code |= (unsigned)(d < 0.0f) << b;
 	}
 	if (code == 0 || code == 511)
 		return 0;
