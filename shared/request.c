@@ -51,20 +51,41 @@ field_problem(const mp_field *f)
 	return NULL;
 }
 
-/* Lattice indexes fit in 64 bits by construction (|c| < 2^31, span <= 2^21);
- * what can still go wrong is a world coordinate that overflows float. */
+/* World coordinates must be held by a float to a tenth of a voxel: past
+ * that, neighbouring lattice points (and the vertices between them) round to
+ * one value and the chunk's surface collapses.  Lattice indexes fit in 64
+ * bits by construction (|c| < 2^31, span <= 2^21). */
+#define COORD_RESOLUTION 0.1        /* of a voxel */
+
+/* Largest magnitude of a world coordinate in the chunk's box. */
+static double
+chunk_far(const mp_request *r, double span)
+{
+	double c[3] = { r->cx, r->cy, r->cz }, far = 0.0;
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		far = fmax(far, fabs(c[a] * span));
+		far = fmax(far, fabs((c[a] + 1.0) * span));
+	}
+	return far * (double)r->voxel_size;
+}
+
 static const char *
 extent_problem(const mp_request *r, int cells)
 {
 	double span = (double)cells * (double)(1u << r->lod);
-	double m = fabs((double)r->cx);
+	double far = chunk_far(r, span);
+	int e;
 
-	if (fabs((double)r->cy) > m)
-		m = fabs((double)r->cy);
-	if (fabs((double)r->cz) > m)
-		m = fabs((double)r->cz);
-	if ((m + 2.0) * span * (double)r->voxel_size > 1e30)
-		return "chunk lies outside the representable world";
+	/* Coordinates below far are below 2^e, where floats are 2^(e-24)
+	 * apart (far itself, a lattice point, is exact). */
+	(void)frexp(far, &e);
+	if (far == ldexp(0.5, e))
+		e--;
+	if (ldexp(1.0, e - 24) > COORD_RESOLUTION * (double)r->voxel_size)
+		return "chunk lies where a float cannot hold its coordinates to "
+		    "a tenth of a voxel";
 	return NULL;
 }
 

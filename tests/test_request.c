@@ -257,13 +257,40 @@ test_far_world(void **state)
 	r.lod = MP_MAX_LOD;
 	r.voxel_size = 1e30f;
 	refused(&r);
-	/* The far corners of the lattice at sane voxel sizes are fine. */
+	/* A float cannot hold these coordinates to a tenth of a voxel. */
 	mp_request_init(&r);
-	r.cx = INT32_MIN;
-	r.cz = INT32_MAX;
+	r.cx = INT32_MAX;
 	r.lod = MP_MAX_LOD;
-	r.cells = 64;
+	refused(&r);
+	mp_request_init(&r);
+	r.cz = INT32_MIN;
+	refused(&r);
+	/* 32 cells of 1 voxel at LOD 0: the chunk's box must stay within
+	 * 2^20 (floats 1/8 apart past it). */
+	mp_request_init(&r);
+	r.cx = 32767;
+	r.cy = -32768;
 	accepted(&r);
+	r.cx = 32768;
+	refused(&r);
+	r.cx = 0;
+	r.cy = -32769;
+	refused(&r);
+	/* The limit is in voxels: a power-of-two voxel scales it exactly. */
+	r.cy = 0;
+	r.cz = 32767;
+	r.voxel_size = 0.5f;
+	accepted(&r);
+	r.cz = 32768;
+	refused(&r);
+	/* LOD 15: the chunks touching the origin, and no further. */
+	mp_request_init(&r);
+	r.lod = MP_MAX_LOD;
+	r.cx = -1;
+	r.cz = -1;
+	accepted(&r);
+	r.cx = 1;
+	refused(&r);
 }
 
 static void
