@@ -181,11 +181,6 @@ weld_mesh(struct weld *w, const mp_mesh_view *v)
 			    &v->positions[3 * k], &v->normals[3 * k])) < 0)
 				return -1;
 		}
-		/* Where a transition face meets a plain face at a chunk corner,
-		 * two vertices of a triangle can share a position: it has no
-		 * area, and welded it would fold an edge; leave it out. */
-		if (at[0] == at[1] || at[1] == at[2] || at[0] == at[2])
-			continue;
 		for (j = 0; j < 3; j++)
 			w->idx[w->ni++] = (uint32_t)at[j];
 	}

@@ -250,34 +250,51 @@ sample_chunk(struct ctx *x, const struct field *f)
 	return f->fill(f->ctx, &g, x->s->d, x->s->tmp, x->c->transitions == 0);
 }
 
+/* Bits of the samples of exactly 0 among n consecutive ones (n <= 65). */
+static unsigned __int128
+zero_bits(const float *d, int n)
+{
+	unsigned __int128 z = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (d[i] == 0.0f)
+			z |= (unsigned __int128)1 << i;
+	return z;
+}
+
 /* Solid bits of n consecutive samples (n <= 65): bit i set when d[i] < 0;
  * *zeros gets the bits of samples exactly 0.  Four at a time with a vector
- * compare where SSE2 is there. */
+ * compare where SSE2 is there; zeros are rare, so the vector loop only
+ * notes whether there is one. */
 static unsigned __int128
 row_mask(const float *d, int n, unsigned __int128 *zeros)
 {
-	uint64_t lo = 0, hi = 0, zlo = 0, zhi = 0;
-	int i = 0;
+	uint64_t lo = 0, hi = 0;
+	int i = 0, any_zero = 0;
 
 #ifdef __SSE2__
 	const __m128 zero = _mm_setzero_ps();
+	__m128 eq = _mm_setzero_ps();
 
 	for (; i + 4 <= n && i + 4 <= 64; i += 4) {
 		__m128 v = _mm_loadu_ps(d + i);
 
 		lo |= (uint64_t)_mm_movemask_ps(_mm_cmplt_ps(v, zero)) << i;
-		zlo |= (uint64_t)_mm_movemask_ps(_mm_cmpeq_ps(v, zero)) << i;
+		eq = _mm_or_ps(eq, _mm_cmpeq_ps(v, zero));
 	}
+	any_zero = _mm_movemask_ps(eq) != 0;
 #endif
 	for (; i < n; i++) {
-		uint64_t bit = d[i] < 0.0f, z = d[i] == 0.0f;
+		uint64_t bit = d[i] < 0.0f;
 
+		any_zero |= d[i] == 0.0f;
 		if (i < 64)
-			lo |= bit << i, zlo |= z << i;
+			lo |= bit << i;
 		else
-			hi |= bit << (i - 64), zhi |= z << (i - 64);
+			hi |= bit << (i - 64);
 	}
-	*zeros = (unsigned __int128)zhi << 64 | zlo;
+	*zeros = any_zero ? zero_bits(d, n) : 0;
 	return (unsigned __int128)hi << 64 | lo;
 }
 
@@ -567,9 +584,7 @@ emit_triangle(struct ctx *x, uint32_t a, uint32_t b, uint32_t c, int flip)
 {
 	struct mesh *m = x->out;
 
-	/* Two corners snapped to one lattice point: no area, leave it out. */
-	if (a == UINT32_MAX || b == UINT32_MAX || c == UINT32_MAX ||
-	    a == b || b == c || a == c)
+	if (a == UINT32_MAX || b == UINT32_MAX || c == UINT32_MAX)
 		return;
 	if (mesh_reserve(m, 0, 3) != 0) {
 		x->oom = 1;

@@ -70,6 +70,20 @@ cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Triangles with two equal vertices: none once welded by position. */
+static size_t
+count_degenerate(const struct obj *o)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < o->nf; i++) {
+		const uint32_t *t = &o->f[3 * i];
+
+		n += t[0] == t[1] || t[1] == t[2] || t[0] == t[2];
+	}
+	return n;
+}
+
 static void
 check_closed_inside(const struct obj *o, float border)
 {
@@ -131,6 +145,7 @@ test_demo_writes_a_closed_mesh(void **state)
 	assert_true(nt > 1000);
 	/* Level 2 spans [-2, 2) chunks of 32 * 4 voxels: border at 256. */
 	check_closed_inside(&o, 256.0f);
+	assert_int_equal(count_degenerate(&o), 0);
 	assert_non_null(g = fopen("demo-test.glb", "rb"));
 	assert_int_equal(fread(hdr, 4, 5, g), 5);
 	assert_int_equal(hdr[0], 0x46546c67);       /* glTF */
