@@ -3,7 +3,8 @@
  * control socket, then everything through shared memory (port.c).
  *
  * Liveness without syscalls on the fast path: the daemon's state word in
- * the control header says STOPPED when it exits cleanly; a daemon killed
+ * the instance header (read-only here) says STOPPED when it exits
+ * cleanly; a daemon killed
  * outright is noticed on the socket (EOF), which mp_poll looks at only
  * when it has nothing to return, and at most every 10 ms.
  */
@@ -34,14 +35,13 @@
 
 struct mp_client {
 	int              sock;
-	void            *ctl_mem, *arena_mem;
-	size_t           ctl_size, arena_size;
-	struct slab_arena arena;
+	struct mapping { void *mem; size_t size; } cseg, inst, arena;
+	struct slab_arena arena_view;
+	const struct inst_hdr *ih;
 	struct port      port;
+	int              port_open;
 	uint64_t         checked_ns;
 	int              gone;
-	uint64_t        *cancels;       /* user_data to turn into MP_ECANCELED */
-	uint32_t         ncancels;
 };
 
 
@@ -71,7 +71,7 @@ dial(const char *name, int *fd)
 
 /* Read the daemon's one-line answer and any fds sent with it. */
 static int
-read_answer(int s, char *line, size_t len, int fds[2], int *nfds)
+read_answer(int s, char *line, size_t len, int fds[PROTO_NFDS], int *nfds)
 {
 	size_t got = 0;
 
@@ -79,7 +79,7 @@ read_answer(int s, char *line, size_t len, int fds[2], int *nfds)
 	while (got + 1 < len) {
 		union {
 			struct cmsghdr h;
-			char buf[CMSG_SPACE(2 * sizeof(int))];
+			char buf[CMSG_SPACE(PROTO_NFDS * sizeof(int))];
 		} u;
 		struct pollfd pfd = { .fd = s, .events = POLLIN };
 		struct iovec iov = { line + got, len - 1 - got };
@@ -101,7 +101,9 @@ read_answer(int s, char *line, size_t len, int fds[2], int *nfds)
 			    *nfds == 0) {
 				int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
 
-				memcpy(fds, CMSG_DATA(cm), (size_t)(k > 2 ? 2 : k) * sizeof(int));
+				if (k > PROTO_NFDS)
+					k = PROTO_NFDS;   /* the kernel truncated it */
+				memcpy(fds, CMSG_DATA(cm), (size_t)k * sizeof(int));
 				*nfds = k;
 			}
 		got += (size_t)n;
@@ -112,30 +114,43 @@ read_answer(int s, char *line, size_t len, int fds[2], int *nfds)
 	return MP_EPROTO;
 }
 
+/* Map fd (at least bytes long) into m: 0, or -1. */
 static int
-map_segments(mp_client *c, const struct proto_welcome *w, const int fds[2])
+map_fd(struct mapping *m, int fd, uint64_t bytes, int writable)
 {
-	struct ctl_view cv;
 	struct stat st;
 
-	if (fstat(fds[0], &st) != 0 || (uint64_t)st.st_size < w->ctl_bytes ||
-	    fstat(fds[1], &st) != 0 || (uint64_t)st.st_size < w->arena_bytes)
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < bytes || bytes == 0)
+		return -1;
+	m->mem = mmap(NULL, (size_t)bytes, writable ? PROT_READ | PROT_WRITE :
+	    PROT_READ, MAP_SHARED, fd, 0);
+	if (m->mem == MAP_FAILED) {
+		m->mem = NULL;
+		return -1;
+	}
+	m->size = (size_t)bytes;
+	return 0;
+}
+
+static int
+map_segments(mp_client *c, const struct proto_welcome *w,
+    const int fds[PROTO_NFDS])
+{
+	struct cseg_view cv;
+
+	if (map_fd(&c->cseg, fds[PROTO_FD_CSEG], w->cseg_bytes, 1) != 0 ||
+	    map_fd(&c->inst, fds[PROTO_FD_INST], w->inst_bytes, 0) != 0 ||
+	    map_fd(&c->arena, fds[PROTO_FD_ARENA], w->arena_bytes, 0) != 0)
 		return MP_EPROTO;
-	c->ctl_size = (size_t)w->ctl_bytes;
-	c->arena_size = (size_t)w->arena_bytes;
-	c->ctl_mem = mmap(NULL, c->ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    fds[0], 0);
-	c->arena_mem = mmap(NULL, c->arena_size, PROT_READ, MAP_SHARED, fds[1], 0);
-	if (c->ctl_mem == MAP_FAILED || c->arena_mem == MAP_FAILED)
-		return MP_ENOMEM;
-	if (ctl_attach(&cv, c->ctl_mem, c->ctl_size) != 0 ||
-	    slab_arena_attach(&c->arena, c->arena_mem, c->arena_size) != 0 ||
-	    w->slot >= cv.geo.nclients ||
-	    atomic_load(&ctl_client(&cv, w->slot)->generation) != w->gen)
+	c->ih = c->inst.mem;
+	if (inst_attach(c->ih, c->inst.size) != 0 ||
+	    cseg_attach(&cv, c->cseg.mem, c->cseg.size) != 0 ||
+	    slab_arena_attach(&c->arena_view, c->arena.mem, c->arena.size) != 0 ||
+	    cv.h->slot != w->slot || cv.h->gen != w->gen)
 		return MP_EPROTO;
-	port_open(&c->port, &cv, w->slot, w->gen);
-	if ((c->cancels = calloc(cv.geo.cq_cap, sizeof *c->cancels)) == NULL)
+	if (port_open(&c->port, &cv, c->ih) != 0)
 		return MP_ENOMEM;
+	c->port_open = 1;
 	return MP_OK;
 }
 
@@ -143,10 +158,10 @@ static int
 register_with(mp_client *c)
 {
 	char line[PROTO_LINE_MAX], msg[128];
+	struct proto_hello h = { MP_ABI, (int32_t)getpid() };
 	struct proto_welcome w;
-	int fds[2] = { -1, -1 }, nfds = 0, r, code;
-	int n = snprintf(line, sizeof line, "hello %u %ld\n", CTL_ABI,
-	    (long)getpid());
+	int fds[PROTO_NFDS], nfds = 0, r, code, i;
+	int n = proto_format_hello(line, sizeof line, &h);
 
 	/* A refusal may already be waiting: read the answer even if the
 	 * hello could not be sent. */
@@ -154,15 +169,22 @@ register_with(mp_client *c)
 	r = read_answer(c->sock, line, sizeof line, fds, &nfds);
 	if (r == MP_OK && proto_parse_error(line, &code, msg, sizeof msg) == 0)
 		r = code;
-	else if (r == MP_OK && (proto_parse_welcome(line, &w) != 0 || nfds != 2))
+	else if (r == MP_OK && (proto_parse_welcome(line, &w) != 0 ||
+	    nfds != PROTO_NFDS))
 		r = MP_EPROTO;
 	else if (r == MP_OK)
 		r = map_segments(c, &w, fds);
-	if (nfds >= 1)
-		close(fds[0]);
-	if (nfds >= 2)
-		close(fds[1]);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
 	return r;
+}
+
+static void
+unmap(struct mapping *m)
+{
+	if (m->mem != NULL)
+		munmap(m->mem, m->size);
+	m->mem = NULL;
 }
 
 void
@@ -172,11 +194,11 @@ mp_disconnect(mp_client *c)
 		return;
 	if (c->sock >= 0)
 		close(c->sock);
-	if (c->ctl_mem != NULL && c->ctl_mem != MAP_FAILED)
-		munmap(c->ctl_mem, c->ctl_size);
-	if (c->arena_mem != NULL && c->arena_mem != MAP_FAILED)
-		munmap(c->arena_mem, c->arena_size);
-	free(c->cancels);
+	if (c->port_open)
+		port_close(&c->port);
+	unmap(&c->cseg);
+	unmap(&c->inst);
+	unmap(&c->arena);
 	free(c);
 }
 
@@ -216,7 +238,7 @@ daemon_gone(mp_client *c, int force)
 
 	if (c->gone)
 		return 1;
-	if (atomic_load(&c->port.ctl.h->state) == CTL_STOPPED)
+	if (atomic_load(&c->ih->state) == INST_STOPPED)
 		return c->gone = 1;
 	now = mono_ns();
 	if (!force && now - c->checked_ns < CHECK_EVERY_NS)
@@ -235,11 +257,11 @@ daemon_gone(mp_client *c, int force)
 static int
 accepting(mp_client *c)
 {
-	uint32_t s = atomic_load(&c->port.ctl.h->state);
+	uint32_t s = atomic_load(&c->ih->state);
 
-	if (c->gone || s == CTL_STOPPED)
+	if (c->gone || s == INST_STOPPED)
 		return MP_EDISCONNECTED;
-	return s == CTL_RUNNING ? MP_OK : MP_ESHUTDOWN;
+	return s == INST_RUNNING ? MP_OK : MP_ESHUTDOWN;
 }
 
 int
@@ -269,27 +291,6 @@ mp_submit_batch(mp_client *c, const mp_request *r, size_t n)
 	return (int)(i > (size_t)INT32_MAX ? INT32_MAX : i);
 }
 
-/* A cancelled result: no mesh, MP_ECANCELED; its slab goes back at once. */
-static void
-apply_cancels(mp_client *c, mp_result *res, int n)
-{
-	int i;
-	uint32_t k;
-
-	for (i = 0; i < n && c->ncancels > 0; i++)
-		for (k = 0; k < c->ncancels; k++) {
-			if (c->cancels[k] != res[i].user_data)
-				continue;
-			c->cancels[k] = c->cancels[--c->ncancels];
-			if (res[i].handle != 0)
-				port_release(&c->port, res[i].handle);
-			res[i].status = MP_ECANCELED;
-			res[i].handle = 0;
-			res[i].vertex_count = res[i].index_count = 0;
-			break;
-		}
-}
-
 int
 mp_poll(mp_client *c, mp_result *out, size_t max)
 {
@@ -301,10 +302,8 @@ mp_poll(mp_client *c, mp_result *out, size_t max)
 		max = INT32_MAX;
 	if ((n = port_poll(&c->port, out, max)) < 0)
 		return MP_EDISCONNECTED;        /* the daemon broke our ring */
-	if (n > 0) {
-		apply_cancels(c, out, n);
+	if (n > 0)
 		return n;
-	}
 	return daemon_gone(c, 0) ? MP_EDISCONNECTED : 0;
 }
 
@@ -355,18 +354,24 @@ mp_cancel(mp_client *c, uint64_t user_data)
 {
 	if (c == NULL)
 		return MP_EINVAL;
-	if (c->port.in_flight <= c->ncancels)
-		return MP_ENOENT;
-	if (c->ncancels >= c->port.ctl.geo.cq_cap)
-		return MP_EAGAIN;
-	c->cancels[c->ncancels++] = user_data;
-	return MP_OK;
+	return port_cancel(&c->port, user_data);
 }
 
 size_t
 mp_pending(const mp_client *c)
 {
 	return c == NULL ? 0 : c->port.in_flight;
+}
+
+int
+mp_unfinished(const mp_client *c, mp_request *out, size_t max)
+{
+	size_t n;
+
+	if (c == NULL || (out == NULL && max > 0))
+		return MP_EINVAL;
+	n = port_unfinished(&c->port, out, max);
+	return (int)(n > (size_t)INT32_MAX ? INT32_MAX : n);
 }
 
 /* --- meshes ----------------------------------------------------------------- */
@@ -384,7 +389,7 @@ mp_mesh(mp_client *c, const mp_result *r, mp_mesh_view *v)
 	if (r->handle == 0)
 		return r->vertex_count == 0 ? MP_OK : MP_EINVAL;
 	need = (uint64_t)r->vertex_count * 24 + (uint64_t)r->index_count * 4;
-	if ((p = slab_ptr(&c->arena, r->handle, &bytes)) == NULL || need > bytes)
+	if ((p = slab_ptr(&c->arena_view, r->handle, &bytes)) == NULL || need > bytes)
 		return MP_EINVAL;
 	v->positions = (const float *)p;
 	v->normals = (const float *)(p + (size_t)r->vertex_count * 12);

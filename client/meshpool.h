@@ -133,12 +133,17 @@ int    mp_poll(mp_client *c, mp_result *out, size_t max);
 int    mp_wait(mp_client *c, int timeout_ms);
 /* Sleep until every submitted request has a result ready to poll. */
 int    mp_drain(mp_client *c, int timeout_ms);
-/* Best effort: the result for user_data (the first one still to come)
- * comes back with MP_ECANCELED and no mesh.  MP_OK, MP_ENOENT (nothing of
- * that user_data in flight), MP_EAGAIN (too many cancels pending). */
+/* Cancel the oldest request in flight with this user_data: its result
+ * comes back with MP_ECANCELED and no mesh (a worker that has not taken it
+ * yet skips it).  MP_OK, MP_ENOENT (no such request in flight). */
 int    mp_cancel(mp_client *c, uint64_t user_data);
 /* Submitted and not yet polled. */
 size_t mp_pending(const mp_client *c);
+/* The requests submitted on c whose results have not been polled, oldest
+ * first, up to max into out: how many.  After mp_poll said
+ * MP_EDISCONNECTED these are exactly the requests the daemon never
+ * completed: submit them again on a new connection. */
+int    mp_unfinished(const mp_client *c, mp_request *out, size_t max);
 /* A view of r's mesh, read in place in the arena (read-only memory):
  * MP_OK (an empty mesh gives counts 0), MP_EINVAL (r is an error result,
  * or its handle is not a live slab of ours). Valid until mp_release. */

@@ -136,6 +136,12 @@ print_status(const char *j)
 	    dbl(j, "uptime_s"));
 	printf("workers   %lld busy of %lld, %lld restarts\n",
 	    num(j, "busy_workers"), num(j, "workers"), num(j, "worker_restarts"));
+	if (strcmp(str(j, "health", s1, sizeof s1), "ok") != 0)
+		printf("health    %s: %lld of %lld workers running%s%s\n", s1,
+		    num(j, "live_workers"), num(j, "workers"),
+		    strstr(j, "\"spawn_error\"") ? "; " : "",
+		    strstr(j, "\"spawn_error\"") ? str(j, "spawn_error", s2,
+		    sizeof s2) : "");
 	printf("clients   %lld\n", num(j, "clients"));
 	printf("requests  %lld queued, %lld in flight, %lld completed, %lld failed "
 	    "(%lld retried after a worker died, %lld poisoned)\n", num(j, "queued"),

@@ -61,7 +61,7 @@ set_workers(struct config *c, const char *key, const char *v)
 
 	if (strcmp(v, "auto") == 0)
 		n = auto_workers();
-	else if (number(v, 1, Q_MAX_WORKERS, &n) != 0)
+	else if (number(v, 1, MP_MAX_WORKERS, &n) != 0)
 		return "want 1..64 or auto";
 	if (strcmp(key, "workers") == 0) {
 		c->min_workers = c->max_workers = c->start_workers = n;
@@ -104,7 +104,7 @@ config_set(struct config *c, const char *key, const char *v)
 		    "want seconds, 0..86400 (0: none)" },
 		{ "arena_mb", &c->arena_mb, 4, 1u << 20, CF_ARENA,
 		    "want MiB, 4..1048576" },
-		{ "max_clients", &c->max_clients, 1, CTL_MAX_CLIENTS, CF_CLIENTS,
+		{ "max_clients", &c->max_clients, 1, MP_MAX_CLIENTS, CF_CLIENTS,
 		    "want 1..64" },
 		{ "lane_depth", &c->lane_depth, 16, 65536, CF_LANE,
 		    "want a power of two, 16..65536" },

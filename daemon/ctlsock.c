@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,12 +29,17 @@
 #include "proto.h"
 #include "supervisor.h"
 
-static void drop_client(struct supervisor *sv, struct sv_client *c);
+#define UNREG_MAX        32       /* connections not yet registered */
+#define UNREG_DEADLINE_S 5        /* to register, or to finish a command */
+#define OUT_MAX          (64 * 1024)  /* unread replies before we stop
+                                       * reading a peer's commands */
+#define IN_MAX           (4 * PROTO_LINE_MAX)
+#define ACCEPT_BACKOFF_MIN_MS 100
+#define ACCEPT_BACKOFF_MAX_MS 1000
+#define REFUSE_BATCH     64       /* pending connections refused per pause */
 
-struct conn_ctx {               /* what a bufferevent callback needs */
-	struct supervisor *sv;
-	struct sv_client  *c;
-};
+static void drop_client(struct supervisor *sv, struct sv_client *c);
+static void process_lines(struct sv_client *c);
 
 static void
 reply(struct sv_client *c, const char *fmt, ...)
@@ -49,13 +55,29 @@ reply(struct sv_client *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The welcome line and the two fds, in one sendmsg on the raw socket: the
- * output buffer is empty at this point (one request, one answer). */
-static int
-send_welcome(struct supervisor *sv, struct sv_client *c, uint32_t gen)
+static void
+reply_error(struct sv_client *c, int code, const char *msg)
 {
-	char line[128];
-	int fds[2] = { sv->ctl_seg.fd, sv->arena_seg.ro_fd };
+	char line[PROTO_LINE_MAX];
+
+	proto_format_error(line, sizeof line, code, msg);
+	evbuffer_add(bufferevent_get_output(c->bev), line, strlen(line));
+}
+
+/* The welcome line and the three fds, in one sendmsg on the raw socket:
+ * the output buffer is empty at this point (one request, one answer). */
+static int
+send_welcome(struct supervisor *sv, struct sv_client *c, uint32_t gen,
+    int cseg_fd)
+{
+	char line[PROTO_LINE_MAX];
+	int fds[PROTO_NFDS];
+	struct proto_welcome w = {
+		.slot = (uint32_t)c->slot, .gen = gen,
+		.cseg_bytes = cseg_bytes(&sv->q.geo),
+		.inst_bytes = sv->inst_seg.size,
+		.arena_bytes = sv->arena_seg.size,
+	};
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof fds)];
@@ -63,9 +85,11 @@ send_welcome(struct supervisor *sv, struct sv_client *c, uint32_t gen)
 	struct iovec iov;
 	struct msghdr msg;
 	struct cmsghdr *cm;
-	int n = snprintf(line, sizeof line, "ok %d %u %zu %zu\n", c->slot, gen,
-	    sv->ctl_seg.size, sv->arena_seg.size);
+	int n = proto_format_welcome(line, sizeof line, &w);
 
+	fds[PROTO_FD_CSEG] = cseg_fd;
+	fds[PROTO_FD_INST] = sv->inst_seg.ro_fd;
+	fds[PROTO_FD_ARENA] = sv->arena_seg.ro_fd;
 	memset(&msg, 0, sizeof msg);
 	memset(&u, 0, sizeof u);
 	iov.iov_base = line;
@@ -94,21 +118,35 @@ free_slot(struct supervisor *sv)
 	return -1;
 }
 
+/* Registered: no deadline any more, and no longer counted against the
+ * cap on connections waiting to register. */
+static void
+registered(struct supervisor *sv, struct sv_client *c)
+{
+	if (c->deadline != NULL) {
+		event_free(c->deadline);
+		c->deadline = NULL;
+		sv->unregistered--;
+	}
+}
+
 /* 0, or -1 when the client was dropped (c is then freed). */
 static int
 do_hello(struct supervisor *sv, struct sv_client *c, const char *line)
 {
 	struct proto_hello h;
-	uint32_t gen;
-	int slot;
+	char why[256];
+	uint64_t deaf;
+	uint32_t gen, w;
+	int slot, fd, r;
 
 	if (proto_parse_hello(line, &h) != 0 || c->slot >= 0) {
-		reply(c, "err %d bad hello\n", MP_EINVAL);
+		reply_error(c, MP_EINVAL, "bad hello");
 		return 0;
 	}
-	if (h.abi != CTL_ABI) {
+	if (h.abi != MP_ABI) {
 		reply(c, "err %d ABI mismatch: client %u, daemon %u\n", MP_EPROTO,
-		    h.abi, CTL_ABI);
+		    h.abi, MP_ABI);
 		return 0;
 	}
 	if (sv->stopping || sv->draining) {
@@ -121,10 +159,22 @@ do_hello(struct supervisor *sv, struct sv_client *c, const char *line)
 		    MP_EAGAIN, sv->q.d->nclients);
 		return 0;
 	}
-	gen = q_client_open(&sv->q, (uint32_t)slot, c->pid);
+	if ((gen = q_client_open(&sv->q, (uint32_t)slot, c->pid, &fd, &deaf, why,
+	    sizeof why)) == 0) {
+		log_msg(LOG_WARNING, "client pid %ld: %s", (long)c->pid, why);
+		reply(c, "err %d cannot create its shared memory: %s\n", MP_EAGAIN,
+		    why);
+		return 0;
+	}
+	for (w = 0; w < MP_MAX_WORKERS; w++)
+		if (deaf & (1ull << w))
+			sv_kill_worker(sv, w, "could not be told of a new client");
 	c->slot = slot;
 	sv->clients[slot] = c;
-	if (send_welcome(sv, c, gen) != 0) {
+	registered(sv, c);
+	r = send_welcome(sv, c, gen, fd);
+	close(fd);
+	if (r != 0) {
 		log_msg(LOG_WARNING, "client pid %ld: cannot send welcome: %s",
 		    (long)c->pid, strerror(errno));
 		drop_client(sv, c);
@@ -134,15 +184,15 @@ do_hello(struct supervisor *sv, struct sv_client *c, const char *line)
 	    (long)c->pid, (long)c->uid, slot);
 	return 0;
 }
-
 static void
 do_status(struct supervisor *sv, struct sv_client *c)
 {
-	static const char *const states[] = { "starting", "running", "draining",
-	    "stopped" };
+	static const char *const states[INST_NSTATES] = { "starting",
+	    "running", "draining", "stopped" };
 	const struct sv_worker *sw;
 	struct q_stats st;
-	uint32_t i, n, state = atomic_load(&sv->q.ctl.h->state);
+	uint32_t i, n, state = atomic_load(&sv->q.inst->state);
+	uint32_t live = sv_live_workers(sv);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
 	q_drain_releases(&sv->q);
@@ -153,7 +203,7 @@ do_status(struct supervisor *sv, struct sv_client *c)
 	    "\"requeued\":%llu,\"poisoned\":%llu,\"arena_bytes\":%llu,"
 	    "\"arena_used_bytes\":%llu,\"worker_restarts\":%llu,\"min_workers\":%u,"
 	    "\"max_workers\":%u,\"mode\":\"%s\"",
-	    sv->name, (long)getpid(), states[state & 3],
+	    sv->name, (long)getpid(), state < INST_NSTATES ? states[state] : "?",
 	    (mono_ns() - sv->started_ns) / 1e9, sv->nworkers, st.busy_workers,
 	    st.clients, st.queued, st.in_flight,
 	    (unsigned long long)st.completed, (unsigned long long)st.failed,
@@ -165,10 +215,20 @@ do_status(struct supervisor *sv, struct sv_client *c)
 	evbuffer_add_printf(out, ",\"lock_repairs\":%llu,\"client_faults\":%llu",
 	    (unsigned long long)(sv->q.d->qrepairs + sv->q.d->arepairs),
 	    (unsigned long long)st.faults);
+	/* Degraded: fewer workers running than wanted (fork failed, or one is
+	 * being replaced); the reason when fork is what failed. */
+	evbuffer_add_printf(out, ",\"live_workers\":%u,\"health\":\"%s\"", live,
+	    live < sv->nworkers ? "degraded" : "ok");
+	for (i = 0; i < sv->nworkers; i++)
+		if (sv->w[i].pid == 0 && sv->w[i].spawn_errno != 0) {
+			evbuffer_add_printf(out, ",\"spawn_error\":\"fork: %s\"",
+			    strerror(sv->w[i].spawn_errno));
+			break;
+		}
 	evbuffer_add_printf(out, ",\"chunks_per_s_10s\":%.1f,\"compute_p50_us\":%.1f,"
 	    "\"compute_p99_us\":%.1f,\"failed_by\":{", st.rate_10s, st.p50_us,
 	    st.p99_us);
-	for (i = 1, n = 0; i < 16; i++)
+	for (i = 1, n = 0; i < Q_NSTATUS; i++)
 		if (st.failed_by[i] != 0) {
 			const char *name = mp_strerror(-(int)i);
 
@@ -182,13 +242,16 @@ do_status(struct supervisor *sv, struct sv_client *c)
 		uint32_t s = atomic_load(&ws->state);
 		uint64_t now = mono_ns();
 
+		uint64_t start = atomic_load(&ws->start_ns);
+
 		sw = &sv->w[i];
 		evbuffer_add_printf(out, "%s{\"slot\":%u,\"pid\":%ld,\"state\":\"%s\","
 		    "\"done\":%llu,\"busy_for_ms\":%.1f,\"user_data\":%llu}",
 		    i ? "," : "", i, (long)sw->pid,
-		    sw->pid == 0 ? "down" : s == WS_IDLE ? "idle" : "busy",
+		    sw->pid == 0 ? "down" : sw->stopped_ns ? "stopped" :
+		    s == WS_IDLE ? "idle" : "busy",
 		    (unsigned long long)ws->done,
-		    s == WS_BUSY && now > ws->start_ns ? (now - ws->start_ns) / 1e6 : 0.0,
+		    s == WS_BUSY && now > start ? (now - start) / 1e6 : 0.0,
 		    s == WS_BUSY ? (unsigned long long)ws->req.user_data : 0ull);
 	}
 	evbuffer_add_printf(out, "]}\n");
@@ -202,7 +265,7 @@ do_clients(struct supervisor *sv, struct sv_client *c)
 
 	q_drain_releases(&sv->q);
 	evbuffer_add_printf(out, "{\"clients\":[");
-	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+	for (i = 0; i < MP_MAX_CLIENTS; i++) {
 		const struct sv_client *k = sv->clients[i];
 		const struct dclient *dc = &sv->q.d->cl[i];
 
@@ -221,27 +284,34 @@ do_clients(struct supervisor *sv, struct sv_client *c)
 static void
 do_scale(struct supervisor *sv, struct sv_client *c, const char *arg)
 {
-	char why[128], *end;
+	char why[160], *end;
 	unsigned long n = strtoul(arg, &end, 10);
 
 	if (end == arg || *end != '\0' || arg[0] == '-' || n > 1000)
 		reply(c, "err %d scale: want a number of workers\n", MP_EINVAL);
 	else if (sv_scale(sv, (uint32_t)n, why, sizeof why) != 0)
 		reply(c, "err %d scale: %s\n", MP_EINVAL, why);
+	else if (why[0] != '\0')       /* asked for, but not all running */
+		reply(c, "ok %lu: %s\n", n, why);
 	else
 		reply(c, "ok %lu\n", n);
 }
 
-/* 0, or -1 when the client was dropped.  Operator commands are refused
- * on a registered client's connection: that one is for its lifetime. */
+/* 0, or -1 when the client was dropped.  A registered client's
+ * connection carries nothing after its hello: anything more is a broken
+ * client, and costs it its registration. */
 static int
 handle_line(struct supervisor *sv, struct sv_client *c, const char *line)
 {
+	if (c->slot >= 0) {
+		log_msg(LOG_WARNING, "client pid %ld wrote on its registered "
+		    "connection: disconnected", (long)c->pid);
+		drop_client(sv, c);
+		return -1;
+	}
 	if (strncmp(line, "hello ", 6) == 0)
 		return do_hello(sv, c, line);
-	if (c->slot >= 0)
-		reply(c, "err %d registered connection\n", MP_EINVAL);
-	else if (strcmp(line, "status") == 0)
+	if (strcmp(line, "status") == 0)
 		do_status(sv, c);
 	else if (strcmp(line, "clients") == 0)
 		do_clients(sv, c);
@@ -258,62 +328,99 @@ handle_line(struct supervisor *sv, struct sv_client *c, const char *line)
 		sv_drain(sv);
 		reply(c, "ok draining\n");
 	} else
-		reply(c, "err %d unknown command\n", MP_EINVAL);
+		reply_error(c, MP_EINVAL, "unknown command");
 	return 0;
+}
+
+/* Answer the lines read so far, but stop while the peer leaves more than
+ * OUT_MAX of answers unread: reading resumes when it has caught up. */
+static void
+process_lines(struct sv_client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char *line;
+	size_t n;
+
+	if (c->refused) {               /* read and ignore until it leaves */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	while (evbuffer_get_length(out) < OUT_MAX &&
+	    (line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
+		int r = n < PROTO_LINE_MAX ? handle_line(c->sv, c, line) : 0;
+
+		free(line);
+		if (r != 0)
+			return;         /* dropped: c is gone */
+	}
+	if (evbuffer_get_length(out) >= OUT_MAX) {
+		bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(in) > PROTO_LINE_MAX) {
+		log_msg(LOG_WARNING, "connection from pid %ld: line too long, "
+		    "closed", (long)c->pid);
+		drop_client(c->sv, c);
+	}
 }
 
 static void
 read_cb(struct bufferevent *bev, void *arg)
 {
-	struct conn_ctx *x = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	char *line;
-	size_t n;
+	(void)bev;
+	process_lines(arg);
+}
 
-	if (x->c->refused) {            /* read and ignore until it leaves */
-		evbuffer_drain(in, evbuffer_get_length(in));
-		return;
-	}
-	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
-		int r = n < PROTO_LINE_MAX ? handle_line(x->sv, x->c, line) : 0;
+/* The peer read enough of our answers: take its commands again. */
+static void
+write_cb(struct bufferevent *bev, void *arg)
+{
+	struct sv_client *c = arg;
 
-		free(line);
-		if (r != 0)
-			return;         /* dropped: x is gone */
-	}
-	if (evbuffer_get_length(in) > PROTO_LINE_MAX) {
-		log_msg(LOG_WARNING, "client pid %ld: line too long, disconnected",
-		    (long)x->c->pid);
-		drop_client(x->sv, x->c);
-	}
+	if (!(bufferevent_get_enabled(bev) & EV_READ))
+		process_lines(c);
 }
 
 static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct conn_ctx *x = arg;
+	struct sv_client *c = arg;
 
 	(void)bev;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		drop_client(x->sv, x->c);
+		drop_client(c->sv, c);
+}
+
+static void
+deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sv_client *c = arg;
+
+	(void)fd, (void)what;
+	log_msg(LOG_DEBUG, "connection from pid %ld: nothing registered or "
+	    "finished within %d s: closed", (long)c->pid, UNREG_DEADLINE_S);
+	drop_client(c->sv, c);
 }
 
 /* The client has gone (or is thrown out): its slot, queued requests and
- * slabs are reclaimed now. */
+ * slabs are reclaimed now, and its segment is never used again. */
 static void
 drop_client(struct supervisor *sv, struct sv_client *c)
 {
-	struct conn_ctx *x = NULL;
-
 	if (c->slot >= 0) {
 		q_client_close(&sv->q, (uint32_t)c->slot);
 		sv->clients[c->slot] = NULL;
 		log_msg(LOG_INFO, "client pid %ld left slot %d", (long)c->pid,
 		    c->slot);
 	}
-	bufferevent_getcb(c->bev, NULL, NULL, NULL, (void **)&x);
+	if (c->deadline != NULL) {
+		event_free(c->deadline);
+		sv->unregistered--;
+	}
+	TAILQ_REMOVE(&sv->conns, c, link);
 	bufferevent_free(c->bev);
-	free(x);
 	free(c);
 }
 
@@ -341,31 +448,62 @@ peer_allowed(const struct supervisor *sv, const struct ucred *cr)
 	return 0;
 }
 
+/* Say why on a connection we will not serve, and close it.  Whatever it
+ * sent is read first, so closing does not turn into a reset that could
+ * swallow the answer. */
+static void
+refuse_fd(int fd, int code, const char *msg)
+{
+	char line[PROTO_LINE_MAX], junk[PROTO_LINE_MAX];
+	int n = proto_format_error(line, sizeof line, code, msg);
+
+	while (recv(fd, junk, sizeof junk, MSG_DONTWAIT) > 0)
+		;
+	if (send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_msg(LOG_DEBUG, "refusing a connection: %s", strerror(errno));
+	close(fd);
+}
+
 static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int len, void *arg)
 {
 	struct supervisor *sv = arg;
+	struct timeval dl = { UNREG_DEADLINE_S, 0 };
 	struct ucred cr;
 	socklen_t crlen = sizeof cr;
 	struct sv_client *c;
-	struct conn_ctx *x;
 
 	(void)l, (void)sa, (void)len;
-	c = calloc(1, sizeof *c);
-	x = calloc(1, sizeof *x);
-	if (c == NULL || x == NULL ||
-	    (c->bev = bufferevent_socket_new(sv->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		free(c), free(x);
-		close(fd);
+	if (sv->accept_backoff_ms != 0) {
+		log_msg(LOG_INFO, "file descriptors available again: accepting "
+		    "connections");
+		sv->accept_backoff_ms = 0;
+	}
+	if (sv->unregistered >= UNREG_MAX) {
+		refuse_fd(fd, MP_EAGAIN, "too many connections waiting to register");
 		return;
 	}
+	if ((c = calloc(1, sizeof *c)) == NULL ||
+	    (c->bev = bufferevent_socket_new(sv->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL ||
+	    (c->deadline = evtimer_new(sv->base, deadline_cb, c)) == NULL) {
+		if (c != NULL && c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			close(fd);
+		free(c);
+		return;
+	}
+	c->sv = sv;
+	c->slot = -1;
+	TAILQ_INSERT_TAIL(&sv->conns, c, link);
+	sv->unregistered++;
+	evtimer_add(c->deadline, &dl);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) != 0 ||
 	    !peer_allowed(sv, &cr)) {
-		/* Say why, and keep the connection until the peer closes it:
-		 * closing now, with its hello unread, would reset the socket and
-		 * it might never read the answer. */
+		/* Say why, and keep the connection until the peer closes it (or
+		 * the deadline), so it reads the answer. */
 		log_msg(LOG_WARNING, "refused connection from uid %ld pid %ld",
 		    (long)cr.uid, (long)cr.pid);
 		c->refused = 1;
@@ -373,81 +511,171 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	c->uid = cr.uid;
 	c->pid = cr.pid;
-	c->slot = -1;
-	x->sv = sv, x->c = c;
-	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, x);
+	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, IN_MAX);
+	bufferevent_setwatermark(c->bev, EV_WRITE, OUT_MAX / 2, 0);
 	bufferevent_enable(c->bev, EV_READ);
 	if (c->refused)
-		reply(c, "err %d permission denied\n", MP_EPERM);
+		reply_error(c, MP_EPERM, "permission denied");
 }
 
-int
-ctlsock_open(struct supervisor *sv)
+static void
+accept_resume(evutil_socket_t fd, short what, void *arg)
 {
-	struct sockaddr_un sun;
-	char err[256];
-	mode_t old;
-	int fd;
+	struct supervisor *sv = arg;
 
-	int group = sv->cfg.group[0] != '\0';
-	mode_t mode = sv->cfg.mode >= 0 ? (mode_t)sv->cfg.mode :
-	    group ? 0660 : 0600;
+	(void)fd, (void)what;
+	if (sv->listener != NULL)
+		evconnlistener_enable(sv->listener);
+}
 
-	if (sv->cfg.socket[0] != '\0') {       /* the operator's own place */
+/*
+ * accept() failed.  Out of file descriptors, the listener would fire again
+ * at once, for ever: instead, give up the spare descriptor to answer the
+ * waiting connections with a reason, pause the listener (100 ms, doubling
+ * to 1 s), and log once per episode.
+ */
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct supervisor *sv = arg;
+	struct timeval tv;
+	int e = EVUTIL_SOCKET_ERROR(), fd, i;
+
+	if (e != EMFILE && e != ENFILE && e != ENOBUFS && e != ENOMEM) {
+		log_msg(LOG_WARNING, "accept: %s", strerror(e));
+		return;
+	}
+	if (sv->accept_backoff_ms == 0)
+		log_msg(LOG_ERR, "accept: %s: refusing new connections until "
+		    "descriptors are free", strerror(e));
+	for (i = 0; i < REFUSE_BATCH && sv->spare_fd >= 0; i++) {
+		close(sv->spare_fd);
+		fd = accept4(evconnlistener_get_fd(l), NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			refuse_fd(fd, MP_EAGAIN, "meshpoold is out of file descriptors");
+		sv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			break;
+	}
+	sv->accept_backoff_ms = sv->accept_backoff_ms == 0 ?
+	    ACCEPT_BACKOFF_MIN_MS : sv->accept_backoff_ms * 2;
+	if (sv->accept_backoff_ms > ACCEPT_BACKOFF_MAX_MS)
+		sv->accept_backoff_ms = ACCEPT_BACKOFF_MAX_MS;
+	evconnlistener_disable(l);
+	tv.tv_sec = 0;
+	tv.tv_usec = (long)sv->accept_backoff_ms * 1000;
+	evtimer_add(sv->accept_timer, &tv);
+}
+
+/* The socket's path and its lock file's, for sv->name or the operator's
+ * own place: 0, or -1 (logged). */
+static int
+socket_paths(struct supervisor *sv, int group)
+{
+	char err[256], dir[256];
+
+	if (sv->cfg.socket[0] != '\0') {      /* the operator's own place */
 		snprintf(sv->sock_path, sizeof sv->sock_path, "%s", sv->cfg.socket);
 		snprintf(sv->lock_path, sizeof sv->lock_path, "%s.lock",
 		    sv->cfg.socket);
-	} else {
-		char dir[256];
-
-		if (sock_dir_make(group, err, sizeof err) != 0) {
-			log_msg(LOG_ERR, "%s", err);
-			return -1;
-		}
-		if (group && sock_dir(dir, sizeof dir) == 0 &&
-		    (chown(dir, (uid_t)-1, sv->cfg.gid) != 0 || chmod(dir, 0750) != 0))
-			log_msg(LOG_WARNING, "chgrp %s: %s", dir, strerror(errno));
-		if (sock_path(sv->name, sv->sock_path, sizeof sv->sock_path) != 0 ||
-		    lock_path(sv->name, sv->lock_path, sizeof sv->lock_path) != 0) {
-			log_msg(LOG_ERR, "instance name %s: socket path too long",
-			    sv->name);
-			return -1;
-		}
+		return 0;
 	}
-	sv->lock_fd = open(sv->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (sv->lock_fd < 0 || flock(sv->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		log_msg(LOG_ERR, "instance %s is already running (%s is locked)",
-		    sv->name, sv->lock_path);
-		if (sv->lock_fd >= 0)
-			close(sv->lock_fd);
-		sv->lock_fd = -1;
+	if (sock_dir_make(group, err, sizeof err) != 0) {
+		log_msg(LOG_ERR, "%s", err);
 		return -1;
 	}
-	unlink(sv->sock_path);          /* stale: its daemon no longer holds the lock */
+	if (group && sock_dir(dir, sizeof dir) == 0 &&
+	    (chown(dir, (uid_t)-1, sv->cfg.gid) != 0 || chmod(dir, 0750) != 0))
+		log_msg(LOG_WARNING, "chgrp %s: %s", dir, strerror(errno));
+	if (sock_path(sv->name, sv->sock_path, sizeof sv->sock_path) != 0 ||
+	    lock_path(sv->name, sv->lock_path, sizeof sv->lock_path) != 0) {
+		log_msg(LOG_ERR, "instance name %s: socket path too long", sv->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Hold the lock file for our life: -1 (logged) if a live instance does. */
+static int
+take_lock(struct supervisor *sv)
+{
+	sv->lock_fd = open(sv->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (sv->lock_fd >= 0 && flock(sv->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	log_msg(LOG_ERR, "instance %s is already running (%s is locked)",
+	    sv->name, sv->lock_path);
+	if (sv->lock_fd >= 0)
+		close(sv->lock_fd);
+	sv->lock_fd = -1;
+	return -1;
+}
+
+/* A listening socket at sv->sock_path with its mode and group: the fd, or
+ * -1 (logged). */
+static int
+bind_socket(struct supervisor *sv, int group, mode_t mode)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+	int fd;
+
+	unlink(sv->sock_path);  /* stale: its daemon no longer holds the lock */
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, sv->sock_path, strlen(sv->sock_path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) < 0)
+		goto err;
 	old = umask(0077);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
 		umask(old);
-		log_msg(LOG_ERR, "bind %s: %s", sv->sock_path, strerror(errno));
-		return -1;
+		goto err;
 	}
 	umask(old);
 	if (chmod(sv->sock_path, mode) != 0 || (group &&
 	    chown(sv->sock_path, (uid_t)-1, sv->cfg.gid) != 0)) {
 		log_msg(LOG_ERR, "%s: cannot set mode/group: %s", sv->sock_path,
 		    strerror(errno));
+		close(fd);
 		return -1;
 	}
+	return fd;
+err:
+	log_msg(LOG_ERR, "bind %s: %s", sv->sock_path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int
+ctlsock_open(struct supervisor *sv)
+{
+	int group = sv->cfg.group[0] != '\0', fd;
+	mode_t mode = sv->cfg.mode >= 0 ? (mode_t)sv->cfg.mode :
+	    group ? 0660 : 0600;
+
+	TAILQ_INIT(&sv->conns);
+	sv->spare_fd = -1;
+	if (socket_paths(sv, group) != 0 || take_lock(sv) != 0)
+		return -1;
+	if ((fd = bind_socket(sv, group, mode)) < 0)
+		goto err;
 	sv->listener = evconnlistener_new(sv->base, accept_cb, sv,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
 	if (sv->listener == NULL) {
 		log_msg(LOG_ERR, "listen %s: %s", sv->sock_path, strerror(errno));
-		return -1;
+		close(fd);
+		goto err;
 	}
+	evconnlistener_set_error_cb(sv->listener, accept_error_cb);
+	sv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if ((sv->accept_timer = evtimer_new(sv->base, accept_resume, sv)) == NULL)
+		goto err;
 	return 0;
+err:
+	ctlsock_close(sv);
+	return -1;
 }
 
 void
@@ -455,12 +683,12 @@ ctlsock_drop_faulty(struct supervisor *sv)
 {
 	uint32_t i;
 
-	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+	for (i = 0; i < MP_MAX_CLIENTS; i++) {
 		struct sv_client *c = sv->clients[i];
 
 		if (c != NULL && atomic_load(&sv->q.d->cl[i].state) == DC_FAULTY) {
-			log_msg(LOG_WARNING, "client pid %ld wrote impossible ring "
-			    "indexes: disconnected", (long)c->pid);
+			log_msg(LOG_WARNING, "client pid %ld broke its rings: "
+			    "disconnected", (long)c->pid);
 			drop_client(sv, c);
 		}
 	}
@@ -469,14 +697,17 @@ ctlsock_drop_faulty(struct supervisor *sv)
 void
 ctlsock_close(struct supervisor *sv)
 {
-	uint32_t i;
-
 	if (sv->listener != NULL)
 		evconnlistener_free(sv->listener);
 	sv->listener = NULL;
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (sv->clients[i] != NULL)
-			drop_client(sv, sv->clients[i]);
+	if (sv->accept_timer != NULL)
+		event_free(sv->accept_timer);
+	sv->accept_timer = NULL;
+	while (!TAILQ_EMPTY(&sv->conns))
+		drop_client(sv, TAILQ_FIRST(&sv->conns));
+	if (sv->spare_fd >= 0)
+		close(sv->spare_fd);
+	sv->spare_fd = -1;
 	if (sv->lock_fd >= 0) {
 		unlink(sv->sock_path);  /* the lock file stays: unlinking it would
 		                         * race with a daemon starting now */

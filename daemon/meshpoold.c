@@ -194,8 +194,8 @@ main(int argc, char **argv)
 #ifdef HAVE_SYSTEMD
 	sd_notifyf(0, "READY=1\nMAINPID=%ld", (long)getpid());
 #endif
-	i = sv_run(&sv);
+	sv_run(&sv);
 	if (sv.daemonize)
 		unlink(sv.pidfile);
-	return i;
+	return 0;
 }

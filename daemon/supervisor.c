@@ -2,8 +2,9 @@
  * supervisor.c - meshpoold's supervisor: lays out the segments, forks and
  * replaces workers, and stops cleanly.  Single-threaded on a libevent loop:
  * signals (evsignal), the control socket (evconnlistener, ctlsock.c), and
- * a pipe workers write to when a client breaks its rings.  There is no
- * periodic timer: an idle daemon does not wake up.
+ * a pipe workers write to when a client breaks its rings, when they want
+ * another worker, or when they start running and the watchdog is off
+ * (watchdog.c).  An idle daemon has no timer at all: it does not wake up.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,10 @@
 
 #define MiB ((uint64_t)1 << 20)
 #define SCRATCH_PER_WORKER (64 * MiB)   /* sample grids + mesh, worst case */
-
+#define RESPAWN_FIRST_MS   100          /* restart throttle: first pause */
+#define RESPAWN_MAX_MS     5000         /* ... doubling up to this */
+#define WORKER_NOTIFY_FD   3            /* in a worker: the notify pipe */
+#define WORKER_CHAN_FD     4            /* in a worker: its channel */
 
 static uint32_t
 pow2_at_least(uint64_t x)
@@ -54,16 +58,14 @@ set_title(struct supervisor *sv, uint32_t i)
 	prctl(PR_SET_NAME, name);
 }
 
-/* In the child: nothing of the supervisor's but the mappings and the
- * notify pipe; default signal dispositions; die with the supervisor. */
+/* In the child: nothing of the supervisor's but the mappings, the notify
+ * pipe and its own channel; default signal dispositions; die with the
+ * supervisor. */
 static void
-become_worker(struct supervisor *sv, uint32_t i, pid_t parent,
+become_worker(struct supervisor *sv, uint32_t i, int chan, pid_t parent,
     const sigset_t *mask)
 {
-	struct worker_opts o = {
-		.spin_ns = 50000,
-		.grow_fd = 3,
-	};
+	struct worker_opts o = { .spin_ns = 50000 };
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD,
 	    SIGALRM, SIGPIPE };
 	int fd, maxfd;
@@ -75,22 +77,38 @@ become_worker(struct supervisor *sv, uint32_t i, pid_t parent,
 	for (k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
 		signal(sigs[k], SIG_DFL);
 	sigprocmask(SIG_SETMASK, mask, NULL);   /* now signals are our own */
-	fd = dup2(sv->notify[1], 3);
+	/* Out of the way of the fixed numbers before they are taken. */
+	if ((chan = fcntl(chan, F_DUPFD, WORKER_CHAN_FD + 1)) < 0 ||
+	    dup2(sv->notify[1], WORKER_NOTIFY_FD) < 0 ||
+	    dup2(chan, WORKER_CHAN_FD) < 0)
+		_exit(1);
 	maxfd = (int)sysconf(_SC_OPEN_MAX);
-	for (fd = 4; fd < maxfd && fd < 65536; fd++)
+	for (fd = WORKER_CHAN_FD + 1; fd < maxfd && fd < 65536; fd++)
 		close(fd);
-	sv->q.notify_fd = 3;
+	sv->q.notify_fd = WORKER_NOTIFY_FD;
+	for (k = 0; k < MP_MAX_WORKERS; k++)
+		sv->q.wchan[k] = -1;    /* closed above */
+	q_worker_enter(&sv->q, i, WORKER_CHAN_FD);
 	set_title(sv, i);
 	worker_main(&sv->q, i, &o);
 }
 
-static void
+static void schedule_respawn(struct supervisor *sv, uint32_t i, int failed);
+
+/* Start worker i: 0, or -1 if fork failed (a retry is scheduled). */
+static int
 spawn(struct supervisor *sv, uint32_t i)
 {
-	pid_t parent = getpid(), pid;
+	struct sv_worker *w = &sv->w[i];
+	pid_t parent = getpid(), pid = -1;
 	sigset_t all, old;
+	int chan;
 
-	q_worker_start(&sv->q, i, 0);
+	if ((chan = q_worker_start(&sv->q, i)) < 0) {
+		w->spawn_errno = errno;
+		schedule_respawn(sv, i, 1);
+		return -1;
+	}
 	/*
 	 * Signals stay blocked across fork until the child has put back the
 	 * default handlers: a SIGTERM (scale down) reaching a child that still
@@ -99,17 +117,31 @@ spawn(struct supervisor *sv, uint32_t i)
 	 */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	if ((pid = fork()) < 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		log_msg(LOG_ERR, "fork worker %u: %s", i, strerror(errno));
-		return;
-	}
+#ifdef MP_FAULT_INJECTION
+	if (getenv("MESHPOOL_FI_FORK_FAIL") != NULL &&
+	    access(getenv("MESHPOOL_FI_FORK_FAIL"), F_OK) == 0)
+		errno = EAGAIN;         /* test builds: fork "fails" */
+	else
+#endif
+	pid = fork();
 	if (pid == 0)
-		become_worker(sv, i, parent, &old);
+		become_worker(sv, i, chan, parent, &old);
+	w->spawn_errno = pid < 0 ? errno : 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	sv->w[i].pid = pid;
-	sv->w[i].started_ns = mono_ns();
-	sv->w[i].done_at_start = sv->q.d->w[i].done;
+	q_worker_started(&sv->q, i, pid, chan);
+	if (pid < 0) {
+		log_msg(LOG_ERR, "cannot start worker %u: fork: %s; retrying", i,
+		    strerror(w->spawn_errno));
+		schedule_respawn(sv, i, 1);
+		return -1;
+	}
+	w->pid = pid;
+	w->timed_out = 0;
+	w->stopped_ns = 0;
+	w->started_ns = mono_ns();
+	w->done_at_start = sv->q.d->w[i].done;
+	watch_arm(sv);          /* it runs until it first parks */
+	return 0;
 }
 
 static void
@@ -123,57 +155,73 @@ respawn_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A worker that dies within a second of starting without completing a
- * single request is restarted after a pause that doubles up to 5 s, so a
- * crash loop cannot make us spin; one that did work (killed from outside,
- * or by a bad request) is replaced at once. */
+ * single request, or that could not be forked, is started again after a
+ * pause that doubles up to 5 s, so a crash loop cannot make us spin; one
+ * that did work (killed from outside, or by a bad request) is replaced at
+ * once. */
 static void
-schedule_respawn(struct supervisor *sv, uint32_t i)
+schedule_respawn(struct supervisor *sv, uint32_t i, int failed)
 {
 	struct sv_worker *w = &sv->w[i];
 	uint64_t lived = mono_ns() - w->started_ns;
 	struct timeval tv;
 
-	if (lived > 1000000000u || sv->q.d->w[i].done != w->done_at_start)
+	if (!failed && (lived > 1000000000u ||
+	    sv->q.d->w[i].done != w->done_at_start))
 		w->backoff_ms = 0;
 	else
-		w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : 100;
-	if (w->backoff_ms > 5000)
-		w->backoff_ms = 5000;
+		w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : RESPAWN_FIRST_MS;
+	if (w->backoff_ms > RESPAWN_MAX_MS)
+		w->backoff_ms = RESPAWN_MAX_MS;
 	if (w->backoff_ms == 0) {
 		spawn(sv, i);
 		return;
 	}
-	log_msg(LOG_WARNING, "worker %u died %.0f ms after start; restarting in "
-	    "%u ms", i, lived / 1e6, w->backoff_ms);
+	if (!failed)
+		log_msg(LOG_WARNING, "worker %u died %.0f ms after start; "
+		    "restarting in %u ms", i, lived / 1e6, w->backoff_ms);
 	tv.tv_sec = w->backoff_ms / 1000;
 	tv.tv_usec = (long)(w->backoff_ms % 1000) * 1000;
 	evtimer_add(w->respawn, &tv);
 }
 
+void
+sv_kill_worker(struct supervisor *sv, uint32_t i, const char *why)
+{
+	if (sv->w[i].pid <= 0)
+		return;
+	log_msg(LOG_WARNING, "worker %u (pid %ld) %s: killed", i,
+	    (long)sv->w[i].pid, why);
+	kill(sv->w[i].pid, SIGKILL);
+}
+
 static void
 reap(struct supervisor *sv, pid_t pid, int status)
 {
+	struct sv_worker *w;
 	uint32_t i;
 	int r;
 
-	for (i = 0; i < Q_MAX_WORKERS && sv->w[i].pid != pid; i++)
+	for (i = 0; i < MP_MAX_WORKERS && sv->w[i].pid != pid; i++)
 		;
-	if (i == Q_MAX_WORKERS)
+	if (i == MP_MAX_WORKERS)
 		return;
-	sv->w[i].pid = 0;
-	if (sv->w[i].retiring) {            /* scaled down: it left */
+	w = &sv->w[i];
+	w->pid = 0;
+	w->stopped_ns = 0;
+	if (w->retiring) {                  /* scaled down: it left */
 		q_recover(&sv->q, i, 0);
-		sv->w[i].retiring = 0;
+		w->retiring = 0;
 		log_msg(LOG_INFO, "worker %u (pid %ld) retired", i, (long)pid);
 		if (i < sv->nworkers && !sv->stopping)
 			spawn(sv, i);           /* scaled up again meanwhile */
 		return;
 	}
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+	if (w->timed_out) {
 		r = q_recover(&sv->q, i, MP_ETIMEDOUT);
 		log_msg(LOG_WARNING, "worker %u (pid %ld) ran past request_timeout "
-		    "(%u s): killed, request failed with MP_ETIMEDOUT", i,
-		    (long)pid, sv->cfg.request_timeout_s);
+		    "(%u s): its request failed with MP_ETIMEDOUT", i, (long)pid,
+		    sv->cfg.request_timeout_s);
 	} else {
 		r = q_recover(&sv->q, i, 0);
 		if (sv->stopping && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
@@ -188,7 +236,26 @@ reap(struct supervisor *sv, pid_t pid, int status)
 	if (sv->stopping)
 		return;
 	sv->restarts++;
-	schedule_respawn(sv, i);
+	schedule_respawn(sv, i, 0);
+}
+
+/* A worker stopped (SIGSTOP) or continued: the watchdog looks after a
+ * stopped one, which could hold a lock or swallow a client's wake-up. */
+static void
+note_stop(struct supervisor *sv, pid_t pid, int stopped)
+{
+	uint32_t i;
+
+	for (i = 0; i < MP_MAX_WORKERS; i++)
+		if (sv->w[i].pid == pid) {
+			sv->w[i].stopped_ns = stopped ? mono_ns() : 0;
+			if (stopped) {
+				log_msg(LOG_WARNING, "worker %u (pid %ld) was stopped",
+				    i, (long)pid);
+				evtimer_del(sv->watch_timer);   /* tick sooner */
+				watch_arm(sv);
+			}
+		}
 }
 
 static void
@@ -199,18 +266,22 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 	int status;
 
 	(void)sig, (void)what;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		reap(sv, pid, status);
+	while ((pid = waitpid(-1, &status, WNOHANG | WUNTRACED | WCONTINUED)) > 0) {
+		if (WIFSTOPPED(status) || WIFCONTINUED(status))
+			note_stop(sv, pid, WIFSTOPPED(status));
+		else
+			reap(sv, pid, status);
+	}
 }
 
 /* --- stopping ------------------------------------------------------------- */
 
-static uint32_t
-live_workers(const struct supervisor *sv)
+uint32_t
+sv_live_workers(const struct supervisor *sv)
 {
 	uint32_t i, n = 0;
 
-	for (i = 0; i < Q_MAX_WORKERS; i++)
+	for (i = 0; i < MP_MAX_WORKERS; i++)
 		n += sv->w[i].pid > 0;
 	return n;
 }
@@ -226,10 +297,11 @@ publish_growth(struct supervisor *sv)
 int
 sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len)
 {
-	uint32_t i;
+	uint32_t i, failed = 0;
+	int err = 0;
 
-	if (n < 1 || n > Q_MAX_WORKERS) {
-		snprintf(why, len, "workers: 1..%d", Q_MAX_WORKERS);
+	if (n < 1 || n > MP_MAX_WORKERS) {
+		snprintf(why, len, "workers: 1..%d", MP_MAX_WORKERS);
 		return -1;
 	}
 	if (sv->stopping) {
@@ -241,8 +313,10 @@ sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len)
 		return -1;
 	}
 	for (i = sv->nworkers; i < n; i++)          /* up */
-		if (sv->w[i].pid == 0)
-			spawn(sv, i);
+		if (sv->w[i].pid == 0 && spawn(sv, i) != 0) {
+			failed++;
+			err = sv->w[i].spawn_errno;
+		}
 		/* else it was told to leave and will: reap() replaces it,
 		 * since its slot is wanted again */
 	for (i = n; i < sv->nworkers; i++)          /* down */
@@ -250,9 +324,14 @@ sv_scale(struct supervisor *sv, uint32_t n, char *why, size_t len)
 			sv->w[i].retiring = 1;
 			evtimer_del(sv->w[i].respawn);
 			kill(sv->w[i].pid, SIGTERM);
-		}
+		} else
+			evtimer_del(sv->w[i].respawn);
 	log_msg(LOG_INFO, "scaled from %u to %u workers", sv->nworkers, n);
 	sv->nworkers = n;
+	why[0] = '\0';
+	if (failed > 0)
+		snprintf(why, len, "%u of %u could not be started (fork: %s); "
+		    "retrying", failed, n, strerror(err));
 	publish_growth(sv);
 	arm_idle_timer(sv);
 	return 0;
@@ -264,7 +343,7 @@ sv_drain(struct supervisor *sv)
 	if (sv->stopping || sv->draining)
 		return;
 	sv->draining = 1;
-	atomic_store(&sv->q.ctl.h->state, CTL_DRAINING);
+	atomic_store(&sv->q.inst->state, INST_DRAINING);
 	log_msg(LOG_INFO, "draining: no new requests or clients; finishing "
 	    "what is queued");
 }
@@ -278,17 +357,19 @@ finish(struct supervisor *sv, int sig)
 	int status;
 	pid_t pid;
 
-	atomic_store(&sv->q.ctl.h->state, CTL_STOPPED);
-	for (i = 0; i < Q_MAX_WORKERS; i++)
-		if (sv->w[i].pid > 0)
+	atomic_store(&sv->q.inst->state, INST_STOPPED);
+	for (i = 0; i < MP_MAX_WORKERS; i++)
+		if (sv->w[i].pid > 0) {
 			kill(sv->w[i].pid, sig);
-	while (live_workers(sv) > 0) {
+			kill(sv->w[i].pid, SIGCONT);    /* a stopped one too */
+		}
+	while (sv_live_workers(sv) > 0) {
 		if ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			reap(sv, pid, status);
 			continue;
 		}
 		if (mono_ns() > until) {
-			for (i = 0; i < Q_MAX_WORKERS; i++)
+			for (i = 0; i < MP_MAX_WORKERS; i++)
 				if (sv->w[i].pid > 0)
 					kill(sv->w[i].pid, SIGKILL);
 			until = UINT64_MAX;
@@ -311,7 +392,7 @@ stop_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd, (void)what;
 	q_fail_queued(&sv->q, MP_ESHUTDOWN);
 	q_stats(&sv->q, &st);
-	if (st.busy_workers == 0 || live_workers(sv) == 0) {
+	if (st.busy_workers == 0 || sv_live_workers(sv) == 0) {
 		log_msg(LOG_INFO, "stopped: %llu requests completed",
 		    (unsigned long long)st.completed);
 		finish(sv, SIGTERM);
@@ -337,7 +418,7 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 		return;
 	sv->stopping = 1;
 	publish_growth(sv);
-	atomic_store(&sv->q.ctl.h->state, CTL_DRAINING);
+	atomic_store(&sv->q.inst->state, INST_DRAINING);
 	evconnlistener_disable(sv->listener);
 	n = q_fail_queued(&sv->q, MP_ESHUTDOWN);
 	log_msg(LOG_INFO, "%s: stopping; %u queued requests completed with "
@@ -421,16 +502,19 @@ on_notify(evutil_socket_t fd, short what, void *arg)
 	struct supervisor *sv = arg;
 	char buf[64];
 	ssize_t n, i;
-	int fault = 0, more = 0;
+	int fault = 0, more = 0, watch = 0;
 
 	(void)what;
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		for (i = 0; i < n; i++) {
 			fault |= buf[i] == NOTIFY_FAULT;
 			more |= buf[i] == NOTIFY_GROW;
+			watch |= buf[i] == NOTIFY_WATCH;
 		}
 	if (fault)
 		ctlsock_drop_faulty(sv);
+	if (watch)
+		watch_arm(sv);
 	if (more) {
 		atomic_store(&sv->q.d->grow_asked, 0);
 		grow(sv);
@@ -520,41 +604,40 @@ make_segments(struct supervisor *sv)
 {
 	const struct config *c = &sv->cfg;
 	uint32_t page = MAX_MESH_BYTES;
-	uint64_t arena = (uint64_t)c->arena_mb * MiB, cap = arena / 4;
-	struct ctl_geometry geo = {
-		.nclients = c->max_clients,
+	uint64_t arena = (uint64_t)c->arena_mb * MiB, cap = arena / Q_CLIENT_SHARE;
+	struct seg_geometry geo = {
 		.lane_cap = pow2_at_least(c->lane_depth),
-		.cq_cap = pow2_at_least((uint64_t)c->lane_depth * CTL_LANES),
-		.rel_cap = pow2_at_least(cap / SLAB_MIN),
+		.cq_cap = pow2_at_least((uint64_t)c->lane_depth * MP_LANES),
+		.rel_cap = pow2_at_least((cap + page) / SLAB_MIN),
 	};
-	struct ctl_view cv;
 	struct slab_arena a;
 	char err[256];
 
 	if (check_memory(sv, sv->nworkers, arena) != 0)
 		return -1;
-	if (ctl_bytes(&geo) == 0) {
-		log_msg(LOG_ERR, "bad geometry: max_clients 1..%d, lane_depth "
-		    "1..65536", CTL_MAX_CLIENTS);
+	if (cseg_bytes(&geo) == 0) {
+		log_msg(LOG_ERR, "bad geometry: lane_depth 1..65536");
 		return -1;
 	}
-	if (shm_create(&sv->ctl_seg, "ctl", ctl_bytes(&geo), 0, err, sizeof err) != 0 ||
+	if (shm_create(&sv->inst_seg, "inst", sizeof(struct inst_hdr), 1, err,
+	    sizeof err) != 0 ||
 	    shm_create(&sv->dmn_seg, "dmn", q_bytes(), 0, err, sizeof err) != 0 ||
 	    shm_create(&sv->arena_seg, "arena", slab_arena_bytes(page,
 	    (uint32_t)(arena / page)), 1, err, sizeof err) != 0) {
 		log_msg(LOG_ERR, "%s", err);
 		return -1;
 	}
-	if (ctl_init(&cv, sv->ctl_seg.base, sv->ctl_seg.size, &geo, getpid(),
-	    (uint32_t)time(NULL)) != 0 ||
-	    slab_arena_init(&a, sv->arena_seg.base, sv->arena_seg.size, page,
-	    cap) != 0 || q_init(&sv->q, sv->dmn_seg.base, &cv, &a,
-	    Q_MAX_WORKERS) != 0) {
+	inst_init(sv->inst_seg.base, getpid(), (uint32_t)time(NULL));
+	if (slab_arena_init(&a, sv->arena_seg.base, sv->arena_seg.size, page,
+	    cap) != 0 || q_init(&sv->q, sv->dmn_seg.base, sv->inst_seg.base, &a,
+	    &geo, c->max_clients, MP_MAX_WORKERS) != 0) {
 		log_msg(LOG_ERR, "cannot lay out shared memory (arena_mb %u)",
 		    c->arena_mb);
 		return -1;
 	}
 	sv->q.notify_fd = sv->notify[1];
+	sv->q.stuck = watch_lock_stuck;
+	sv->q.stuck_arg = sv;
 	atomic_store(&sv->q.d->timeout_ms, c->request_timeout_s * 1000);
 	publish_growth(sv);
 	return 0;
@@ -567,24 +650,11 @@ add_signal(struct supervisor *sv, int k, int sig, event_callback_fn cb)
 	return sv->sig[k] == NULL || evsignal_add(sv->sig[k], NULL) != 0 ? -1 : 0;
 }
 
-int
-sv_start(struct supervisor *sv)
+static int
+add_events(struct supervisor *sv)
 {
 	uint32_t i;
 
-	sv->nworkers = sv->cfg.start_workers;
-	sv->started_ns = mono_ns();
-	signal(SIGPIPE, SIG_IGN);
-	if ((sv->base = event_base_new()) == NULL)
-		return -1;
-	if (pipe2(sv->notify, O_CLOEXEC | O_NONBLOCK) != 0)
-		return -1;
-	if (ctlsock_open(sv) != 0)
-		return -1;
-	if (make_segments(sv) != 0) {
-		ctlsock_close(sv);
-		return -1;
-	}
 	if (add_signal(sv, 0, SIGTERM, on_stop) || add_signal(sv, 1, SIGINT, on_stop) ||
 	    add_signal(sv, 2, SIGQUIT, on_stop) || add_signal(sv, 3, SIGHUP, on_hup) ||
 	    add_signal(sv, 4, SIGCHLD, on_sigchld))
@@ -593,18 +663,50 @@ sv_start(struct supervisor *sv)
 	    on_notify, sv);
 	sv->stop_timer = evtimer_new(sv->base, stop_tick, sv);
 	sv->idle_timer = evtimer_new(sv->base, idle_tick, sv);
+	sv->watch_timer = evtimer_new(sv->base, watch_tick, sv);
 	if (sv->notify_ev == NULL || sv->stop_timer == NULL ||
-	    sv->idle_timer == NULL ||
+	    sv->idle_timer == NULL || sv->watch_timer == NULL ||
 	    event_add(sv->notify_ev, NULL) != 0)
 		return -1;
-	for (i = 0; i < Q_MAX_WORKERS; i++) {
+	for (i = 0; i < MP_MAX_WORKERS; i++) {
 		sv->w[i].sv = sv;
 		sv->w[i].index = i;
-		sv->w[i].respawn = evtimer_new(sv->base, respawn_cb, &sv->w[i]);
-		if (i < sv->nworkers)
-			spawn(sv, i);
+		if ((sv->w[i].respawn = evtimer_new(sv->base, respawn_cb,
+		    &sv->w[i])) == NULL)
+			return -1;
 	}
-	atomic_store(&sv->q.ctl.h->state, CTL_RUNNING);
+	return 0;
+}
+
+int
+sv_start(struct supervisor *sv)
+{
+	uint32_t i;
+
+	sv->nworkers = sv->cfg.start_workers;
+	sv->started_ns = mono_ns();
+	signal(SIGPIPE, SIG_IGN);
+	if (!park_supported()) {
+		log_msg(LOG_ERR, "this kernel has no futex_waitv: meshpoold needs "
+		    "Linux 5.16 or later (idle workers wait on every client's "
+		    "doorbell at once)");
+		return -1;
+	}
+	if ((sv->base = event_base_new()) == NULL ||
+	    pipe2(sv->notify, O_CLOEXEC | O_NONBLOCK) != 0) {
+		log_msg(LOG_ERR, "cannot set up the event loop: %s", strerror(errno));
+		return -1;
+	}
+	if (ctlsock_open(sv) != 0)
+		return -1;
+	if (make_segments(sv) != 0 || add_events(sv) != 0) {
+		log_msg(LOG_ERR, "cannot start instance %s", sv->name);
+		ctlsock_close(sv);
+		return -1;
+	}
+	for (i = 0; i < sv->nworkers; i++)
+		spawn(sv, i);
+	atomic_store(&sv->q.inst->state, INST_RUNNING);
 	arm_idle_timer(sv);
 	log_msg(LOG_INFO, "instance %s: %u workers (%s %u..%u), arena %u MiB, "
 	    "socket %s", sv->name, sv->nworkers, config_dynamic(&sv->cfg) ?
@@ -613,12 +715,11 @@ sv_start(struct supervisor *sv)
 	return 0;
 }
 
-int
+void
 sv_run(struct supervisor *sv)
 {
 	event_base_dispatch(sv->base);
-	shm_destroy(&sv->ctl_seg);
+	shm_destroy(&sv->inst_seg);
 	shm_destroy(&sv->dmn_seg);
 	shm_destroy(&sv->arena_seg);
-	return 0;
 }

@@ -10,12 +10,8 @@
 #include "queue.h"
 
 struct worker_opts {
-	uint64_t spin_ns;        /* spin on the token before parking */
-	int      grow_fd;        /* a byte here asks for one more worker, or -1 */
+	uint64_t spin_ns;        /* watch the lanes this long before parking */
 };
-
-/* Bytes a worker writes to the supervisor's notify pipe. */
-enum { NOTIFY_FAULT = 'F', NOTIFY_GROW = 'G' };
 
 /* Slab layout of a mesh: positions (3 floats per vertex), normals (same),
  * indices (uint32).  Bytes a mesh of nv vertices and ni indices needs. */
@@ -25,7 +21,7 @@ mesh_slab_bytes(uint32_t nv, uint32_t ni)
 	return (uint64_t)nv * 24 + (uint64_t)ni * 4;
 }
 
-/* Never returns. */
+/* The worker for slot w (q_worker_enter done).  Never returns. */
 void worker_main(struct queue *q, uint32_t w, const struct worker_opts *o)
     __attribute__((noreturn));
 

@@ -1,9 +1,8 @@
 /*
- * layout.c - lay out, check and index the control segment (layout.h).
+ * layout.c - lay out, check and index the segments clients map (layout.h).
  */
 #include <string.h>
 
-#include "meshpool.h"
 #include "layout.h"
 
 #define PAGE 4096u
@@ -20,180 +19,175 @@ pow2(uint32_t x, uint32_t max)
 	return x != 0 && x <= max && (x & (x - 1)) == 0;
 }
 
-static int
-geometry_ok(const struct ctl_geometry *g)
+int
+geometry_ok(const struct seg_geometry *g)
 {
-	return g->nclients >= 1 && g->nclients <= CTL_MAX_CLIENTS &&
-	    pow2(g->lane_cap, 1u << 16) && pow2(g->cq_cap, 1u << 18) &&
+	return pow2(g->lane_cap, 1u << 16) && pow2(g->cq_cap, 1u << 18) &&
 	    pow2(g->rel_cap, 1u << 18);
 }
 
-/* Place the rings of one slot; returns the slot's size (page aligned). */
+/* Place the regions; returns the segment's size (page aligned). */
 static uint64_t
-slot_layout(const struct ctl_geometry *g, uint32_t lane_off[CTL_LANES],
-    uint32_t stamp_off[CTL_LANES], uint32_t *cq_off, uint32_t *rel_off)
+place(const struct seg_geometry *g, uint32_t lane_off[MP_LANES],
+    uint32_t side_off[MP_LANES], uint32_t *cq_off, uint32_t *rel_off,
+    uint32_t *cancel_off)
 {
-	uint64_t off = align_up(sizeof(struct ctl_client), RING_CACHELINE);
+	uint64_t off = align_up(sizeof(struct cseg_hdr), RING_CACHELINE);
 	int i;
 
-	for (i = 0; i < CTL_LANES; i++) {
+	for (i = 0; i < MP_LANES; i++) {
 		lane_off[i] = (uint32_t)off;
 		off = align_up(off + ring_bytes(g->lane_cap, sizeof(mp_request)),
 		    RING_CACHELINE);
 	}
-	for (i = 0; i < CTL_LANES; i++) {
-		stamp_off[i] = (uint32_t)off;
-		off = align_up(off + (uint64_t)g->lane_cap * 8, RING_CACHELINE);
+	for (i = 0; i < MP_LANES; i++) {
+		side_off[i] = (uint32_t)off;
+		off = align_up(off + (uint64_t)g->lane_cap *
+		    sizeof(struct wire_side), RING_CACHELINE);
 	}
 	*cq_off = (uint32_t)off;
-	off = align_up(off + ring_bytes(g->cq_cap, sizeof(mp_result)),
+	off = align_up(off + ring_bytes(g->cq_cap, sizeof(struct wire_res)),
 	    RING_CACHELINE);
 	*rel_off = (uint32_t)off;
-	off += ring_bytes(g->rel_cap, sizeof(uint64_t));
+	off = align_up(off + ring_bytes(g->rel_cap, sizeof(uint64_t)),
+	    RING_CACHELINE);
+	*cancel_off = (uint32_t)off;
+	off += align_up(g->cq_cap, 64) / 8;
 	return align_up(off, PAGE);
 }
 
-static void
-fill_view(struct ctl_view *v, void *mem, size_t size,
-    const struct ctl_geometry *geo)
+void
+cseg_view_of(struct cseg_view *v, void *mem, size_t size,
+    const struct seg_geometry *geo)
 {
 	v->h = mem;
 	v->base = mem;
 	v->size = size;
 	v->geo = *geo;
-	v->slots_off = align_up(sizeof(struct ctl_hdr), PAGE);
-	v->slot_bytes = slot_layout(geo, v->lane_off, v->stamp_off, &v->cq_off,
-	    &v->rel_off);
+	place(geo, v->lane_off, v->side_off, &v->cq_off, &v->rel_off,
+	    &v->cancel_off);
 }
 
 size_t
-ctl_bytes(const struct ctl_geometry *geo)
+cseg_bytes(const struct seg_geometry *geo)
 {
-	uint32_t lo[CTL_LANES], so[CTL_LANES], cq, rel;
+	uint32_t lo[MP_LANES], so[MP_LANES], cq, rel, cancel;
 
 	if (!geometry_ok(geo))
 		return 0;
-	return (size_t)(align_up(sizeof(struct ctl_hdr), PAGE) +
-	    geo->nclients * slot_layout(geo, lo, so, &cq, &rel));
-}
-
-void
-ctl_reset_slot(const struct ctl_view *v, uint32_t slot, uint32_t gen)
-{
-	struct ring_view rv;
-	uint32_t i;
-
-	for (i = 0; i < CTL_LANES; i++) {
-		ctl_lane(v, slot, i, &rv, NULL);
-		ring_init(&rv, rv.r, rv.cap, rv.esz);
-	}
-	ctl_cq(v, slot, &rv, NULL);
-	ring_init(&rv, rv.r, rv.cap, rv.esz);
-	ctl_rel(v, slot, &rv, NULL);
-	ring_init(&rv, rv.r, rv.cap, rv.esz);
-	atomic_store(&ctl_client(v, slot)->waiting, 0);
-	atomic_store(&ctl_client(v, slot)->owed, 0);
-	while (sem_trywait(&ctl_client(v, slot)->cq_sem) == 0)
-		;       /* tokens left by the slot's last user */
-	atomic_store(&ctl_client(v, slot)->generation, gen);
+	return (size_t)place(geo, lo, so, &cq, &rel, &cancel);
 }
 
 int
-ctl_init(struct ctl_view *v, void *mem, size_t size,
-    const struct ctl_geometry *geo, pid_t supervisor, uint32_t gen)
+cseg_init(struct cseg_view *v, void *mem, size_t size,
+    const struct seg_geometry *geo, uint32_t slot, uint32_t gen)
 {
-	struct ctl_hdr *h = mem;
+	struct cseg_hdr *h = mem;
+	struct ring_view rv;
 	uint32_t i;
 
-	if (((uintptr_t)mem & (PAGE - 1)) != 0 || ctl_bytes(geo) == 0 ||
-	    ctl_bytes(geo) > size)
+	if (((uintptr_t)mem & (PAGE - 1)) != 0 || cseg_bytes(geo) == 0 ||
+	    cseg_bytes(geo) > size)
 		return -1;
-	fill_view(v, mem, size, geo);
+	cseg_view_of(v, mem, size, geo);
 	memset(h, 0, sizeof *h);
-	h->abi = CTL_ABI;
+	h->abi = MP_ABI;
 	h->hdr_bytes = sizeof *h;
-	h->total_bytes = ctl_bytes(geo);
-	h->slots_off = v->slots_off;
-	h->slot_bytes = v->slot_bytes;
+	h->slot = slot;
+	h->gen = gen;
+	h->total_bytes = cseg_bytes(geo);
 	h->geo = *geo;
 	memcpy(h->lane_off, v->lane_off, sizeof h->lane_off);
-	memcpy(h->stamp_off, v->stamp_off, sizeof h->stamp_off);
+	memcpy(h->side_off, v->side_off, sizeof h->side_off);
 	h->cq_off = v->cq_off;
 	h->rel_off = v->rel_off;
-	h->supervisor_pid = (int32_t)supervisor;
-	h->generation = gen;
-	for (i = 0; i < geo->nclients; i++) {
-		memset(ctl_client(v, i), 0, sizeof(struct ctl_client));
-		if (sem_init(&ctl_client(v, i)->cq_sem, 1, 0) != 0)
-			return -1;
-		ctl_reset_slot(v, i, 0);
+	h->cancel_off = v->cancel_off;
+	for (i = 0; i < MP_LANES; i++) {
+		cseg_lane(v, i, &rv, NULL);
+		ring_init(&rv, rv.r, rv.cap, rv.esz);
 	}
-	atomic_store(&h->state, CTL_STARTING);
-	h->magic = CTL_MAGIC;       /* last: a reader sees all or nothing */
+	cseg_cq(v, &rv, NULL);
+	ring_init(&rv, rv.r, rv.cap, rv.esz);
+	cseg_rel(v, &rv, NULL);
+	ring_init(&rv, rv.r, rv.cap, rv.esz);
+	h->magic = CSEG_MAGIC;      /* last: a reader sees all or nothing */
 	return 0;
 }
 
 int
-ctl_attach(struct ctl_view *v, void *mem, size_t size)
+cseg_attach(struct cseg_view *v, void *mem, size_t size)
 {
-	const struct ctl_hdr *h = mem;
-	struct ctl_view mine;
+	const struct cseg_hdr *h = mem;
+	struct cseg_view mine;
 
-	if (size < sizeof *h || h->magic != CTL_MAGIC)
+	if (size < sizeof *h || h->magic != CSEG_MAGIC)
 		return -1;
-	if (h->abi != CTL_ABI || h->hdr_bytes != sizeof *h)
+	if (h->abi != MP_ABI || h->hdr_bytes != sizeof *h)
 		return -2;
-	if (ctl_bytes(&h->geo) == 0 || ctl_bytes(&h->geo) > size)
+	if (cseg_bytes(&h->geo) == 0 || cseg_bytes(&h->geo) > size)
 		return -1;
-	fill_view(&mine, mem, size, &h->geo);
+	cseg_view_of(&mine, mem, size, &h->geo);
 	/* Our own arithmetic must agree with the daemon's, field by field. */
-	if (mine.slots_off != h->slots_off || mine.slot_bytes != h->slot_bytes ||
-	    memcmp(mine.lane_off, h->lane_off, sizeof h->lane_off) != 0 ||
-	    memcmp(mine.stamp_off, h->stamp_off, sizeof h->stamp_off) != 0 ||
-	    mine.cq_off != h->cq_off || mine.rel_off != h->rel_off)
+	if (memcmp(mine.lane_off, h->lane_off, sizeof h->lane_off) != 0 ||
+	    memcmp(mine.side_off, h->side_off, sizeof h->side_off) != 0 ||
+	    mine.cq_off != h->cq_off || mine.rel_off != h->rel_off ||
+	    mine.cancel_off != h->cancel_off)
 		return -2;
 	*v = mine;
 	return 0;
 }
 
-static unsigned char *
-slot_base(const struct ctl_view *v, uint32_t slot)
-{
-	return v->base + v->slots_off + (size_t)slot * v->slot_bytes;
-}
-
-struct ctl_client *
-ctl_client(const struct ctl_view *v, uint32_t slot)
-{
-	return (struct ctl_client *)slot_base(v, slot);
-}
-
 void
-ctl_lane(const struct ctl_view *v, uint32_t slot, uint32_t lane,
-    struct ring_view *rv, uint32_t *own)
+cseg_lane(const struct cseg_view *v, uint32_t lane, struct ring_view *rv,
+    uint32_t *own)
 {
-	ring_view_of(rv, slot_base(v, slot) + v->lane_off[lane], v->geo.lane_cap,
+	ring_view_of(rv, v->base + v->lane_off[lane], v->geo.lane_cap,
 	    sizeof(mp_request), own);
 }
 
+void
+cseg_cq(const struct cseg_view *v, struct ring_view *rv, uint32_t *own)
+{
+	ring_view_of(rv, v->base + v->cq_off, v->geo.cq_cap,
+	    sizeof(struct wire_res), own);
+}
+
+void
+cseg_rel(const struct cseg_view *v, struct ring_view *rv, uint32_t *own)
+{
+	ring_view_of(rv, v->base + v->rel_off, v->geo.rel_cap, sizeof(uint64_t),
+	    own);
+}
+
+struct wire_side *
+cseg_side(const struct cseg_view *v, uint32_t lane, uint32_t k)
+{
+	return (struct wire_side *)(v->base + v->side_off[lane]) +
+	    (k & (v->geo.lane_cap - 1));
+}
+
 _Atomic uint64_t *
-ctl_stamps(const struct ctl_view *v, uint32_t slot, uint32_t lane)
+cseg_cancels(const struct cseg_view *v)
 {
-	return (_Atomic uint64_t *)(slot_base(v, slot) + v->stamp_off[lane]);
+	return (_Atomic uint64_t *)(v->base + v->cancel_off);
 }
 
 void
-ctl_cq(const struct ctl_view *v, uint32_t slot, struct ring_view *rv,
-    uint32_t *own)
+inst_init(struct inst_hdr *h, pid_t supervisor, uint32_t gen)
 {
-	ring_view_of(rv, slot_base(v, slot) + v->cq_off, v->geo.cq_cap,
-	    sizeof(mp_result), own);
+	memset(h, 0, sizeof *h);
+	h->abi = MP_ABI;
+	h->hdr_bytes = sizeof *h;
+	h->supervisor_pid = (int32_t)supervisor;
+	h->generation = gen;
+	atomic_store(&h->state, INST_STARTING);
+	h->magic = INST_MAGIC;
 }
 
-void
-ctl_rel(const struct ctl_view *v, uint32_t slot, struct ring_view *rv,
-    uint32_t *own)
+int
+inst_attach(const struct inst_hdr *h, size_t size)
 {
-	ring_view_of(rv, slot_base(v, slot) + v->rel_off, v->geo.rel_cap,
-	    sizeof(uint64_t), own);
+	if (size < sizeof *h || h->magic != INST_MAGIC)
+		return -1;
+	return h->abi == MP_ABI && h->hdr_bytes == sizeof *h ? 0 : -2;
 }

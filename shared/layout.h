@@ -1,122 +1,167 @@
 /*
- * layout.h - the control segment: the one region clients map read-write.
+ * layout.h - the memory a client maps, laid out once for both ends.
  *
- *   control segment (clients: read-write)         offsets in struct ctl_hdr
- *   +-------------------------------------------+ 0
- *   | struct ctl_hdr                            |  magic, ABI, geometry,
- *   |   work tokens, parked-worker eventcount   |  supervisor pid,
- *   |                                           |  generation, state
- *   +-------------------------------------------+ slots_off (page aligned)
- *   | client slot 0            (slot_bytes)     |
- *   |   struct ctl_client: generation, waiting, |
- *   |                      cq_sem               |
- *   |   lane ring 0..3: mp_request x lane_cap   |  client -> workers
- *   |   lane stamps 0..3: uint64_t x lane_cap   |  submit time per item
- *   |   completion ring: mp_result x cq_cap     |  workers -> client
- *   |   release ring: uint64_t x rel_cap        |  client -> workers
+ * Trust model: a client is any local process that passed the socket's
+ * credential check, buggy or hostile.  What it can write is its own client
+ * segment and nothing else; the daemon reads every word of it as untrusted.
+ *
+ *   instance segment (clients: read-only)       struct inst_hdr
  *   +-------------------------------------------+
- *   | client slot 1 .. nclients-1               |
+ *   | magic, ABI, supervisor pid, generation,   |  written by the daemon
+ *   | state                                     |
+ *   | parked: bit w = worker w is parked        |  written by workers, read
+ *   | park_seq: bumped each time a worker parks |  by clients to decide
+ *   | arena_wait: requests wait for arena room  |  whether to ring
+ *   +-------------------------------------------+
+ *
+ *   client segment, one per registration (that client and the daemon:
+ *   read-write; a memfd sealed against shrinking and growing)
+ *   +-------------------------------------------+ 0
+ *   | struct cseg_hdr: magic, ABI, slot, gen,   |
+ *   |   geometry and offsets (for the client;   |
+ *   |   the daemon never reads them back)       |
+ *   |   doorbell   client -> parked workers     |
+ *   |   waiting, wake   daemon -> client's wait |
+ *   +-------------------------------------------+ lane_off[0..3]
+ *   | lane rings 0..3: mp_request x lane_cap    |  client -> workers
+ *   +-------------------------------------------+ side_off[0..3]
+ *   | struct wire_side beside each lane's items |  submit time, ticket
+ *   +-------------------------------------------+ cq_off
+ *   | completion ring: struct wire_res x cq_cap |  workers -> client
+ *   +-------------------------------------------+ rel_off
+ *   | release ring: uint64_t x rel_cap          |  client -> workers
+ *   +-------------------------------------------+ cancel_off
+ *   | cancel bits: one per ticket               |  client -> workers
  *   +-------------------------------------------+ total_bytes
  *
- *   daemon segment (clients: none)  see queue.h: locks, worker slots with
- *                                   request copies, retry queue, trusted
- *                                   per-client indexes and state
- *   arena segment (clients: read-only)  see slab.h: the meshes
+ *   daemon segment (clients: none)    queue.h: locks, worker slots with
+ *                                     request copies, park words, retry
+ *                                     queue, trusted per-client indexes
+ *   arena segment (clients: read-only)  slab.h: the meshes
  *
- * Every ring capacity is a power of two; every ring starts on a 64-byte
- * line and every slot on a page, so one client's traffic never shares a
- * cache line with another's.  The daemon writes the header once at start
- * and never reads geometry back from it: it keeps its own copy (struct
- * ctl_view), because a client can write anything here.  A client checks
- * magic and ABI before it trusts the header.
+ * A registration gets a segment nobody used before: a client thrown out
+ * keeps its mapping (nothing can take it back), so its old memory is
+ * simply never read again.
+ *
+ * Every ring capacity is a power of two and every ring starts on a 64-byte
+ * line.  The daemon keeps its own copy of the geometry and of every index
+ * it owns (struct cseg_view, queue.h), so nothing written here moves a
+ * daemon read or write outside the segment.
  */
 #ifndef MP_LAYOUT_H
 #define MP_LAYOUT_H
 
-#include <semaphore.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
+#include "meshpool.h"
 #include "ring.h"
 
-#define CTL_MAGIC        0x6d70636f6e74726cull   /* "mpcontrl" */
-#define CTL_ABI          3u
-#define CTL_LANES        4
-#define CTL_MAX_CLIENTS  64                      /* = SLAB_OWNERS */
-#define CTL_MAX_WORKERS  64                      /* = Q_MAX_WORKERS */
+#define MP_ABI           4u
+#define INST_MAGIC       0x6d70696e73746e63ull   /* "mpinstnc" */
+#define CSEG_MAGIC       0x6d70636c69656e74ull   /* "mpclient" */
+#define MP_LANES         4
+#define MP_MAX_CLIENTS   64     /* one bit each in 64-bit masks */
+#define MP_MAX_WORKERS   64     /* one bit each in inst_hdr.parked */
 
-enum ctl_state { CTL_STARTING = 0, CTL_RUNNING, CTL_DRAINING, CTL_STOPPED };
+enum inst_state { INST_STARTING = 0, INST_RUNNING, INST_DRAINING,
+	INST_STOPPED, INST_NSTATES };
 
-struct ctl_geometry {
-	uint32_t nclients;    /* 1..CTL_MAX_CLIENTS */
-	uint32_t lane_cap;    /* requests per lane ring, power of two */
-	uint32_t cq_cap;      /* completions, power of two: bounds in flight */
-	uint32_t rel_cap;     /* slab handles handed back, power of two */
+/* What travels beside a lane item, at the same index: when the client
+ * submitted it and the client's ticket for it (its in-flight slot, echoed
+ * in the result).  Items are the contract's mp_request, one cache line. */
+struct wire_side {
+	uint64_t stamp;         /* CLOCK_MONOTONIC ns at submit (a hint only) */
+	uint32_t ticket;        /* < cq_cap for a real request */
+	uint32_t pad;
 };
 
-struct ctl_hdr {
+struct wire_res {
+	mp_result  res;
+	uint32_t   ticket;      /* copied from the request */
+	uint32_t   pad;
+};
+
+struct seg_geometry {
+	uint32_t lane_cap;      /* requests per lane ring, power of two */
+	uint32_t cq_cap;        /* completions, power of two: bounds in flight */
+	uint32_t rel_cap;       /* slab handles handed back, power of two */
+};
+
+struct inst_hdr {
 	uint64_t magic;
 	uint32_t abi, hdr_bytes;
-	uint64_t total_bytes, slots_off, slot_bytes;
-	struct ctl_geometry geo;
-	uint32_t lane_off[CTL_LANES], cq_off, rel_off;  /* inside a slot */
-	uint32_t stamp_off[CTL_LANES];
 	int32_t  supervisor_pid;
 	uint32_t generation;                 /* bumped per daemon start */
-	_Atomic uint32_t state;              /* enum ctl_state */
-	/* Work tokens and parked workers, see tokens.h. */
-	_Alignas(64) _Atomic uint32_t tokens;     /* one per published request */
-	_Alignas(64) _Atomic uint64_t parked;     /* bit w: worker w is parked */
-	_Alignas(64) _Atomic uint32_t park[CTL_MAX_WORKERS]; /* futex words */
+	_Atomic uint32_t state;              /* enum inst_state */
+	/* Parking, see park.h: written by workers, read by clients. */
+	_Alignas(64) _Atomic uint64_t parked;
+	_Atomic uint32_t park_seq;
+	_Atomic uint32_t arena_wait;
 };
 
-/* The head of each client slot. */
-struct ctl_client {
-	_Atomic uint32_t generation;   /* the registration this slot serves */
-	_Atomic uint32_t waiting;      /* client is (about to be) in mp_wait */
-	_Atomic uint32_t owed;         /* work tokens spent on this client's
-	                                * requests while it had no room (arena
-	                                * cap); it posts them back when it polls
-	                                * or releases */
-	_Alignas(64) sem_t cq_sem;     /* posted on completion when waiting */
+struct cseg_hdr {
+	uint64_t magic;
+	uint32_t abi, hdr_bytes;
+	uint32_t slot, gen;
+	uint64_t total_bytes;
+	struct seg_geometry geo;
+	uint32_t lane_off[MP_LANES], side_off[MP_LANES], cq_off, rel_off;
+	uint32_t cancel_off;
+	/* Bumped by the client, with a futex wake, when it has published work
+	 * or room and sees a worker parked; parked workers wait on it. */
+	_Alignas(64) _Atomic uint32_t doorbell;
+	/* The client sleeps in mp_wait: it sets waiting, then futex-waits on
+	 * wake; a worker that pushed a result bumps wake and wakes it. */
+	_Alignas(64) _Atomic uint32_t waiting;
+	_Atomic uint32_t wake;
 };
 
-/* One process's trusted description of a control segment. */
-struct ctl_view {
-	struct ctl_hdr *h;
-	unsigned char  *base;
-	size_t          size;
-	struct ctl_geometry geo;
-	uint64_t        slots_off, slot_bytes;
-	uint32_t        lane_off[CTL_LANES], cq_off, rel_off;
-	uint32_t        stamp_off[CTL_LANES];
+/* One process's trusted description of a client segment. */
+struct cseg_view {
+	struct cseg_hdr *h;
+	unsigned char   *base;
+	size_t           size;
+	struct seg_geometry geo;
+	uint32_t         lane_off[MP_LANES], side_off[MP_LANES], cq_off;
+	uint32_t         rel_off, cancel_off;
 };
 
-/* Bytes of control segment for geo, or 0 if geo is out of range. */
-size_t ctl_bytes(const struct ctl_geometry *geo);
-/* Lay out a segment in mem (page aligned, ctl_bytes long): header, empty
- * rings, semaphores.  0, or -1 on bad geometry. */
-int    ctl_init(struct ctl_view *v, void *mem, size_t size,
-           const struct ctl_geometry *geo, pid_t supervisor, uint32_t gen);
+_Static_assert(sizeof(mp_request) == RING_CACHELINE, "a lane item is a line");
+_Static_assert(sizeof(struct wire_res) % 8 == 0, "completions stay aligned");
+
+/* Geometry within the limits the daemon accepts. */
+int    geometry_ok(const struct seg_geometry *geo);
+/* Bytes of a client segment for geo, or 0 if geo is out of range. */
+size_t cseg_bytes(const struct seg_geometry *geo);
+/* Lay out a fresh segment in mem (page aligned, cseg_bytes long, zeroed):
+ * header and empty rings.  0, or -1 on bad geometry. */
+int    cseg_init(struct cseg_view *v, void *mem, size_t size,
+           const struct seg_geometry *geo, uint32_t slot, uint32_t gen);
+/* The daemon's view of a segment of geometry geo at mem, from its own
+ * arithmetic alone (it never reads the layout back from client memory). */
+void   cseg_view_of(struct cseg_view *v, void *mem, size_t size,
+           const struct seg_geometry *geo);
 /* A client's view of a segment the daemon laid out: checks magic, ABI and
  * that every region lies inside size.  0, -1 (not ours) or -2 (ABI). */
-int    ctl_attach(struct ctl_view *v, void *mem, size_t size);
-
-struct ctl_client *ctl_client(const struct ctl_view *v, uint32_t slot);
-/* Ring views of a slot; own is the caller's private index, or NULL. */
-void   ctl_lane(const struct ctl_view *v, uint32_t slot, uint32_t lane,
+int    cseg_attach(struct cseg_view *v, void *mem, size_t size);
+/* Ring views; own is the caller's private index, or NULL. */
+void   cseg_lane(const struct cseg_view *v, uint32_t lane,
            struct ring_view *rv, uint32_t *own);
-/* Submit times (CLOCK_MONOTONIC ns) beside lane ring items, same index:
- * written by the client, read by workers as a mere number (queue_ns). */
-_Atomic uint64_t *ctl_stamps(const struct ctl_view *v, uint32_t slot,
-           uint32_t lane);
-void   ctl_cq(const struct ctl_view *v, uint32_t slot, struct ring_view *rv,
-           uint32_t *own);
-void   ctl_rel(const struct ctl_view *v, uint32_t slot, struct ring_view *rv,
-           uint32_t *own);
-/* Empty a slot's rings for a new registration with generation gen. */
-void   ctl_reset_slot(const struct ctl_view *v, uint32_t slot, uint32_t gen);
+void   cseg_cq(const struct cseg_view *v, struct ring_view *rv, uint32_t *own);
+void   cseg_rel(const struct cseg_view *v, struct ring_view *rv, uint32_t *own);
+/* The side entry of lane item k (any counter value: it is masked). */
+struct wire_side *cseg_side(const struct cseg_view *v, uint32_t lane,
+           uint32_t k);
+/* The cancel bits: bit t of word t / 64 set = ticket t is cancelled. */
+_Atomic uint64_t *cseg_cancels(const struct cseg_view *v);
+
+/* Lay out the instance header (one page). */
+void   inst_init(struct inst_hdr *h, pid_t supervisor, uint32_t gen);
+/* 0, -1 (not an instance) or -2 (ABI). */
+int    inst_attach(const struct inst_hdr *h, size_t size);
 
 #endif

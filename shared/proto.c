@@ -3,10 +3,31 @@
  * Strict: every field present, in range, nothing after it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto.h"
+
+int
+proto_format_hello(char *buf, size_t len, const struct proto_hello *h)
+{
+	return snprintf(buf, len, "hello %u %d\n", h->abi, (int)h->pid);
+}
+
+int
+proto_format_welcome(char *buf, size_t len, const struct proto_welcome *w)
+{
+	return snprintf(buf, len, "ok %u %u %llu %llu %llu\n", w->slot, w->gen,
+	    (unsigned long long)w->cseg_bytes, (unsigned long long)w->inst_bytes,
+	    (unsigned long long)w->arena_bytes);
+}
+
+int
+proto_format_error(char *buf, size_t len, int code, const char *msg)
+{
+	return snprintf(buf, len, "err %d %s\n", code, msg);
+}
 
 /* An unsigned decimal field up to max; advances *p past it and one
  * separator (space, or the end). */
@@ -59,7 +80,7 @@ int
 proto_parse_welcome(const char *line, struct proto_welcome *w)
 {
 	const char *p = line;
-	uint64_t slot, gen, cb, ab;
+	uint64_t slot, gen, cb, ib, ab;
 
 	if (strncmp(p, "ok ", 3) != 0)
 		return -1;
@@ -67,11 +88,13 @@ proto_parse_welcome(const char *line, struct proto_welcome *w)
 	if (field_u64(&p, UINT32_MAX, &slot) != 0 ||
 	    field_u64(&p, UINT32_MAX, &gen) != 0 ||
 	    field_u64(&p, (uint64_t)1 << 40, &cb) != 0 ||
+	    field_u64(&p, (uint64_t)1 << 20, &ib) != 0 ||
 	    field_u64(&p, (uint64_t)1 << 44, &ab) != 0 || !at_end(p))
 		return -1;
 	w->slot = (uint32_t)slot;
 	w->gen = (uint32_t)gen;
-	w->ctl_bytes = cb;
+	w->cseg_bytes = cb;
+	w->inst_bytes = ib;
 	w->arena_bytes = ab;
 	return 0;
 }

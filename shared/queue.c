@@ -19,16 +19,28 @@
  * The retry queue never overflows: a worker takes from it before any lane,
  * so a worker can take from a lane only when it is empty, and each entry
  * comes from a BUSY slot.  Hence retries + BUSY slots <= workers.
+ *
+ * Everything read from a client segment is untrusted: ring indexes are
+ * checked against the daemon's own (ring.h), requests are copied before
+ * they are validated, stamps and tickets are mere numbers.  A client that
+ * breaks a ring is marked faulty and disconnected; nothing it writes
+ * reaches another client's state.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "futex.h"
 #include "monotime.h"
 #include "queue.h"
-#include "tokens.h"
+
+#define BELL_STRIKES  16          /* empty wake-ups before a doorbell is muted */
+#define BELL_MUTE_NS  10000000u   /* for 10 ms, doubling while it goes on ... */
+#define BELL_MUTE_MAX 1000000000u /* ... up to 1 s */
+#define LOCK_SLICE_MS 50          /* the supervisor's waits for a lock */
+#define SPIN_PAUSES   32          /* between looks while spinning: ~1 us */
 
 static inline void
 cpu_relax(void)
@@ -40,7 +52,6 @@ cpu_relax(void)
 #endif
 }
 
-
 static void
 fault(const struct queue *q, int point)
 {
@@ -48,93 +59,97 @@ fault(const struct queue *q, int point)
 		q->fault(point);
 }
 
-static int
-client_live(const struct queue *q, uint32_t c, uint32_t gen)
-{
-	const struct dclient *dc = &q->d->cl[c];
-
-	return atomic_load(&dc->state) == DC_ACTIVE && dc->gen == gen;
-}
-
-static void
-mark_faulty(struct queue *q, uint32_t c)
-{
-	char one = 'F';
-
-	atomic_store(&q->d->cl[c].state, DC_FAULTY);
-	q->d->faults++;
-	/* Tell the supervisor, which disconnects it; a full pipe already
-	 * says so. */
-	if (q->notify_fd >= 0 && write(q->notify_fd, &one, 1) < 0)
-		return;
-}
+/* --- locks and small helpers --------------------------------------------- */
 
 static void qrepair(void *arg);
 static void arepair(void *arg);
 
 /* A lock that cannot be made consistent again means a repair itself died;
- * nothing safe is left to do in this process. */
+ * nothing safe is left to do in this process.  The supervisor waits in
+ * slices, so it can deal with a holder that does not run. */
 static void
-qlock(struct queue *q)
+lock(struct queue *q, struct plock *l, plock_repair_fn repair)
 {
-	if (plock_lock(&q->d->qlock, qrepair, q) != 0)
+	int e = q->stuck != NULL ?
+	    plock_lock_watched(l, q->self, repair, q, LOCK_SLICE_MS, q->stuck,
+	    q->stuck_arg) : plock_lock(l, q->self, repair, q);
+
+	if (e != 0)
 		abort();
 }
 
-static void
-alock(struct queue *q)
+void
+q_lock(struct queue *q)
 {
-	if (plock_lock(&q->d->alock, arepair, q) != 0)
-		abort();
+	lock(q, &q->d->qlock, qrepair);
+}
+
+void
+q_unlock(struct queue *q)
+{
+	plock_unlock(&q->d->qlock);
+}
+
+void
+q_alock(struct queue *q)
+{
+	lock(q, &q->d->alock, arepair);
+}
+
+void
+q_aunlock(struct queue *q)
+{
+	plock_unlock(&q->d->alock);
+}
+
+int
+q_client_live(const struct queue *q, uint32_t c, uint32_t gen)
+{
+	const struct dclient *dc = &q->d->cl[c];
+
+	return c < MP_MAX_CLIENTS && atomic_load(&dc->state) == DC_ACTIVE &&
+	    atomic_load(&dc->gen) == gen;
+}
+
+void
+q_notify(struct queue *q, char what)
+{
+	/* A full pipe already says it: the supervisor reads it all. */
+	if (q->notify_fd >= 0 && write(q->notify_fd, &what, 1) < 0)
+		return;
+}
+
+void
+q_mark_faulty(struct queue *q, uint32_t c)
+{
+	struct dclient *dc = &q->d->cl[c];
+
+	if (atomic_load(&dc->state) != DC_ACTIVE)
+		return;
+	atomic_store(&dc->state, DC_FAULTY);
+	atomic_fetch_and(&q->d->active, ~(1ull << c));
+	atomic_fetch_add(&q->d->epoch, 1);
+	q->d->faults++;
+	q_notify(q, NOTIFY_FAULT);      /* the supervisor disconnects it */
 }
 
 /* --- completion ----------------------------------------------------------- */
 
-static uint32_t
-hist_bucket(uint64_t ns)
-{
-	uint32_t lg = ns < 8 ? 0 : 63 - (uint32_t)__builtin_clzll(ns) - 2;
-
-	/* Power of two lg+2, then the next three bits: 8 steps per octave. */
-	return ns < 8 ? (uint32_t)ns : (lg + 1) * 8 + (uint32_t)((ns >> lg) & 7);
-}
-
-static uint64_t
-hist_value(uint32_t b)
-{
-	return b < 8 ? b : (uint64_t)(8 + b % 8) << (b / 8 - 1);
-}
-
-/* Figures for status, kept as completions happen (qlock held). */
-static void
-count_completion(struct queue *q, const mp_result *res)
-{
-	struct dseg *d = q->d;
-	uint64_t sec = mono_ns() / 1000000000u;
-	uint32_t b = hist_bucket(res->compute_ns);
-
-	d->completed++;
-	if (res->status < 0 && res->status > -16)
-		d->failed_by[-res->status]++;
-	if (res->status != 0)
-		d->failed++;
-	if (d->rate[sec % 16].sec != sec) {
-		d->rate[sec % 16].sec = sec;
-		d->rate[sec % 16].n = 0;
-	}
-	d->rate[sec % 16].n++;
-	d->hist[b < Q_HIST ? b : Q_HIST - 1]++;
-}
-
+/* Wake client c if it sleeps in mp_wait: a raw FUTEX_WAKE on its own word
+ * is all we ever do to its memory besides the rings. */
 static void
 wake_client(struct queue *q, uint32_t c)
 {
-	struct ctl_client *cc = ctl_client(&q->ctl, c);
+	const struct cseg_view *seg = q_client_seg(q, c);
 
+	if (seg == NULL)
+		return;
 	/* Pairs with the client's store of waiting then re-check of the ring. */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&cc->waiting, memory_order_relaxed))
-		sem_post(&cc->cq_sem);
+	if (atomic_load_explicit(&seg->h->waiting, memory_order_relaxed)) {
+		atomic_fetch_add(&seg->h->wake, 1);
+		futex_wake(&seg->h->wake, 1);
+	}
 }
 
 /* Slot w is COMPLETING: finish it (qlock held).  Safe to run again on a
@@ -146,37 +161,63 @@ finish_completion(struct queue *q, uint32_t w)
 	struct wslot *ws = &q->d->w[w];
 	uint32_t c = ws->client;
 	struct dclient *dc = &q->d->cl[c];
-	int live = client_live(q, c, ws->gen), pushed = 0;
+	const struct cseg_view *seg = NULL;
+	int live = q_client_live(q, c, ws->gen), pushed = 0;
 	struct ring_view rv;
+	struct wire_res wr;
 
+	if (live && (seg = q_client_seg(q, c)) == NULL)
+		live = 0;       /* cannot happen: a worker that could not be
+		                 * told of this client is killed at once */
 	if (ws->res.handle != 0) {
-		alock(q);
+		q_alock(q);
 		if (live)
 			slab_publish(&q->arena, ws->res.handle);
 		else
 			slab_cancel(&q->arena, ws->res.handle);
-		plock_unlock(&q->d->alock);
+		q_aunlock(q);
 	}
 	fault(q, QF_PUBLISHED);
 	if (live && dc->cq_tail != ws->cq_pos)
 		pushed = 1;             /* pushed before a death: not again */
 	else if (live) {
-		ctl_cq(&q->ctl, c, &rv, &dc->cq_tail);
-		if (ring_push(&rv, &ws->res) == RING_OK) {
+		memset(&wr, 0, sizeof wr);
+		wr.res = ws->res;
+		wr.ticket = ws->ticket;
+		cseg_cq(seg, &rv, &dc->cq_tail);
+		if (ring_push(&rv, &wr) == RING_OK) {
 			pushed = 1;
 			dc->completed++;
 			if (ws->res.status != 0)
 				dc->failed++;
-			count_completion(q, &ws->res);
+			q_count_completion(q, &ws->res);
 		} else
-			mark_faulty(q, c);      /* honest clients never fill it */
+			q_mark_faulty(q, c);    /* honest clients never fill it */
 	}
 	fault(q, QF_PUSHED);
 	if (live && dc->taken > 0)
 		dc->taken--;
+	atomic_store(&ws->need_page, 0);
 	ws->done++;
 	atomic_store_explicit(&ws->state, WS_IDLE, memory_order_release);
 	return pushed;
+}
+
+/* Complete the request in slot w with res (qlock held): 1 if pushed. */
+static int
+complete_locked(struct queue *q, uint32_t w, const mp_result *res)
+{
+	struct wslot *ws = &q->d->w[w];
+	uint64_t start = atomic_load(&ws->start_ns);
+
+	ws->res = *res;
+	ws->res.user_data = ws->req.user_data;   /* the slot's copy is trusted */
+	ws->res.queue_ns = start > ws->submit_ns &&
+	    start - ws->submit_ns < 3600000000000ull ?
+	    start - ws->submit_ns : 0;           /* a client's clock is a hint */
+	ws->cq_pos = q->d->cl[ws->client].cq_tail;
+	atomic_store_explicit(&ws->state, WS_COMPLETING, memory_order_release);
+	return finish_completion(q, w);
 }
 
 /* --- repair after a death under a lock ---------------------------------- */
@@ -193,13 +234,13 @@ recount_taken(struct queue *q)
 		struct wslot *ws = &d->w[i];
 
 		if (atomic_load(&ws->state) == WS_BUSY && ws->client < d->nclients &&
-		    client_live(q, ws->client, ws->gen))
+		    q_client_live(q, ws->client, ws->gen))
 			d->cl[ws->client].taken++;
 	}
 	for (k = d->retry_head; k != d->retry_tail; k++) {
 		struct retry_entry *e = &d->retry[k % Q_RETRY_CAP];
 
-		if (client_live(q, e->client, e->gen))
+		if (q_client_live(q, e->client, e->gen))
 			d->cl[e->client].taken++;
 	}
 }
@@ -211,7 +252,11 @@ settle_take(struct queue *q, struct wslot *ws)
 	uint32_t now = ws->src == Q_SRC_RETRY ? q->d->retry_head :
 	    q->d->cl[ws->client].lane_head[ws->lane];
 
-	atomic_store(&ws->state, now == ws->pos ? WS_IDLE : WS_BUSY);
+	if (now == ws->pos) {
+		atomic_store(&ws->need_page, 0);
+		atomic_store(&ws->state, WS_IDLE);
+	} else
+		atomic_store(&ws->state, WS_BUSY);
 }
 
 /* Only the holder of qlock is ever TAKING or COMPLETING, so after its
@@ -252,148 +297,129 @@ q_bytes(void)
 }
 
 int
-q_init(struct queue *q, void *dmem, const struct ctl_view *ctl,
-    const struct slab_arena *arena, uint32_t nworkers)
+q_init(struct queue *q, void *dmem, struct inst_hdr *inst,
+    const struct slab_arena *arena, const struct seg_geometry *geo,
+    uint32_t nclients, uint32_t nworkers)
 {
 	struct dseg *d = dmem;
+	uint32_t i;
 
-	if (nworkers == 0 || nworkers > Q_MAX_WORKERS ||
-	    nworkers > SLAB_HOLDERS || ctl->geo.nclients > SLAB_OWNERS)
+	if (nworkers == 0 || nworkers > MP_MAX_WORKERS || nclients == 0 ||
+	    nclients > MP_MAX_CLIENTS || !geometry_ok(geo))
 		return -1;
+	memset(q, 0, sizeof *q);
 	memset(d, 0, sizeof *d);
 	if (plock_init(&d->qlock) != 0 || plock_init(&d->alock) != 0)
 		return -1;
-	d->nclients = ctl->geo.nclients;
+	d->nclients = nclients;
 	d->nworkers = nworkers;
 	q->d = d;
-	q->ctl = *ctl;
+	q->inst = inst;
 	q->arena = *arena;
+	q->geo = *geo;
+	q->self = getpid();
+	q->chan = -1;
+	for (i = 0; i < MP_MAX_WORKERS; i++)
+		q->wchan[i] = -1;
 	q->notify_fd = -1;
-	q->fault = NULL;
 	return 0;
 }
 
-uint32_t
-q_client_open(struct queue *q, uint32_t slot, pid_t pid)
-{
-	struct dclient *dc = &q->d->cl[slot];
-	uint32_t gen;
+/* --- admission ------------------------------------------------------------ */
 
-	qlock(q);
-	alock(q);
-	slab_reclaim_owner(&q->arena, slot);
-	gen = ++dc->gen;
-	if (gen == 0)
-		gen = dc->gen = 1;
-	memset(dc->lane_head, 0, sizeof dc->lane_head);
-	dc->cq_tail = dc->rel_head = dc->taken = 0;
-	dc->completed = dc->failed = dc->bad_releases = 0;
-	dc->pid = (int32_t)pid;
-	ctl_reset_slot(&q->ctl, slot, gen);
-	atomic_store(&dc->state, DC_ACTIVE);
-	plock_unlock(&q->d->alock);
-	plock_unlock(&q->d->qlock);
-	return gen;
+static void drain_client(struct queue *q, uint32_t c,
+    const struct cseg_view *seg);
+
+/* A free page not yet set aside for a taken request. */
+static int
+page_free(struct queue *q)
+{
+	uint32_t w, committed = 0;
+
+	for (w = 0; w < q->d->nworkers; w++)
+		committed += atomic_load(&q->d->w[w].need_page);
+	return slab_free_pages(&q->arena) > committed;
 }
 
-void
-q_client_close(struct queue *q, uint32_t slot)
+/* The arena can take one more request's mesh (qlock held), counting the
+ * slabs clients have handed back and nobody freed yet. */
+static int
+arena_room(struct queue *q)
 {
-	struct dclient *dc = &q->d->cl[slot];
+	uint32_t c;
 
-	qlock(q);
-	alock(q);
-	atomic_store(&dc->state, DC_FREE);
-	dc->pid = 0;
-	dc->taken = 0;
-	/* Retry entries of this generation are skipped when they come up; a
-	 * worker busy on it cancels its slab when it completes. */
-	slab_reclaim_owner(&q->arena, slot);
-	plock_unlock(&q->d->alock);
-	plock_unlock(&q->d->qlock);
+	if (page_free(q))
+		return 1;
+	q_alock(q);
+	for (c = 0; c < q->d->nclients; c++)
+		drain_client(q, c, q_client_seg(q, c));
+	q_aunlock(q);
+	return page_free(q);
 }
 
-void
-q_worker_start(struct queue *q, uint32_t w, pid_t pid)
-{
-	struct wslot *ws = &q->d->w[w];
-
-	qlock(q);
-	ws->pid = (int32_t)pid;
-	ws->deaths = 0;
-	atomic_store(&ws->state, WS_IDLE);
-	plock_unlock(&q->d->qlock);
-}
-
-/* --- taking --------------------------------------------------------------- */
-
-int
-q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns)
-{
-	struct ctl_hdr *h = q->ctl.h;
-	uint64_t t0 = spin_ns ? mono_ns() : 0;
-	uint32_t i;
-	int r;
-
-	for (i = 0; spin_ns != 0; i++) {
-		if (tokens_take(h))
-			return 0;
-		if ((i & 63) == 63 && mono_ns() - t0 > spin_ns)
-			break;
-		cpu_relax();
-	}
-	atomic_store(&q->d->w[w].parked_ns, mono_ns());   /* for the autoscaler */
-	if (q->parking != NULL)
-		q->parking(1);
-	r = tokens_park(h, w);
-	if (q->parking != NULL)
-		q->parking(0);
-	atomic_store(&q->d->w[w].parked_ns, 0);
-	return r;
-}
-
-static void drain_client(struct queue *q, uint32_t c);
-
-/* One more request of client c in progress cannot push its arena use over
- * the cap, even if it needs a whole page. */
+/* Bytes client c holds, plus a page for each request it has in progress,
+ * stay under its cap. */
 static int
 under_cap(struct queue *q, uint32_t c)
 {
 	const struct arena_hdr *ah = q->arena.h;
 
-	return __atomic_load_n(&ah->owner_used[c], __ATOMIC_RELAXED) +
-	    (uint64_t)(q->d->cl[c].taken + 1) * ah->page_size <= ah->owner_cap;
+	return ah->owner_cap == 0 ||
+	    __atomic_load_n(&ah->owner_used[c], __ATOMIC_RELAXED) +
+	    (uint64_t)q->d->cl[c].taken * ah->page_size < ah->owner_cap;
 }
 
-/* Client c can have one more request in flight (qlock held).  In flight =
- * taken by the daemon + completed and not yet polled, which must stay
- * below the completion ring's capacity so a push always finds room; and
- * each taken request may need up to a page of the client's arena cap. */
+/* Client c may have one more request in flight (qlock held): its result
+ * will find room in the completion ring (in flight = taken + completed and
+ * not yet polled stays below the ring's capacity), and the client is under
+ * its arena cap, counting what it has handed back and nobody freed yet. */
 static int
-has_room(struct queue *q, uint32_t c)
+client_room(struct queue *q, uint32_t c, const struct cseg_view *seg)
 {
 	struct dclient *dc = &q->d->cl[c];
-	const struct arena_hdr *ah = q->arena.h;
 	struct ring_view rv;
 	int64_t used;
 
-	ctl_cq(&q->ctl, c, &rv, &dc->cq_tail);
+	cseg_cq(seg, &rv, &dc->cq_tail);
 	if ((used = ring_used(&rv)) == RING_CORRUPT) {
-		mark_faulty(q, c);
+		q_mark_faulty(q, c);
 		return 0;
 	}
-	if ((uint64_t)dc->taken + (uint64_t)used >= q->ctl.geo.cq_cap)
+	if ((uint64_t)dc->taken + (uint64_t)used >= q->geo.cq_cap)
 		return 0;
-	if (ah->owner_cap == 0 || under_cap(q, c))
+	if (under_cap(q, c))
 		return 1;
-	/* At the cap: count what it has handed back but nobody freed yet. */
-	alock(q);
-	drain_client(q, c);
-	plock_unlock(&q->d->alock);
+	q_alock(q);
+	drain_client(q, c, seg);
+	q_aunlock(q);
 	return under_cap(q, c);
 }
 
-/* Move a request into slot w (qlock held): copy, TAKING, pop, BUSY. */
+/* The most urgent lane of client c with a request in it, or -1.  A broken
+ * lane marks the client faulty (it is served no more). */
+static int
+ready_lane(struct queue *q, uint32_t c, const struct cseg_view *seg)
+{
+	struct dclient *dc = &q->d->cl[c];
+	struct ring_view rv;
+	uint32_t lane;
+	int64_t n;
+
+	for (lane = 0; lane < MP_LANES; lane++) {
+		cseg_lane(seg, lane, &rv, &dc->lane_head[lane]);
+		if ((n = ring_count(&rv)) == RING_CORRUPT) {
+			q_mark_faulty(q, c);
+			return -1;
+		}
+		if (n > 0)
+			return (int)lane;
+	}
+	return -1;
+}
+
+/* --- taking --------------------------------------------------------------- */
+
+/* Move a request into slot w (qlock held): the copy is made, TAKING. */
 static void
 take_into(struct queue *q, struct wslot *ws, uint32_t c, uint32_t gen,
     uint32_t lane, uint32_t src, uint32_t pos)
@@ -403,8 +429,9 @@ take_into(struct queue *q, struct wslot *ws, uint32_t c, uint32_t gen,
 	ws->lane = lane;
 	ws->src = src;
 	ws->pos = pos;
-	ws->start_ns = mono_ns();
+	atomic_store(&ws->start_ns, mono_ns());
 	memset(&ws->res, 0, sizeof ws->res);
+	atomic_store(&ws->need_page, 1);
 	atomic_store_explicit(&ws->state, WS_TAKING, memory_order_release);
 	fault(q, QF_TAKE_COPIED);
 }
@@ -417,16 +444,20 @@ take_retry(struct queue *q, struct wslot *ws)
 	while (d->retry_head != d->retry_tail) {
 		struct retry_entry *e = &d->retry[d->retry_head % Q_RETRY_CAP];
 
-		if (!client_live(q, e->client, e->gen)) {
+		if (!q_client_live(q, e->client, e->gen)) {
 			d->retry_head++;        /* its client has gone */
 			continue;
 		}
+		if (q_client_seg(q, e->client) == NULL || !arena_room(q))
+			return 0;
 		ws->req = e->req;
 		ws->deaths = e->deaths;
 		ws->submit_ns = e->submit_ns;
+		ws->ticket = e->ticket;
 		take_into(q, ws, e->client, e->gen, e->lane, Q_SRC_RETRY,
 		    d->retry_head);
-		d->retry_head++;
+		__atomic_store_n(&d->retry_head, d->retry_head + 1,
+		    __ATOMIC_RELEASE);
 		fault(q, QF_TAKE_POPPED);
 		atomic_store(&ws->state, WS_BUSY);
 		return 1;
@@ -434,67 +465,322 @@ take_retry(struct queue *q, struct wslot *ws)
 	return 0;
 }
 
-static int
-take_lane(struct queue *q, struct wslot *ws, uint32_t lane, int *skipped)
+/* Take lane's oldest request of client c into ws (qlock held). */
+static void
+take_from(struct queue *q, struct wslot *ws, uint32_t c,
+    const struct cseg_view *seg, uint32_t lane)
 {
-	struct dseg *d = q->d;
-	uint32_t i, n = d->nclients;
+	struct dclient *dc = &q->d->cl[c];
+	const struct wire_side *side;
+	struct ring_view rv;
 
+	cseg_lane(seg, lane, &rv, &dc->lane_head[lane]);
+	ring_peek(&rv, &ws->req);       /* counted by ready_lane just now */
+	side = cseg_side(seg, lane, dc->lane_head[lane]);
+	ws->ticket = side->ticket;
+	ws->submit_ns = side->stamp;
+	ws->deaths = 0;
+	take_into(q, ws, c, atomic_load(&dc->gen), lane, Q_SRC_LANE,
+	    dc->lane_head[lane]);
+	ring_pop(&rv);
+	fault(q, QF_TAKE_POPPED);
+	dc->taken++;
+	atomic_store(&ws->state, WS_BUSY);
+}
+
+/* A client with a request that may be taken now, starting at from; -1 if
+ * none.  *arena_full: one was held back only by arena room. */
+static int
+next_client(struct queue *q, uint32_t from, int *lane, int *arena_full)
+{
+	uint32_t i, n = q->d->nclients;
+
+	*arena_full = 0;
 	for (i = 0; i < n; i++) {
-		uint32_t c = (d->rr[lane] + i) % n;
-		struct dclient *dc = &d->cl[c];
-		struct ring_view rv;
-		int r;
+		uint32_t c = (from + i) % n;
+		const struct cseg_view *seg;
 
-		if (atomic_load(&dc->state) != DC_ACTIVE)
+		if (!(atomic_load(&q->d->active) & (1ull << c)) ||
+		    (seg = q_client_seg(q, c)) == NULL)
 			continue;
-		ctl_lane(&q->ctl, c, lane, &rv, &dc->lane_head[lane]);
-		if ((r = ring_peek(&rv, &ws->req)) == RING_CORRUPT)
-			mark_faulty(q, c);
-		if (r != RING_OK)
+		if ((*lane = ready_lane(q, c, seg)) < 0 || !client_room(q, c, seg))
 			continue;
-		if (!has_room(q, c)) {
-			if (*skipped < 0)
-				*skipped = (int)c;
-			continue;
+		if (!arena_room(q)) {
+			*arena_full = 1;
+			return -1;
 		}
-		ws->deaths = 0;
-		ws->submit_ns = atomic_load_explicit(&ctl_stamps(&q->ctl, c, lane)
-		    [dc->lane_head[lane] & (q->ctl.geo.lane_cap - 1)],
-		    memory_order_relaxed);
-		take_into(q, ws, c, dc->gen, lane, Q_SRC_LANE,
-		    dc->lane_head[lane]);
-		ring_pop(&rv);
-		fault(q, QF_TAKE_POPPED);
-		dc->taken++;
-		atomic_store(&ws->state, WS_BUSY);
-		d->rr[lane] = (c + 1) % n;
-		return 1;
+		return (int)c;
 	}
-	return 0;
+	return -1;
+}
+
+/* The request just taken into ws was cancelled by its client before it was
+ * taken: complete it unmeshed (qlock held).  1 if so. */
+static int
+take_cancelled(struct queue *q, uint32_t w)
+{
+	struct wslot *ws = &q->d->w[w];
+	const struct cseg_view *seg = q_client_seg(q, ws->client);
+	mp_result res;
+	uint32_t t = ws->ticket;
+
+	if (seg == NULL || t >= q->geo.cq_cap ||
+	    !(atomic_load(&cseg_cancels(seg)[t / 64]) & (1ull << (t % 64))))
+		return 0;
+	memset(&res, 0, sizeof res);
+	res.status = MP_ECANCELED;
+	if (complete_locked(q, w, &res))
+		wake_client(q, ws->client);
+	return 1;
+}
+
+/* Waking for nothing: a doorbell that keeps ringing without work is muted
+ * for a while (longer each time it goes on), so a client scribbling on it
+ * cannot keep workers spinning.  Its own requests are still found whenever
+ * a worker looks, at the latest when the mute ends. */
+static void
+strike_bells(struct queue *q)
+{
+	uint64_t m = q->woke_by;
+
+	for (; m != 0; m &= m - 1) {
+		struct qbell *b = &q->bell[__builtin_ctzll(m)];
+
+		if (++b->strikes < BELL_STRIKES)
+			continue;
+		b->strikes = 0;
+		b->mute_ns = b->mute_ns == 0 ? BELL_MUTE_NS :
+		    b->mute_ns * 2 > BELL_MUTE_MAX ? BELL_MUTE_MAX : b->mute_ns * 2;
+		b->mute_until = mono_ns() + b->mute_ns;
+	}
+	q->woke_by = 0;
 }
 
 int
 q_take(struct queue *q, uint32_t w, mp_request *out)
 {
-	struct wslot *ws = &q->d->w[w];
-	uint32_t lane;
-	int got, skipped = -1;
+	struct dseg *d = q->d;
+	struct wslot *ws = &d->w[w];
+	int got = 0, more = 0, c, lane, arena_full = 0;
 
-	qlock(q);
-	got = take_retry(q, ws);
-	for (lane = 0; !got && lane < CTL_LANES; lane++)
-		got = take_lane(q, ws, lane, &skipped);
-	if (got)
-		*out = ws->req;
-	else if (skipped >= 0) {
-		/* Our token was for a request that has to wait for room: the
-		 * client owes itself a token back once it makes some. */
-		atomic_fetch_add(&ctl_client(&q->ctl, (uint32_t)skipped)->owed, 1);
-		atomic_thread_fence(memory_order_seq_cst);
+	if (q->chan >= 0 && atomic_load(&d->epoch) != q->epoch_seen)
+		q_follow(q);
+	q_lock(q);
+	while (!got) {
+		if (take_retry(q, ws))
+			got = 1;
+		else if ((c = next_client(q, d->rr, &lane, &arena_full)) >= 0) {
+			take_from(q, ws, (uint32_t)c, q_client_seg(q, (uint32_t)c),
+			    (uint32_t)lane);
+			d->rr = ((uint32_t)c + 1) % d->nclients;
+			q->bell[c].strikes = 0;
+			q->bell[c].mute_ns = 0;
+			got = 1;
+		} else
+			break;
+		if (take_cancelled(q, w))
+			got = 0;
 	}
-	plock_unlock(&q->d->qlock);
+	if (got) {
+		int full2;
+
+		*out = ws->req;
+		more = d->retry_head != d->retry_tail ||
+		    next_client(q, d->rr, &lane, &full2) >= 0;
+	}
+	atomic_store(&q->inst->arena_wait, (uint32_t)arena_full);
+	q_unlock(q);
+	if (!got)
+		strike_bells(q);
+	else if (more)
+		park_kick_one(q->inst, d->park);        /* the wake chain */
 	return got;
+}
+
+/* --- waiting --------------------------------------------------------------- */
+
+uint32_t
+q_pulse(struct queue *q)
+{
+	uint64_t active = atomic_load(&q->d->active);
+	uint32_t p = atomic_load(&q->d->epoch) * 0x9e3779b1u +
+	    __atomic_load_n(&q->d->retry_tail, __ATOMIC_ACQUIRE);
+	struct ring_view rv;
+
+	for (; active != 0; active &= active - 1) {
+		const struct cseg_view *seg = &q->map[__builtin_ctzll(active)].v;
+		uint32_t lane;
+
+		if (seg->base == NULL)
+			continue;       /* not followed yet: the epoch says so */
+		for (lane = 0; lane < MP_LANES; lane++) {
+			cseg_lane(seg, lane, &rv, NULL);
+			p += ring_tail(&rv);
+		}
+		cseg_rel(seg, &rv, NULL);
+		p = p * 31 + ring_tail(&rv);
+	}
+	return p;
+}
+
+int
+q_waiting(struct queue *q)
+{
+	uint64_t active = atomic_load(&q->d->active);
+	struct ring_view rv;
+
+	for (; active != 0; active &= active - 1) {
+		uint32_t c = (uint32_t)__builtin_ctzll(active), lane;
+		const struct cseg_view *seg = &q->map[c].v;
+
+		for (lane = 0; seg->base != NULL && lane < MP_LANES; lane++) {
+			uint32_t head = __atomic_load_n(&q->d->cl[c].lane_head[lane],
+			    __ATOMIC_RELAXED);
+
+			cseg_lane(seg, lane, &rv, &head);
+			if (ring_count(&rv) > 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The doorbells worker w listens to while parked (those not muted), and
+ * the earliest end of a mute (0: none). */
+static uint32_t
+gather_bells(struct queue *q, struct park_bell *b, uint32_t *who,
+    uint64_t *until)
+{
+	uint64_t active = atomic_load(&q->d->active), now = mono_ns();
+	uint32_t n = 0;
+
+	*until = 0;
+	for (; active != 0; active &= active - 1) {
+		uint32_t c = (uint32_t)__builtin_ctzll(active);
+		const struct cseg_view *seg = q_client_seg(q, c);
+
+		if (seg == NULL)
+			continue;
+		if (q->bell[c].mute_until > now) {
+			if (*until == 0 || q->bell[c].mute_until < *until)
+				*until = q->bell[c].mute_until;
+			continue;
+		}
+		b[n].word = &seg->h->doorbell;
+		b[n].seen = atomic_load(&seg->h->doorbell);
+		who[n++] = c;
+	}
+	return n;
+}
+
+/* Back up from parking: the supervisor's watchdog must be running while
+ * any worker is (it is stopped once every worker is parked). */
+static void
+arm_watch(struct queue *q)
+{
+	uint32_t off = 0;
+
+	if (atomic_load(&q->d->watch) == 0 &&
+	    atomic_compare_exchange_strong(&q->d->watch, &off, 1))
+		q_notify(q, NOTIFY_WATCH);
+}
+
+int
+q_worker_wait(struct queue *q, uint32_t w, uint64_t spin_ns, uint32_t pulse)
+{
+	struct park_bell bells[MP_MAX_CLIENTS];
+	uint32_t who[MP_MAX_CLIENTS], n, i;
+	uint64_t t0 = mono_ns(), until;
+	struct wslot *ws = &q->d->w[w];
+
+	/* Look only now and then: every look pulls the lines the clients
+	 * write (their lane tails) away from them, and a client submitting
+	 * one request at a time would pay for each of our looks. */
+	for (i = 0; spin_ns != 0; i++) {
+		uint32_t k;
+
+		if (q_pulse(q) != pulse)
+			return 0;
+		if ((i & 3) == 3 && mono_ns() - t0 > spin_ns)
+			break;
+		for (k = 0; k < SPIN_PAUSES; k++)
+			cpu_relax();
+	}
+	if (q->chan >= 0 && atomic_load(&q->d->epoch) != q->epoch_seen)
+		q_follow(q);
+	atomic_store(&ws->parked_ns, mono_ns());        /* for the autoscaler */
+	park_begin(q->inst, q->d->park, w);
+	n = gather_bells(q, bells, who, &until);
+	if (q_pulse(q) == pulse)        /* the last look, after the bit is set */
+		park_sleep(q->d->park, w, bells, n, until);
+	park_end(q->inst, q->d->park, w);
+	atomic_store(&ws->parked_ns, 0);
+	q->woke_by = 0;
+	for (i = 0; i < n; i++)
+		if (atomic_load(bells[i].word) != bells[i].seen)
+			q->woke_by |= 1ull << who[i];
+	arm_watch(q);
+	return 0;
+}
+
+void
+q_kick_all(struct queue *q)
+{
+	park_kick_all(q->inst, q->d->park);
+}
+
+/* --- workers ------------------------------------------------------------- */
+
+int
+q_worker_start(struct queue *q, uint32_t w)
+{
+	struct wslot *ws = &q->d->w[w];
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	if (q->wchan[w] >= 0)
+		close(q->wchan[w]);
+	q->wchan[w] = sv[0];
+	q_lock(q);
+	ws->pid = 0;
+	ws->deaths = 0;
+	atomic_store(&ws->need_page, 0);
+	atomic_store(&ws->state, WS_IDLE);
+	q_unlock(q);
+	atomic_store(&q->d->park[w].v, PARK_RUNNING);
+	return sv[1];
+}
+
+void
+q_worker_started(struct queue *q, uint32_t w, pid_t pid, int chan)
+{
+	close(chan);
+	if (pid > 0) {
+		q->d->w[w].pid = (int32_t)pid;
+		return;
+	}
+	close(q->wchan[w]);
+	q->wchan[w] = -1;
+	atomic_store(&q->d->w[w].state, WS_EMPTY);
+}
+
+void
+q_worker_enter(struct queue *q, uint32_t w, int chan)
+{
+	uint32_t i;
+
+	for (i = 0; i < MP_MAX_WORKERS; i++)
+		if (q->wchan[i] >= 0) {
+			close(q->wchan[i]);
+			q->wchan[i] = -1;
+		}
+	q->chan = chan;
+	q->self = getpid();
+	q->stuck = NULL;
+	q->d->w[w].pid = (int32_t)q->self;
+	memset(q->bell, 0, sizeof q->bell);
+	q->epoch_seen = atomic_load(&q->d->epoch) - 1;  /* follow at once */
 }
 
 /* --- slabs ---------------------------------------------------------------- */
@@ -502,7 +788,7 @@ q_take(struct queue *q, uint32_t w, mp_request *out)
 /* Free what client c handed back (alock held).  Bounded: a client that
  * keeps refilling its ring cannot hold a worker here. */
 static void
-drain_client(struct queue *q, uint32_t c)
+drain_client(struct queue *q, uint32_t c, const struct cseg_view *seg)
 {
 	struct dclient *dc = &q->d->cl[c];
 	struct ring_view rv;
@@ -510,12 +796,12 @@ drain_client(struct queue *q, uint32_t c)
 	uint32_t i;
 	int r;
 
-	if (atomic_load(&dc->state) != DC_ACTIVE)
+	if (seg == NULL || atomic_load(&dc->state) != DC_ACTIVE)
 		return;
-	ctl_rel(&q->ctl, c, &rv, &dc->rel_head);
-	for (i = 0; i < q->ctl.geo.rel_cap; i++) {
+	cseg_rel(seg, &rv, &dc->rel_head);
+	for (i = 0; i < q->geo.rel_cap; i++) {
 		if ((r = ring_peek(&rv, &h)) == RING_CORRUPT)
-			mark_faulty(q, c);
+			q_mark_faulty(q, c);
 		if (r != RING_OK)
 			return;
 		if (slab_free(&q->arena, h, c) != 0)
@@ -529,32 +815,28 @@ q_drain_releases(struct queue *q)
 {
 	uint32_t c;
 
-	alock(q);
+	q_alock(q);
 	for (c = 0; c < q->d->nclients; c++)
-		drain_client(q, c);
-	plock_unlock(&q->d->alock);
+		drain_client(q, c, q_client_seg(q, c));
+	q_aunlock(q);
 }
 
 uint64_t
 q_reserve(struct queue *q, uint32_t w, size_t bytes, void **mem)
 {
 	struct wslot *ws = &q->d->w[w];
-	uint32_t c = ws->client, i;
+	uint32_t c = ws->client;
 	uint64_t h;
 
 	*mem = NULL;
-	alock(q);
-	drain_client(q, c);
-	if ((h = slab_reserve(&q->arena, bytes, c, w)) == 0) {
-		for (i = 0; i < q->d->nclients; i++)
-			drain_client(q, i);
-		h = slab_reserve(&q->arena, bytes, c, w);
-	}
-	if (h != 0) {
+	q_alock(q);
+	drain_client(q, c, q_client_seg(q, c));
+	if ((h = slab_reserve(&q->arena, bytes, c, w)) != 0) {
 		*mem = slab_ptr(&q->arena, h, NULL);
+		atomic_store(&ws->need_page, 0);
 		fault(q, QF_RESERVED);
 	}
-	plock_unlock(&q->d->alock);
+	q_aunlock(q);
 	return h;
 }
 
@@ -563,22 +845,35 @@ q_reserve(struct queue *q, uint32_t w, size_t bytes, void **mem)
 void
 q_complete(struct queue *q, uint32_t w, const mp_result *res)
 {
-	struct wslot *ws = &q->d->w[w];
-	uint32_t c = ws->client;
+	uint32_t c = q->d->w[w].client;
 	int pushed;
 
-	qlock(q);
-	ws->res = *res;
-	ws->res.user_data = ws->req.user_data;   /* the slot's copy is trusted */
-	ws->res.queue_ns = ws->start_ns > ws->submit_ns &&
-	    ws->start_ns - ws->submit_ns < 3600000000000ull ?
-	    ws->start_ns - ws->submit_ns : 0;        /* a client's clock is a hint */
-	ws->cq_pos = q->d->cl[c].cq_tail;
-	atomic_store_explicit(&ws->state, WS_COMPLETING, memory_order_release);
-	pushed = finish_completion(q, w);
-	plock_unlock(&q->d->qlock);
+	q_lock(q);
+	pushed = complete_locked(q, w, res);
+	q_unlock(q);
 	if (pushed)
 		wake_client(q, c);
+}
+
+/* Put the dead slot's request in the retry queue (qlock held): 1, or 0 if
+ * it has to fail instead. */
+static int
+requeue(struct queue *q, struct wslot *ws, uint32_t deaths)
+{
+	struct dseg *d = q->d;
+	struct retry_entry *e;
+
+	if (deaths >= Q_POISON_DEATHS || d->retry_tail - d->retry_head >= Q_RETRY_CAP)
+		return 0;
+	e = &d->retry[d->retry_tail % Q_RETRY_CAP];
+	e->req = ws->req;
+	e->submit_ns = ws->submit_ns;
+	e->client = ws->client, e->gen = ws->gen;
+	e->lane = ws->lane, e->deaths = deaths;
+	e->ticket = ws->ticket;
+	__atomic_store_n(&d->retry_tail, d->retry_tail + 1, __ATOMIC_RELEASE);
+	d->requeued++;
+	return 1;
 }
 
 int
@@ -589,162 +884,113 @@ q_recover(struct queue *q, uint32_t w, int fail_status)
 	int ret = 0, wake = 0;
 	uint32_t c = ws->client;
 
-	qlock(q);               /* repairs first if w died holding it */
-	if (atomic_load(&ws->state) == WS_BUSY && client_live(q, c, ws->gen)) {
-		uint32_t deaths = ws->deaths + 1;
-
-		if (fail_status == 0 && deaths < Q_POISON_DEATHS &&
-		    d->retry_tail - d->retry_head < Q_RETRY_CAP) {
-			struct retry_entry *e = &d->retry[d->retry_tail % Q_RETRY_CAP];
-
-			e->req = ws->req;
-			e->submit_ns = ws->submit_ns;
-			e->client = c, e->gen = ws->gen;
-			e->lane = ws->lane, e->deaths = deaths;
-			d->retry_tail++;
-			d->requeued++;
+	q_lock(q);               /* repairs first if w died holding it */
+	if (atomic_load(&ws->state) == WS_BUSY && q_client_live(q, c, ws->gen)) {
+		if (fail_status == 0 && requeue(q, ws, ws->deaths + 1))
 			ret = 1;
-		} else {
-			memset(&ws->res, 0, sizeof ws->res);
-			ws->res.user_data = ws->req.user_data;
-			ws->res.status = fail_status ? fail_status : MP_EWORKER;
-			ws->cq_pos = d->cl[c].cq_tail;
-			atomic_store(&ws->state, WS_COMPLETING);
-			wake = finish_completion(q, w);
+		else {
+			mp_result res;
+
+			memset(&res, 0, sizeof res);
+			res.status = fail_status ? fail_status : MP_EWORKER;
+			wake = complete_locked(q, w, &res);
 			if (fail_status == 0)
 				d->poisoned++;
-			ret = ws->res.status;
+			ret = res.status;
 		}
 	}
+	atomic_store(&ws->need_page, 0);
 	atomic_store(&ws->state, WS_EMPTY);
 	ws->pid = 0;
 	recount_taken(q);
-	plock_unlock(&d->qlock);
+	q_unlock(q);
 
-	alock(q);
+	q_alock(q);
 	slab_drop_holder(&q->arena, w);
-	plock_unlock(&d->alock);
-	/* It may have died parked, or being woken; then the token it may have
-	 * held, and the retried request's (adding them wakes a parked one). */
-	tokens_forget(q->ctl.h, w);
-	tokens_add(q->ctl.h, ret == 1 ? 2 : 1);
+	q_aunlock(q);
+	if (q->wchan[w] >= 0) {
+		close(q->wchan[w]);
+		q->wchan[w] = -1;
+	}
+	/* It may have died parked, or just woken with work it never looked
+	 * at: another parked worker takes over. */
+	park_forget(q->inst, d->park, w);
+	park_kick_one(q->inst, d->park);
 	if (wake)
 		wake_client(q, c);
 	return ret;
 }
 
-/* Push a result with status for r into client c's completion ring
- * (qlock held).  Room is there: r was counted in flight or checked. */
+/* Push a result with status for request r to client c (qlock
+ * held).  Room is there: it was counted in flight or checked. */
 static int
-push_status(struct queue *q, uint32_t c, const mp_request *r, int status)
+push_status(struct queue *q, uint32_t c, const mp_request *r, uint32_t ticket,
+    int status)
 {
+	const struct cseg_view *seg = q_client_seg(q, c);
 	struct dclient *dc = &q->d->cl[c];
 	struct ring_view cq;
-	mp_result res;
+	struct wire_res wr;
 
-	memset(&res, 0, sizeof res);
-	res.user_data = r->user_data;
-	res.status = status;
-	ctl_cq(&q->ctl, c, &cq, &dc->cq_tail);
-	if (ring_push(&cq, &res) != RING_OK)
+	if (seg == NULL)
+		return 0;
+	memset(&wr, 0, sizeof wr);
+	wr.res.user_data = r->user_data;
+	wr.res.status = status;
+	wr.ticket = ticket;
+	cseg_cq(seg, &cq, &dc->cq_tail);
+	if (ring_push(&cq, &wr) != RING_OK)
 		return 0;
 	dc->completed++, dc->failed++;
-	count_completion(q, &res);
+	q_count_completion(q, &wr.res);
 	return 1;
+}
+
+/* Fail what waits in client c's lanes (qlock held): how many. */
+static uint32_t
+fail_lanes(struct queue *q, uint32_t c, int status)
+{
+	const struct cseg_view *seg = q_client_seg(q, c);
+	struct dclient *dc = &q->d->cl[c];
+	struct ring_view rv;
+	mp_request r;
+	uint32_t lane, n = 0;
+
+	for (lane = 0; seg != NULL && lane < MP_LANES; lane++) {
+		cseg_lane(seg, lane, &rv, &dc->lane_head[lane]);
+		while (ring_peek(&rv, &r) == RING_OK && client_room(q, c, seg) &&
+		    push_status(q, c, &r, cseg_side(seg, lane,
+		    dc->lane_head[lane])->ticket, status)) {
+			ring_pop(&rv);
+			n++;
+		}
+	}
+	return n;
 }
 
 uint32_t
 q_fail_queued(struct queue *q, int status)
 {
 	struct dseg *d = q->d;
-	uint32_t c, lane, n = 0;
+	uint32_t c, n = 0, k;
 	uint64_t woke = 0;
-	mp_request r;
 
-	qlock(q);
+	q_lock(q);
 	for (; d->retry_head != d->retry_tail; d->retry_head++) {
 		struct retry_entry *e = &d->retry[d->retry_head % Q_RETRY_CAP];
 
-		if (client_live(q, e->client, e->gen) &&
-		    push_status(q, e->client, &e->req, status))
+		if (q_client_live(q, e->client, e->gen) &&
+		    push_status(q, e->client, &e->req, e->ticket, status))
 			n++, woke |= 1ull << e->client;
 	}
 	recount_taken(q);
-	for (c = 0; c < d->nclients; c++) {
-		if (atomic_load(&d->cl[c].state) != DC_ACTIVE)
-			continue;
-		for (lane = 0; lane < CTL_LANES; lane++) {
-			struct ring_view rv;
-
-			ctl_lane(&q->ctl, c, lane, &rv, &d->cl[c].lane_head[lane]);
-			while (ring_peek(&rv, &r) == RING_OK && has_room(q, c) &&
-			    push_status(q, c, &r, status)) {
-				ring_pop(&rv);
-				n++, woke |= 1ull << c;
-			}
-		}
-	}
-	plock_unlock(&d->qlock);
+	for (c = 0; c < d->nclients; c++)
+		if (atomic_load(&d->cl[c].state) == DC_ACTIVE &&
+		    (k = fail_lanes(q, c, status)) > 0)
+			n += k, woke |= 1ull << c;
+	q_unlock(q);
 	for (c = 0; c < d->nclients; c++)
 		if (woke & (1ull << c))
 			wake_client(q, c);
 	return n;
-}
-
-void
-q_stats(struct queue *q, struct q_stats *st)
-{
-	struct dseg *d = q->d;
-	uint32_t i, lane;
-
-	memset(st, 0, sizeof *st);
-	for (i = 0; i < d->nworkers; i++) {
-		uint32_t s = atomic_load(&d->w[i].state);
-
-		if (s == WS_TAKING || s == WS_BUSY || s == WS_COMPLETING)
-			st->busy_workers++;
-	}
-	for (i = 0; i < d->nclients; i++) {
-		struct dclient *dc = &d->cl[i];
-
-		if (atomic_load(&dc->state) == DC_FREE)
-			continue;
-		st->clients++;
-		st->in_flight += dc->taken;
-		for (lane = 0; lane < CTL_LANES; lane++) {
-			struct ring_view rv;
-			uint32_t head = dc->lane_head[lane];
-			int64_t n;
-
-			ctl_lane(&q->ctl, i, lane, &rv, &head);
-			if ((n = ring_count(&rv)) > 0)
-				st->queued += (uint32_t)n;
-		}
-	}
-	st->completed = d->completed;
-	st->failed = d->failed;
-	memcpy(st->failed_by, d->failed_by, sizeof st->failed_by);
-	{
-		uint64_t sec = mono_ns() / 1000000000u, n = 0, total = 0, seen = 0;
-		uint32_t k;
-
-		for (k = 0; k < 16; k++)        /* this second and the 9 before */
-			if (d->rate[k].sec <= sec && d->rate[k].sec + 10 > sec)
-				n += d->rate[k].n;
-		st->rate_10s = n / 10.0;
-		for (k = 0; k < Q_HIST; k++)
-			total += d->hist[k];
-		for (k = 0; k < Q_HIST && total > 0; k++) {
-			seen += d->hist[k];
-			if (st->p50_us == 0 && seen * 2 >= total)
-				st->p50_us = hist_value(k) / 1e3;
-			if (seen * 100 >= total * 99) {
-				st->p99_us = hist_value(k) / 1e3;
-				break;
-			}
-		}
-	}
-	st->requeued = d->requeued;
-	st->poisoned = d->poisoned;
-	st->faults = d->faults;
 }

@@ -95,6 +95,12 @@ ring_used(const struct ring_view *v)
 	return used > v->cap ? RING_CORRUPT : (int64_t)used;
 }
 
+uint32_t
+ring_tail(const struct ring_view *v)
+{
+	return atomic_load_explicit(&v->r->tail, memory_order_acquire);
+}
+
 int64_t
 ring_count(const struct ring_view *v)
 {

@@ -66,6 +66,9 @@ int  ring_peek(const struct ring_view *v, void *out);
 void ring_pop(const struct ring_view *v);
 /* Consumer: items waiting, or RING_CORRUPT. */
 int64_t ring_count(const struct ring_view *v);
+/* The producer's index as published (acquire): it moves whenever
+ * something is pushed, whatever its value means. */
+uint32_t ring_tail(const struct ring_view *v);
 /* Producer: items published and not yet consumed, or RING_CORRUPT. */
 int64_t ring_used(const struct ring_view *v);
 

@@ -89,6 +89,45 @@ fail:
 	return -1;
 }
 
+int
+shm_create_sealed(struct shm_seg *s, const char *tag, size_t size,
+    char *err, size_t errlen)
+{
+	char name[64];
+	int e;
+
+	memset(s, 0, sizeof *s);
+	s->fd = s->ro_fd = -1;
+	snprintf(name, sizeof name, "meshpool.%s", tag);
+	if (size == 0)
+		goto fail;
+	if ((s->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) {
+		snprintf(err, errlen, "memfd_create: %s", strerror(errno));
+		goto fail;
+	}
+	e = ftruncate(s->fd, (off_t)size) != 0 ? errno :
+	    posix_fallocate(s->fd, 0, (off_t)size);
+	if (e != 0) {
+		snprintf(err, errlen, "cannot back %zu KiB of shared memory: %s",
+		    size >> 10, strerror(e));
+		goto fail;
+	}
+	if (fcntl(s->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) != 0) {
+		snprintf(err, errlen, "memfd seals: %s", strerror(errno));
+		goto fail;
+	}
+	if ((s->base = shm_map(s->fd, size, 1)) == NULL) {
+		snprintf(err, errlen, "mmap: %s", strerror(errno));
+		goto fail;
+	}
+	s->size = size;
+	return 0;
+fail:
+	shm_destroy(s);
+	return -1;
+}
+
 void *
 shm_map(int fd, size_t size, int writable)
 {

@@ -24,6 +24,12 @@ struct shm_seg {
  * of letting the first touch die of SIGBUS on a full tmpfs. */
 int   shm_create(struct shm_seg *s, const char *tag, size_t size, int want_ro,
           char *err, size_t errlen);
+/* A segment for memory a client will write (its client segment): an
+ * anonymous memfd, backed up front and sealed so that nobody holding the
+ * fd can shrink or grow it (a shrunk segment would be SIGBUS in the
+ * daemon).  No read-only fd.  0, or -1 with a sentence in err. */
+int   shm_create_sealed(struct shm_seg *s, const char *tag, size_t size,
+          char *err, size_t errlen);
 /* Map an inherited or received segment fd; NULL on failure. */
 void *shm_map(int fd, size_t size, int writable);
 void  shm_destroy(struct shm_seg *s);

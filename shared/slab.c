@@ -127,6 +127,7 @@ slab_arena_init(struct slab_arena *a, void *mem, size_t size,
 	memset(slots(a, 0), 0, (size_t)npages * h->spp_max *
 	    sizeof(struct slot_meta));
 	h->free_pages = 0;
+	h->free_count = npages;
 	h->magic = ARENA_MAGIC;
 	return 0;
 }
@@ -182,6 +183,7 @@ page_for_class(struct slab_arena *a, uint32_t c)
 	if (p == NONE)
 		return NONE;
 	a->h->free_pages = pm[p].next;
+	__atomic_fetch_sub(&a->h->free_count, 1, __ATOMIC_RELAXED);
 	pm[p].cls = c;
 	pm[p].nslots = a->h->page_size / a->h->class_size[c];
 	pm[p].live = 0;
@@ -211,7 +213,8 @@ take(struct slab_arena *a, size_t bytes, unsigned owner, uint8_t live,
 		;
 	if (c == h->nclasses)
 		return 0;
-	if (h->owner_cap && h->owner_used[owner] + h->class_size[c] > h->owner_cap)
+	if (live == PUBLISHED && h->owner_cap &&
+	    h->owner_used[owner] + h->class_size[c] > h->owner_cap)
 		return 0;
 	if ((p = h->class_partial[c]) == NONE && (p = page_for_class(a, c)) == NONE)
 		return 0;
@@ -291,6 +294,7 @@ release(struct slab_arena *a, uint32_t p, uint32_t s)
 		pm->cls = PAGE_FREE;
 		pm->next = a->h->free_pages;
 		a->h->free_pages = p;
+		__atomic_fetch_add(&a->h->free_count, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -388,6 +392,12 @@ slab_drop_holder(struct slab_arena *a, unsigned holder)
 	return n;
 }
 
+uint32_t
+slab_free_pages(const struct slab_arena *a)
+{
+	return __atomic_load_n(&a->h->free_count, __ATOMIC_RELAXED);
+}
+
 uint64_t
 slab_owner_used(const struct slab_arena *a, unsigned owner)
 {
@@ -434,6 +444,7 @@ rebuild_page(struct slab_arena *a, uint32_t p)
 		pm->cls = PAGE_FREE;
 		pm->next = h->free_pages;
 		h->free_pages = p;
+		__atomic_fetch_add(&h->free_count, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	pm->nslots = nslots;
@@ -454,6 +465,7 @@ slab_repair(struct slab_arena *a)
 	for (i = 0; i < SLAB_MAX_CLASS; i++)
 		h->class_partial[i] = NONE;
 	h->free_pages = NONE;
+	h->free_count = 0;
 	for (p = h->npages; p-- > 0;)
 		rebuild_page(a, p);
 }
@@ -518,7 +530,7 @@ slab_check(const struct slab_arena *a)
 		listed += w;
 	}
 	if (listed != partial || walk(a, h->free_pages, PAGE_FREE) != nfree ||
-	    used != h->used_bytes)
+	    nfree != h->free_count || used != h->used_bytes)
 		return -1;
 	for (c = 0; c < SLAB_OWNERS; c++)
 		if (owner[c] != h->owner_used[c])

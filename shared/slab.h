@@ -42,6 +42,7 @@ struct arena_hdr {
 	uint32_t class_size[SLAB_MAX_CLASS];
 	uint32_t class_partial[SLAB_MAX_CLASS]; /* pages with a free slot */
 	uint32_t free_pages;                    /* list of unused pages */
+	uint32_t free_count;                    /* pages on that list */
 	uint64_t pages_off, slots_off, data_off, total_bytes;
 	uint64_t used_bytes;                    /* sum of slab sizes handed out */
 	uint64_t owner_used[SLAB_OWNERS];
@@ -69,7 +70,9 @@ uint64_t slab_alloc(struct slab_arena *a, size_t bytes, unsigned owner);
 /* The same, reserved by worker holder (0..254) while it writes the mesh:
  * the owner cannot free it and slab_reclaim_owner leaves it alone.  It
  * becomes the owner's with slab_publish, or goes back with slab_cancel or,
- * for a worker that died, slab_drop_holder. */
+ * for a worker that died, slab_drop_holder.  The owner cap is not applied
+ * here: the daemon admits a request only when its owner is under the cap
+ * and a free page is set aside for it, so the reservation cannot fail. */
 uint64_t slab_reserve(struct slab_arena *a, size_t bytes, unsigned owner,
              unsigned holder);
 int      slab_publish(struct slab_arena *a, uint64_t handle);
@@ -80,6 +83,8 @@ uint32_t slab_drop_holder(struct slab_arena *a, unsigned holder);
 int      slab_free(struct slab_arena *a, uint64_t handle, unsigned owner);
 /* Free every slab of owner (a client that disconnected or died). */
 uint32_t slab_reclaim_owner(struct slab_arena *a, unsigned owner);
+/* Pages no class holds: any slab of any size fits in one of them. */
+uint32_t slab_free_pages(const struct slab_arena *a);
 /* Bytes held by owner (slabs reserved for it included). */
 uint64_t slab_owner_used(const struct slab_arena *a, unsigned owner);
 /* After a holder of the arena lock died mid-update: rebuild every list and

@@ -5,7 +5,7 @@
  * measured is the handoff itself.  Median of 5 runs:
  *   - throughput, pipelined, 1 and 2 worker processes (items/s, ratio);
  *   - round trip of one request: worker spinning (it just finished one)
- *     and worker parked in sem_wait (the client sleeps in port_wait).
+ *     and worker parked (the client sleeps in port_wait).
  * "make bench".
  */
 #include <signal.h>
@@ -26,7 +26,8 @@ static void
 make_rig(struct rig *r, uint32_t workers)
 {
 	struct rig_opts o = {
-		.geo = { .nclients = 2, .lane_cap = 1024, .cq_cap = 1024, .rel_cap = 1024 },
+		.geo = { .lane_cap = 1024, .cq_cap = 1024, .rel_cap = 1024 },
+		.nclients = 2,
 		.nworkers = workers, .page_size = 16384, .npages = 8,
 	};
 
@@ -46,7 +47,7 @@ throughput(uint32_t workers)
 	double t0;
 
 	make_rig(&r, workers);
-	port_open(&p, &r.q.ctl, 0, q_client_open(&r.q, 0, getpid()));
+	rig_client(&r, 0, &p);
 	for (i = 0; i < workers; i++)
 		pid[i] = rig_spawn_worker(&r, i, &wo);
 	for (i = 0; i < 64; i++)
@@ -82,7 +83,7 @@ round_trip(int sleepy, double *p50, double *p99)
 	int i, n = sleepy ? SLEEPY : TRIPS;
 
 	make_rig(&r, 1);
-	port_open(&p, &r.q.ctl, 0, q_client_open(&r.q, 0, getpid()));
+	rig_client(&r, 0, &p);
 	pid = rig_spawn_worker(&r, 0, &wo);
 	mp_request_init(&q);
 	usleep(20000);

@@ -32,9 +32,17 @@ int
 daemon_start_bin(struct daemon *d, const char *bin, int workers,
     const char *extra)
 {
+	return daemon_start_pre(d, bin, NULL, workers, extra);
+}
+
+int
+daemon_start_pre(struct daemon *d, const char *bin, const char *pre,
+    int workers, const char *extra)
+{
 	static int seq;
 
 	d->bin = bin;
+	d->pre = pre;
 	snprintf(d->name, sizeof d->name, "test-%ld-%d", (long)getpid(), seq++);
 	snprintf(d->log, sizeof d->log, "meshpoold-%s.log", d->name);
 	return daemon_restart(d, workers, extra);
@@ -50,8 +58,8 @@ daemon_restart(struct daemon *d, int workers, const char *extra)
 		snprintf(w, sizeof w, "-w %d", workers);
 	/* -c /dev/null unless the test brings its own: the machine's
 	 * /etc/meshpool/meshpoold.conf must not change a test. */
-	snprintf(cmd, sizeof cmd, "exec %s -f -n %s %s %s %s 2>>%s",
-	    d->bin ? d->bin : "./meshpoold", d->name, w,
+	snprintf(cmd, sizeof cmd, "%s exec %s -f -n %s %s %s %s 2>>%s",
+	    d->pre ? d->pre : "", d->bin ? d->bin : "./meshpoold", d->name, w,
 	    extra && strstr(extra, "-c ") ? "" : "-c /dev/null",
 	    extra ? extra : "", d->log);
 	if ((d->pid = fork()) == 0) {
@@ -139,25 +147,36 @@ json_num(const char *json, const char *key)
 	return strtoll(p + strlen(pat), NULL, 10);
 }
 
+static void *
+map_fd(int fd, size_t size, int writable)
+{
+	void *m = mmap(NULL, size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+	    MAP_SHARED, fd, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
 int
 raw_register(const struct daemon *d, unsigned abi, char *line, size_t len,
-    struct port *p, int *sock)
+    struct raw_client *rc)
 {
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
+		char buf[CMSG_SPACE(PROTO_NFDS * sizeof(int))];
 	} u;
 	struct iovec iov = { line, len - 1 };
+	struct proto_hello h = { abi, (int32_t)getpid() };
 	struct msghdr msg;
 	struct proto_welcome w;
-	struct ctl_view cv;
-	int fds[2], s = dial(d);
+	struct cseg_view cv;
+	int fds[PROTO_NFDS], s = dial(d), i;
 	ssize_t n;
-	void *mem;
 
+	memset(rc, 0, sizeof *rc);
+	rc->sock = s;
 	if (s < 0)
 		return -1;
-	n = snprintf(line, len, "hello %u %ld\n", abi, (long)getpid());
+	n = proto_format_hello(line, len, &h);
 	if (write(s, line, (size_t)n) != n)
 		return -1;
 	memset(&msg, 0, sizeof msg);
@@ -165,20 +184,41 @@ raw_register(const struct daemon *d, unsigned abi, char *line, size_t len,
 	msg.msg_iovlen = 1;
 	msg.msg_control = u.buf;
 	msg.msg_controllen = sizeof u.buf;
-	if ((n = recvmsg(s, &msg, 0)) <= 0)
+	if ((n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC)) <= 0)
 		return -1;
 	line[n] = '\0';
-	*sock = s;
 	if (proto_parse_welcome(line, &w) != 0)
 		return 0;               /* an error line: the caller reads it */
 	memcpy(fds, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof fds);
-	mem = mmap(NULL, w.ctl_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
-	close(fds[0]);
-	close(fds[1]);
-	if (mem == MAP_FAILED || ctl_attach(&cv, mem, w.ctl_bytes) != 0)
+	rc->cseg_size = (size_t)w.cseg_bytes;
+	rc->inst_size = (size_t)w.inst_bytes;
+	rc->arena_size = (size_t)w.arena_bytes;
+	rc->cseg = map_fd(fds[PROTO_FD_CSEG], rc->cseg_size, 1);
+	rc->inst = map_fd(fds[PROTO_FD_INST], rc->inst_size, 0);
+	rc->arena = map_fd(fds[PROTO_FD_ARENA], rc->arena_size, 0);
+	for (i = 0; i < PROTO_NFDS; i++)
+		close(fds[i]);
+	if (rc->cseg == NULL || rc->inst == NULL || rc->arena == NULL ||
+	    cseg_attach(&cv, rc->cseg, rc->cseg_size) != 0 ||
+	    port_open(&rc->p, &cv, rc->inst) != 0)
 		return -1;
-	port_open(p, &cv, w.slot, w.gen);
 	return 1;
+}
+
+void
+raw_close(struct raw_client *rc)
+{
+	port_close(&rc->p);
+	if (rc->cseg != NULL)
+		munmap(rc->cseg, rc->cseg_size);
+	if (rc->inst != NULL)
+		munmap(rc->inst, rc->inst_size);
+	if (rc->arena != NULL)
+		munmap(rc->arena, rc->arena_size);
+	if (rc->sock >= 0)
+		close(rc->sock);
+	memset(rc, 0, sizeof *rc);
+	rc->sock = -1;
 }
 
 int

@@ -12,6 +12,8 @@
 
 struct daemon {
 	const char *bin;        /* NULL: ./meshpoold */
+	const char *pre;        /* shell words before it, or NULL ("ulimit
+	                         * -n 24;", "VAR=value") */
 	char  name[64];
 	pid_t pid;
 	char  log[128];
@@ -23,6 +25,9 @@ int  daemon_start(struct daemon *d, int workers, const char *extra);
 /* The same with another daemon binary (tests/meshpoold-fi). */
 int  daemon_start_bin(struct daemon *d, const char *bin, int workers,
          const char *extra);
+/* The same with shell words run before it (limits, environment). */
+int  daemon_start_pre(struct daemon *d, const char *bin, const char *pre,
+         int workers, const char *extra);
 /* Start again under the same name (after it stopped or was killed). */
 int  daemon_restart(struct daemon *d, int workers, const char *extra);
 /* Send sig and wait for the exit status (as from waitpid). */
@@ -32,10 +37,21 @@ int  daemon_status(const struct daemon *d, char *buf, size_t len);
 /* A numeric field of a status line ("workers", ...), or -1. */
 long long json_num(const char *json, const char *key);
 
-/* Register by hand: the raw answer line, and on success a port on the
- * mapped control segment.  The socket stays open in *sock. */
+/* A client registered by hand, as a program that knows the layout would:
+ * its socket, its three mappings (its own segment read-write), and a port
+ * on them. */
+struct raw_client {
+	int    sock;
+	void  *cseg, *inst, *arena;
+	size_t cseg_size, inst_size, arena_size;
+	struct port p;
+};
+/* Register by hand: the raw answer line into line; 1 and *rc filled on a
+ * welcome, 0 on an error line (the socket stays open in rc->sock), -1 if
+ * the daemon could not be reached. */
 int  raw_register(const struct daemon *d, unsigned abi, char *line,
-         size_t len, struct port *p, int *sock);
+         size_t len, struct raw_client *rc);
+void raw_close(struct raw_client *rc);
 
 /* CPU ticks (utime+stime) and context switches of a process so far. */
 struct proc_sample {

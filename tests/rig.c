@@ -24,34 +24,65 @@ die(const char *what, const char *err)
 void
 rig_create(struct rig *r, const struct rig_opts *o)
 {
-	struct ctl_view cv;
 	struct slab_arena a;
 	char err[256];
 	size_t abytes = slab_arena_bytes(o->page_size, o->npages);
 
 	memset(r, 0, sizeof *r);
-	if (shm_create(&r->ctl_seg, "tctl", ctl_bytes(&o->geo), 1, err, sizeof err) != 0)
-		die("control segment", err);
+	if (shm_create(&r->inst_seg, "tinst", sizeof(struct inst_hdr), 1, err,
+	    sizeof err) != 0)
+		die("instance segment", err);
 	if (shm_create(&r->d_seg, "tdmn", q_bytes(), 0, err, sizeof err) != 0)
 		die("daemon segment", err);
 	if (shm_create(&r->a_seg, "tarn", abytes, 1, err, sizeof err) != 0)
 		die("arena segment", err);
-	if (ctl_init(&cv, r->ctl_seg.base, r->ctl_seg.size, &o->geo, getpid(), 1) != 0)
-		die("ctl_init", "bad geometry");
+	inst_init(r->inst_seg.base, getpid(), 1);
 	if (slab_arena_init(&a, r->a_seg.base, r->a_seg.size, o->page_size,
 	    o->owner_cap) != 0)
 		die("slab_arena_init", "bad arena");
-	if (q_init(&r->q, r->d_seg.base, &cv, &a, o->nworkers) != 0)
+	if (q_init(&r->q, r->d_seg.base, r->inst_seg.base, &a, &o->geo,
+	    o->nclients, o->nworkers) != 0)
 		die("q_init", "bad queue");
+	atomic_store(&r->q.inst->state, INST_RUNNING);
 	r->nworkers = o->nworkers;
 }
 
 void
 rig_destroy(struct rig *r)
 {
-	shm_destroy(&r->ctl_seg);
+	uint32_t i;
+
+	for (i = 0; i < MP_MAX_CLIENTS; i++) {
+		port_close(&r->ports[i]);
+		if (r->q.map[i].v.base != NULL)
+			q_client_close(&r->q, i);
+	}
+	for (i = 0; i < MP_MAX_WORKERS; i++)
+		if (r->q.wchan[i] >= 0)
+			close(r->q.wchan[i]);
+	shm_destroy(&r->inst_seg);
 	shm_destroy(&r->d_seg);
 	shm_destroy(&r->a_seg);
+}
+
+void
+rig_client(struct rig *r, uint32_t slot, struct port *p)
+{
+	char err[256];
+	uint64_t deaf;
+	int fd;
+
+	if (q_client_open(&r->q, slot, getpid(), &fd, &deaf, err, sizeof err) == 0)
+		die("q_client_open", err);
+	if (deaf != 0)
+		die("q_client_open", "a worker could not be told");
+	close(fd);              /* we share the supervisor's mapping */
+	if (p == NULL)
+		return;
+	port_close(&r->ports[slot]);
+	if (port_open(p, q_client_seg(&r->q, slot), r->q.inst) != 0)
+		die("port_open", "out of memory");
+	r->ports[slot] = *p;
 }
 
 static uint64_t
@@ -116,12 +147,13 @@ worker_loop(struct rig *r, uint32_t w, const struct rig_worker_opts *o)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	q->fault = o->fault;
-	q->d->w[w].pid = getpid();
 	for (;;) {
-		if (q_worker_wait(q, w, o->spin_ns) != 0)
+		uint32_t pulse = q_pulse(q);
+
+		if (!q_take(q, w, &req)) {
+			q_worker_wait(q, w, o->spin_ns, pulse);
 			continue;
-		if (!q_take(q, w, &req))
-			continue;
+		}
 		if (o->kill_magic != 0 && req.user_data == o->kill_magic)
 			raise(SIGKILL);
 		spin_us(o->work_us);
@@ -131,13 +163,10 @@ worker_loop(struct rig *r, uint32_t w, const struct rig_worker_opts *o)
 			size_t bytes = rig_mesh_bytes(req.user_data,
 			    q->arena.h->page_size);
 			void *mem;
-			uint32_t backoff = 50;
 
-			while ((res.handle = q_reserve(q, w, bytes, &mem)) == 0) {
-				usleep(backoff);     /* arena full: wait */
-				if (backoff < 5000)
-					backoff *= 2;
-			}
+			/* Admission set a page aside: reserving cannot fail. */
+			if ((res.handle = q_reserve(q, w, bytes, &mem)) == 0)
+				die("q_reserve", "no room after admission");
 			rig_fill(mem, bytes, req.user_data);
 			res.index_count = (uint32_t)bytes;
 		}
@@ -148,15 +177,19 @@ worker_loop(struct rig *r, uint32_t w, const struct rig_worker_opts *o)
 pid_t
 rig_spawn_worker(struct rig *r, uint32_t w, const struct rig_worker_opts *o)
 {
+	int chan = q_worker_start(&r->q, w);
 	pid_t pid;
 
-	q_worker_start(&r->q, w, 0);
+	if (chan < 0)
+		die("q_worker_start", strerror(errno));
 	if ((pid = fork()) < 0)
 		die("fork", strerror(errno));
 	if (pid == 0) {
+		q_worker_enter(&r->q, w, chan);
 		worker_loop(r, w, o);
 		_exit(0);
 	}
+	q_worker_started(&r->q, w, pid, chan);
 	return pid;
 }
 

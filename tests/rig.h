@@ -1,7 +1,9 @@
 /*
  * rig.h - a daemon's shared-memory state without the daemon, for tests and
- * benchmarks of the transport: the three segments, a fake "mesh" worker
- * loop and the client-side check of what comes back.
+ * benchmarks of the transport: the segments, client segments opened the
+ * way the supervisor opens them, a fake "mesh" worker loop and the
+ * client-side check of what comes back.  The test process plays the
+ * supervisor (and usually the client too).
  */
 #ifndef MP_TEST_RIG_H
 #define MP_TEST_RIG_H
@@ -16,13 +18,15 @@
 #include "slab.h"
 
 struct rig {
-	struct shm_seg ctl_seg, d_seg, a_seg;
+	struct shm_seg inst_seg, d_seg, a_seg;
 	struct queue   q;
 	uint32_t       nworkers;
+	struct port    ports[MP_MAX_CLIENTS];  /* rig_client's, closed at the end */
 };
 
 struct rig_opts {
-	struct ctl_geometry geo;
+	struct seg_geometry geo;
+	uint32_t nclients;
 	uint32_t nworkers;
 	uint32_t page_size, npages;
 	uint64_t owner_cap;
@@ -31,6 +35,10 @@ struct rig_opts {
 /* Create segments and lay them out; aborts the test on failure. */
 void rig_create(struct rig *r, const struct rig_opts *o);
 void rig_destroy(struct rig *r);
+/* Register a client in slot (as the supervisor does: a new segment, told
+ * to every worker) and open port p on it (NULL: none); aborts on failure.
+ * rig_destroy closes the port (copies of *p share its tables). */
+void rig_client(struct rig *r, uint32_t slot, struct port *p);
 
 /* Bytes of the fake mesh for a request, and its content (from user_data):
  * lets a client check that the slab it got is the one made for it. */

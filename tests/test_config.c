@@ -179,8 +179,10 @@ test_autoscale(void **state)
 	assert_true(peak <= 3);
 	/* Idle: one worker fewer per idle_timeout, down to min_workers ... */
 	assert_int_equal(wait_workers(&d, 1, 8000), 1);
-	/* ... where no timer is left: the whole daemon sleeps. */
-	usleep(300000);
+	/* ... where no timer is left: the whole daemon sleeps (once the
+	 * watchdog, which runs at most 1 s after the last worker parked, has
+	 * seen them all parked). */
+	usleep(1200000);
 	assert_int_equal(daemon_asleep(&d, 1500), 0);
 	mp_disconnect(c);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);

@@ -26,7 +26,8 @@
 #include "daemon_rig.h"
 #include "meshpool.h"
 #include "monotime.h"
-#include "tokens.h"
+#include "futex.h"
+#include "layout.h"
 
 static uint64_t
 now_ms(void)
@@ -281,10 +282,10 @@ test_bad_requests(void **state)
 	struct daemon d;
 	mp_client *c;
 	mp_request bad[NBAD], ok;
-	struct port p;
+	struct raw_client rc;
 	mp_result res[32];
 	char line[256];
-	int i, sock, got = 0;
+	int i, got = 0;
 
 	(void)state;
 	for (i = 0; i < NBAD; i++)
@@ -311,14 +312,19 @@ test_bad_requests(void **state)
 		assert_int_equal(mp_submit(c, &bad[i]), MP_EINVAL);
 	/* Written straight into the rings, past the library's checks: each
 	 * comes back as an MP_EINVAL result and the daemon keeps serving. */
-	assert_int_equal(raw_register(&d, CTL_ABI, line, sizeof line, &p, &sock), 1);
+	assert_int_equal(raw_register(&d, MP_ABI, line, sizeof line, &rc), 1);
 	for (i = 0; i < NBAD; i++) {        /* raw bytes into the lanes */
+		const struct ring_view *lane = &rc.p.lane[i % 4];
+
 		bad[i].user_data = 100 + (uint64_t)i;
-		assert_int_equal(ring_push(&p.lane[i % 4], &bad[i]), RING_OK);
-		tokens_add(p.ctl.h, 1);
+		cseg_side(&rc.p.seg, (uint32_t)i % 4, ring_tail(lane))->ticket =
+		    UINT32_MAX;         /* no ticket of the port's */
+		assert_int_equal(ring_push(lane, &bad[i]), RING_OK);
 	}
-	while (got < NBAD && port_wait(&p, 10000))
-		got += port_poll(&p, res + got, 32);
+	atomic_fetch_add(&rc.p.seg.h->doorbell, 1);
+	futex_wake(&rc.p.seg.h->doorbell, 1);
+	while (got < NBAD && port_wait(&rc.p, 10000))
+		got += port_poll(&rc.p, res + got, 32);
 	assert_int_equal(got, NBAD);
 	for (i = 0; i < NBAD; i++)
 		assert_int_equal(res[i].status, MP_EINVAL);
@@ -329,7 +335,7 @@ test_bad_requests(void **state)
 	assert_int_equal(res[0].status, MP_OK);
 	assert_true(res[0].vertex_count > 0);
 	mp_release(c, &res[0]);
-	close(sock);
+	raw_close(&rc);
 	mp_disconnect(c);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
@@ -338,15 +344,14 @@ static void
 test_abi_mismatch_refused(void **state)
 {
 	struct daemon d;
-	struct port p;
+	struct raw_client rc;
 	char line[256];
-	int sock;
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
-	assert_int_equal(raw_register(&d, 999, line, sizeof line, &p, &sock), 0);
+	assert_int_equal(raw_register(&d, 999, line, sizeof line, &rc), 0);
 	assert_true(strncmp(line, "err -11 ", 8) == 0);
-	close(sock);
+	raw_close(&rc);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
@@ -525,6 +530,129 @@ test_daemon_killed(void **state)
 	assert_int_equal(daemon_stop(&again, SIGTERM), 0);
 }
 
+/* The daemon killed with requests out: the client polls what was done,
+ * then mp_unfinished names exactly the rest, oldest first; submitted
+ * again to a new daemon, every request has exactly one result. */
+static void
+test_lost_requests_are_named(void **state)
+{
+	enum { N = 800 };
+	struct daemon d;
+	mp_client *c;
+	mp_result res[64];
+	mp_request *lost = calloc(N, sizeof *lost);
+	unsigned char *seen = calloc(N, 1);
+	int sent = 0, got = 0, nlost, i, n;
+
+	(void)state;
+	assert_non_null(lost);
+	assert_non_null(seen);
+	assert_int_equal(daemon_start(&d, 1, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	while (sent < N) {
+		mp_request r = block_req((uint32_t)sent);
+
+		r.cells = 32;           /* slower: plenty still out at the kill */
+		if (mp_submit(c, &r) != MP_OK)
+			break;
+		sent++;
+	}
+	assert_true(sent >= 500);
+	usleep(20000);
+	daemon_stop(&d, SIGKILL);
+	while ((n = mp_poll(c, res, 64)) != MP_EDISCONNECTED) {
+		assert_true(n >= 0);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(seen[res[i].user_data]++, 0);
+			got++;
+		}
+		if (n == 0)
+			usleep(1000);
+	}
+	nlost = mp_unfinished(c, lost, N);
+	print_message("# %d submitted, %d done before the kill, %d lost\n", sent,
+	    got, nlost);
+	assert_true(nlost > 0);
+	assert_int_equal(got + nlost, sent);
+	assert_int_equal((int)mp_pending(c), nlost);
+	for (i = 0; i < nlost; i++) {
+		assert_int_equal(seen[lost[i].user_data], 0);   /* not done */
+		if (i > 0)
+			assert_true(lost[i].user_data > lost[i - 1].user_data);
+	}
+	mp_disconnect(c);
+	assert_int_equal(daemon_restart(&d, 2, NULL), 0);
+	assert_int_equal(mp_connect(d.name, &c), MP_OK);
+	for (i = 0; i < nlost;) {
+		if ((n = mp_submit_batch(c, lost + i, (size_t)(nlost - i))) == 0)
+			assert_int_equal(mp_wait(c, 10000), MP_OK);
+		i += n;
+		while ((n = mp_poll(c, res, 64)) > 0)
+			for (; n > 0; n--) {
+				assert_int_equal(seen[res[n - 1].user_data]++, 0);
+				assert_int_equal(res[n - 1].status, MP_OK);
+				mp_release(c, &res[n - 1]);
+				got++;
+			}
+	}
+	while (got < sent) {
+		assert_int_equal(mp_wait(c, 10000), MP_OK);
+		while ((n = mp_poll(c, res, 64)) > 0)
+			for (; n > 0; n--) {
+				assert_int_equal(seen[res[n - 1].user_data]++, 0);
+				mp_release(c, &res[n - 1]);
+				got++;
+			}
+	}
+	assert_int_equal(got, sent);
+	mp_disconnect(c);
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+	free(lost);
+	free(seen);
+}
+
+/* The example host (client/examples/host_loop) rides out a daemon killed
+ * and started again: it reconnects, submits again what was lost, and
+ * goes on meshing. */
+static void
+test_host_example_survives_restart(void **state)
+{
+	struct daemon d;
+	char cmd[256], out[4096], *p;
+	pid_t pid;
+	int fd[2], st;
+	ssize_t n;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(daemon_start(&d, 2, NULL), 0);
+	assert_int_equal(pipe(fd), 0);
+	snprintf(cmd, sizeof cmd, "client/examples/host_loop -n %s -s 4", d.name);
+	if ((pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fd[1], 1);
+		close(fd[0]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	usleep(1500000);
+	daemon_stop(&d, SIGKILL);
+	usleep(500000);
+	assert_int_equal(daemon_restart(&d, 2, NULL), 0);
+	while (len + 1 < sizeof out && (n = read(fd[0], out + len,
+	    sizeof out - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(fd[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_non_null(p = strstr(out, "reconnected 1 times"));
+	print_message("# %.*s\n", (int)strcspn(strstr(out, "submitted "), "\n"),
+	    strstr(out, "submitted "));
+	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+}
+
 static void
 test_second_instance_refused(void **state)
 {
@@ -553,7 +681,9 @@ test_idle_daemon_never_wakes(void **state)
 	assert_int_equal(mp_connect(d.name, &c), MP_OK);
 	host_loop(c, &run, now_ms() + 60000);
 	assert_int_equal(run.got, 500);
-	usleep(200000);                 /* past the workers' spin */
+	/* Past the workers' spin and the watchdog's last tick (it runs while
+	 * a worker does, at most 1 s apart, and stops once all are parked). */
+	usleep(1200000);
 	assert_int_equal(daemon_asleep(&d, 1500), 0);
 	mp_disconnect(c);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
@@ -590,32 +720,33 @@ static void
 test_hostile_client_disconnected(void **state)
 {
 	struct daemon d;
-	struct port p;
+	struct raw_client rc;
 	mp_client *good;
 	mp_request r;
 	mp_result res[4];
 	char line[256], st[8192], b;
-	int sock, i;
+	int i;
 
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
 	assert_int_equal(mp_connect(d.name, &good), MP_OK);
-	assert_int_equal(raw_register(&d, CTL_ABI, line, sizeof line, &p, &sock), 1);
-	atomic_store(&p.lane[1].r->tail, 100000);       /* far past its head */
-	tokens_add(p.ctl.h, 1);
+	assert_int_equal(raw_register(&d, MP_ABI, line, sizeof line, &rc), 1);
+	atomic_store(&rc.p.lane[1].r->tail, 100000);    /* far past its head */
+	atomic_fetch_add(&rc.p.seg.h->doorbell, 1);
+	futex_wake(&rc.p.seg.h->doorbell, 1);
 	mp_request_init(&r);
 	assert_int_equal(mp_submit(good, &r), MP_OK);   /* wakes a worker too */
 	assert_int_equal(mp_wait(good, 10000), MP_OK);
 	assert_int_equal(mp_poll(good, res, 4), 1);
 	assert_int_equal(res[0].status, MP_OK);
 	mp_release(good, &res[0]);
-	for (i = 0; i < 100 && read(sock, &b, 1) != 0; i++)
+	for (i = 0; i < 100 && read(rc.sock, &b, 1) != 0; i++)
 		usleep(10000);                          /* EOF: thrown out */
 	assert_true(i < 100);
 	assert_int_equal(daemon_status(&d, st, sizeof st), 0);
 	assert_int_equal(json_num(st, "client_faults"), 1);
 	assert_int_equal(json_num(st, "clients"), 1);   /* only the good one */
-	close(sock);
+	raw_close(&rc);
 	mp_disconnect(good);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
@@ -669,6 +800,8 @@ main(void)
 		cmocka_unit_test(test_client_death_reclaims),
 		cmocka_unit_test(test_sigterm_is_graceful),
 		cmocka_unit_test(test_daemon_killed),
+		cmocka_unit_test(test_lost_requests_are_named),
+		cmocka_unit_test(test_host_example_survives_restart),
 		cmocka_unit_test(test_second_instance_refused),
 	};
 

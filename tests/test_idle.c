@@ -1,11 +1,11 @@
 /*
  * test_idle.c - "idle means asleep": worker processes running the real
- * wait loop (q_worker_wait: a short spin, then a futex wait in tokens_park) use
+ * wait loop (q_worker_wait: a short spin, then futex_waitv in park_sleep) use
  * no CPU and are not woken at all while there is no work (utime+stime and
  * context switches from /proc do not move over a second), yet every
  * request submitted wakes them and comes back once, after which they go
  * back to sleep.  And a burst wakes every parked worker, though the
- * client wakes only one (the others are woken down a chain, tokens.h).
+ * client wakes only one (the others are woken down a chain, park.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,8 +22,9 @@
 #include <unistd.h>
 
 #include "daemon_rig.h"
+#include "futex.h"
+#include "monotime.h"
 #include "rig.h"
-#include "tokens.h"
 
 /* Wait until pid parks, then watch it for ms: not one tick of CPU, not one
  * wake-up (context switch). */
@@ -53,7 +54,8 @@ test_idle_workers_sleep(void **state)
 {
 	struct rig r;
 	struct rig_opts o = {
-		.geo = { .nclients = 2, .lane_cap = 64, .cq_cap = 256, .rel_cap = 256 },
+		.geo = { .lane_cap = 64, .cq_cap = 256, .rel_cap = 256 },
+		.nclients = 2,
 		.nworkers = 2, .page_size = 16384, .npages = 16,
 	};
 	struct rig_worker_opts wo = { .spin_ns = 50000 };
@@ -66,12 +68,12 @@ test_idle_workers_sleep(void **state)
 
 	(void)state;
 	rig_create(&r, &o);
-	port_open(&p, &r.q.ctl, 1, q_client_open(&r.q, 1, getpid()));
+	rig_client(&r, 1, &p);
 	for (i = 0; i < 2; i++)
 		w[i] = rig_spawn_worker(&r, (uint32_t)i, &wo);
 	for (i = 0; i < 2; i++)
 		assert_asleep(w[i], 1000);
-	assert_int_equal(tokens_parked(r.q.ctl.h), 2);
+	assert_int_equal(__builtin_popcountll(atomic_load(&r.q.inst->parked)), 2);
 	/* Work wakes them; every request comes back once. */
 	while (got < 2000) {
 		mp_request q;
@@ -104,13 +106,14 @@ two_workers(struct rig *r, struct port *p, const struct rig_worker_opts *wo,
     pid_t w[2])
 {
 	struct rig_opts o = {
-		.geo = { .nclients = 1, .lane_cap = 64, .cq_cap = 64, .rel_cap = 64 },
+		.geo = { .lane_cap = 64, .cq_cap = 64, .rel_cap = 64 },
+		.nclients = 1,
 		.nworkers = 2, .page_size = 16384, .npages = 16,
 	};
 	uint32_t i;
 
 	rig_create(r, &o);
-	port_open(p, &r->q.ctl, 0, q_client_open(&r->q, 0, getpid()));
+	rig_client(r, 0, p);
 	for (i = 0; i < 2; i++)
 		w[i] = rig_spawn_worker(r, i, wo);
 }
@@ -189,9 +192,9 @@ test_no_lost_wakeups(void **state)
 			if ((n = port_poll(&p, res, 3)) == 0) {
 				if (port_wait(&p, 5000) != 1)
 					fail_msg("round %u: a request was never "
-					    "taken (%u tokens, %u parked)", round,
-					    tokens_count(r.q.ctl.h),
-					    tokens_parked(r.q.ctl.h));
+					    "taken (%u parked)", round,
+					    __builtin_popcountll(atomic_load(
+					    &r.q.inst->parked)));
 				continue;
 			}
 			out -= (uint32_t)n;
@@ -202,6 +205,57 @@ test_no_lost_wakeups(void **state)
 	stop_workers(&r, w);
 }
 
+/* A client that rings its doorbell without end, and never has work:
+ * workers mute it after a few empty wake-ups, longer each time, so they
+ * are woken a few hundred times, not hundreds of thousands; and a real
+ * request from it is still served. */
+static void
+test_doorbell_storm_is_muted(void **state)
+{
+	struct rig r;
+	struct rig_worker_opts wo = { .spin_ns = 0 };
+	struct proc_sample a[2], b[2];
+	struct port p;
+	mp_request q;
+	mp_result res;
+	pid_t w[2], storm;
+	uint64_t wakes = 0, ticks = 0;
+	int i;
+
+	(void)state;
+	two_workers(&r, &p, &wo, w);
+	for (i = 0; i < 2; i++)
+		assert_asleep(w[i], 100);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(proc_sample(w[i], &a[i]), 0);
+	if ((storm = fork()) == 0) {
+		uint64_t until = mono_ns() + 2000000000ull;
+
+		while (mono_ns() < until) {
+			atomic_fetch_add(&p.seg.h->doorbell, 1);
+			futex_wake(&p.seg.h->doorbell, 1);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(storm, NULL, 0), storm);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(proc_sample(w[i], &b[i]), 0);
+		wakes += b[i].switches - a[i].switches;
+		ticks += b[i].ticks - a[i].ticks;
+	}
+	print_message("# 2 s of doorbell storm: %llu worker wake-ups, %llu "
+	    "CPU ticks\n", (unsigned long long)wakes, (unsigned long long)ticks);
+	assert_true(wakes < 2000);
+	assert_true(ticks < 40);        /* of 400: neither worker spins */
+	mp_request_init(&q);
+	q.user_data = 77;
+	assert_int_equal(port_submit(&p, &q), MP_OK);
+	assert_int_equal(port_wait(&p, 5000), 1);
+	assert_int_equal(port_poll(&p, &res, 1), 1);
+	assert_int_equal(res.user_data, 77);
+	stop_workers(&r, w);
+}
+
 int
 main(void)
 {
@@ -209,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_idle_workers_sleep),
 		cmocka_unit_test(test_burst_wakes_every_worker),
 		cmocka_unit_test(test_no_lost_wakeups),
+		cmocka_unit_test(test_doorbell_storm_is_muted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

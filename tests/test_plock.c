@@ -1,7 +1,9 @@
 /*
  * test_plock.c - a holder SIGKILLed in the middle of an update does not
  * deadlock anyone: the next locker repairs the invariant and the lock keeps
- * working for every process; contended counting across processes is exact.
+ * working for every process; contended counting across processes is exact;
+ * and a holder that is stopped is named to a watched waiter, which can
+ * kill it and go on.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,7 +58,7 @@ test_holder_killed_mid_update(void **state)
 	(void)state;
 	assert_int_equal(pipe(fd), 0);
 	if ((pid = fork()) == 0) {
-		plock_lock(&g->lock, repair, g);
+		plock_lock(&g->lock, getpid(), repair, g);
 		g->a++;                 /* half of the update ... */
 		if (write(fd[1], "x", 1) != 1)
 			_exit(1);
@@ -66,13 +68,13 @@ test_holder_killed_mid_update(void **state)
 	assert_int_equal(read(fd[0], &c, 1), 1);
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_int_equal(plock_lock(&g->lock, repair, g), 0);
+	assert_int_equal(plock_lock(&g->lock, getpid(), repair, g), 0);
 	assert_int_equal(g->repairs, 1);
 	assert_true(g->a == 1 && g->b == 1);
 	plock_unlock(&g->lock);
 	/* Consistent again: another process locks without repair. */
 	if ((pid = fork()) == 0) {
-		if (plock_lock(&g->lock, repair, g) != 0)
+		if (plock_lock(&g->lock, getpid(), repair, g) != 0)
 			_exit(1);
 		g->a++, g->b++;
 		plock_unlock(&g->lock);
@@ -102,7 +104,7 @@ test_contended_with_a_death(void **state)
 			long k;
 
 			for (k = 0; k < 100000; k++) {
-				if (plock_lock(&g->lock, repair, g) != 0)
+				if (plock_lock(&g->lock, getpid(), repair, g) != 0)
 					_exit(1);
 				g->a++;
 				g->b++;
@@ -115,10 +117,56 @@ test_contended_with_a_death(void **state)
 	kill(pid[1], SIGKILL);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
-	assert_int_equal(plock_lock(&g->lock, repair, g), 0);
+	assert_int_equal(plock_lock(&g->lock, getpid(), repair, g), 0);
 	assert_true(g->a == g->b);
 	assert_true(g->a >= 200000 && g->a <= 300000);
 	plock_unlock(&g->lock);
+	munmap(g, sizeof *g);
+}
+
+/* What the supervisor does with a holder that does not run. */
+static void
+kill_slow_holder(pid_t holder, uint64_t held_ns, void *arg)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	if (held_ns > 200000000u)       /* 0.2 s: stuck */
+		kill(holder, SIGKILL);
+}
+
+static void
+test_stopped_holder_named_to_watched_waiter(void **state)
+{
+	struct guarded *g = shared_guarded();
+	int fd[2], st, calls = 0;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(fd), 0);
+	if ((pid = fork()) == 0) {
+		plock_lock(&g->lock, getpid(), repair, g);
+		g->a++;
+		if (write(fd[1], "x", 1) != 1)
+			_exit(1);
+		raise(SIGSTOP);         /* stopped, holding it */
+		_exit(0);
+	}
+	assert_int_equal(read(fd[0], &c, 1), 1);
+	assert_int_equal(plock_holder(&g->lock, NULL), pid);
+	assert_int_equal(plock_lock_watched(&g->lock, getpid(), repair, g, 20,
+	    kill_slow_holder, &calls), 0);
+	assert_true(calls >= 5);        /* told every 20 ms until 0.2 s */
+	assert_int_equal(plock_holder(&g->lock, NULL), getpid());
+	assert_int_equal(g->repairs, 1);
+	assert_true(g->a == 1 && g->b == 1);
+	plock_unlock(&g->lock);
+	assert_int_equal(plock_holder(&g->lock, NULL), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	close(fd[0]);
+	close(fd[1]);
 	munmap(g, sizeof *g);
 }
 
@@ -128,6 +176,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_holder_killed_mid_update),
 		cmocka_unit_test(test_contended_with_a_death),
+		cmocka_unit_test(test_stopped_holder_named_to_watched_waiter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

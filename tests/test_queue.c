@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "park.h"
 #include "rig.h"
-#include "tokens.h"
 
 #define PAGE 16384u
 
@@ -28,7 +28,7 @@ static void
 opts(struct rig_opts *o, uint32_t nclients, uint32_t lane_cap, uint32_t cq_cap)
 {
 	memset(o, 0, sizeof *o);
-	o->geo.nclients = nclients;
+	o->nclients = nclients;
 	o->geo.lane_cap = lane_cap;
 	o->geo.cq_cap = cq_cap;
 	o->geo.rel_cap = 1024;
@@ -42,7 +42,7 @@ client(struct rig *r, uint32_t slot)
 {
 	struct port p;
 
-	port_open(&p, &r->q.ctl, slot, q_client_open(&r->q, slot, getpid()));
+	rig_client(r, slot, &p);
 	return p;
 }
 
@@ -67,12 +67,15 @@ take_in_child(struct rig *r, uint32_t w, int n, uint64_t *out)
 	pid_t pid;
 	int st, i, got;
 
+	int chan = q_worker_start(&r->q, w);
+
 	assert_true(shared != MAP_FAILED);
-	q_worker_start(&r->q, w, 0);
+	assert_true(chan >= 0);
 	if ((pid = fork()) == 0) {
 		mp_request q;
 		mp_result res;
 
+		q_worker_enter(&r->q, w, chan);
 		for (i = 0; i < n && q_take(&r->q, w, &q); i++) {
 			shared[1 + i] = q.user_data;
 			memset(&res, 0, sizeof res);
@@ -81,6 +84,7 @@ take_in_child(struct rig *r, uint32_t w, int n, uint64_t *out)
 		shared[0] = (uint64_t)i;
 		_exit(0);
 	}
+	q_worker_started(&r->q, w, pid, chan);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	got = (int)shared[0];
@@ -225,8 +229,10 @@ test_in_flight_bound(void **state)
 	 * still cannot get more than 16 taken: completions must fit. */
 	for (i = 0; i < 16; i++) {
 		mp_request q = req(100 + (uint64_t)i, (uint8_t)(2 + (i & 1)));
+		const struct ring_view *lane = &p.lane[q.priority];
 
-		assert_int_equal(ring_push(&p.lane[q.priority], &q), RING_OK);
+		cseg_side(&p.seg, q.priority, ring_tail(lane))->ticket = UINT32_MAX;
+		assert_int_equal(ring_push(lane, &q), RING_OK);
 	}
 	n = take_in_child(&r, 0, 64, got);
 	assert_int_equal(n, 16);
@@ -467,7 +473,7 @@ test_hostile_indexes_are_not_followed(void **state)
 	assert_non_null(slab_ptr(&r.q.arena, res[0].handle, NULL));
 	/* A lane tail far beyond its head: detected, the client is cut off. */
 	atomic_store(&evil.lane[0].r->tail, 5000);
-	tokens_add(r.q.ctl.h, 1);
+	doorbell_ring(evil.seg.h, r.q.inst, &evil.last_seq);
 	for (i = 0; i < 5000 && atomic_load(&r.q.d->cl[0].state) != DC_FAULTY; i++)
 		usleep(1000);
 	assert_int_equal(atomic_load(&r.q.d->cl[0].state), DC_FAULTY);
@@ -522,6 +528,97 @@ test_wait_sleeps_until_result(void **state)
 	rig_destroy(&r);
 }
 
+/* A request cancelled before any worker took it is answered MP_ECANCELED
+ * without being worked on (the rig's worker stamps its pid into every
+ * result it makes); the others come back as made. */
+static void
+test_cancelled_before_taken_is_skipped(void **state)
+{
+	struct rig r;
+	struct rig_opts o;
+	struct rig_worker_opts wo = { .slabs = 1 };
+	struct port p;
+	mp_result res[8];
+	pid_t pid;
+	int i, n = 0;
+
+	(void)state;
+	opts(&o, 1, 8, 64);
+	rig_create(&r, &o);
+	p = client(&r, 0);
+	for (i = 0; i < 4; i++) {
+		mp_request q = req(10 + (uint64_t)i, 0);
+
+		assert_int_equal(port_submit(&p, &q), MP_OK);
+	}
+	assert_int_equal(port_cancel(&p, 12), MP_OK);
+	assert_int_equal(port_cancel(&p, 12), MP_ENOENT);  /* once only */
+	assert_int_equal(port_cancel(&p, 99), MP_ENOENT);
+	pid = rig_spawn_worker(&r, 0, &wo);
+	while (n < 4) {
+		assert_int_equal(port_wait(&p, 10000), 1);
+		n += port_poll(&p, res + n, (size_t)(8 - n));
+	}
+	for (i = 0; i < 4; i++) {
+		if (res[i].user_data == 12) {
+			assert_int_equal(res[i].status, MP_ECANCELED);
+			assert_int_equal(res[i].vertex_count, 0);   /* never worked on */
+			assert_int_equal(res[i].handle, 0);
+		} else {
+			assert_int_equal(res[i].status, MP_OK);
+			assert_int_equal(res[i].vertex_count, (uint32_t)pid);
+			assert_int_equal(port_release(&p, res[i].handle), MP_OK);
+		}
+	}
+	assert_int_equal(p.in_flight, 0);
+	rig_kill_worker(&r, 0, pid);
+	q_drain_releases(&r.q);
+	assert_int_equal(r.q.arena.h->used_bytes, 0);
+	rig_destroy(&r);
+}
+
+/* The port names its requests still out, oldest first, whatever lanes
+ * they went to and in whatever order results came back. */
+static void
+test_unfinished_names_requests(void **state)
+{
+	struct rig r;
+	struct rig_opts o;
+	struct port p;
+	mp_request out[16];
+	mp_result res[16];
+	uint64_t got[16];
+	int i, n;
+
+	(void)state;
+	opts(&o, 1, 8, 64);
+	rig_create(&r, &o);
+	p = client(&r, 0);
+	for (i = 0; i < 10; i++) {
+		mp_request q = req(100 + (uint64_t)i, (uint8_t)(3 - i % 4));
+
+		assert_int_equal(port_submit(&p, &q), MP_OK);
+	}
+	assert_int_equal(port_unfinished(&p, out, 16), 10);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(out[i].user_data, 100 + (uint64_t)i);
+	/* Lane 0 first: 103 and 107 are taken first, then lane 1 ... */
+	n = take_in_child(&r, 0, 4, got);
+	assert_int_equal(n, 4);
+	assert_int_equal(poll_all(&p, res, 16), 4);
+	assert_int_equal(port_unfinished(&p, out, 16), 6);
+	for (i = 0; i < 6; i++) {           /* still in submission order */
+		int k;
+
+		for (k = 0; k < 4; k++)
+			assert_true(out[i].user_data != got[k]);
+		if (i > 0)
+			assert_true(out[i].user_data > out[i - 1].user_data);
+	}
+	assert_int_equal(port_unfinished(&p, out, 2), 2);   /* max respected */
+	rig_destroy(&r);
+}
+
 int
 main(void)
 {
@@ -536,6 +633,8 @@ main(void)
 		cmocka_unit_test(test_client_close_reclaims_everything),
 		cmocka_unit_test(test_hostile_indexes_are_not_followed),
 		cmocka_unit_test(test_wait_sleeps_until_result),
+		cmocka_unit_test(test_cancelled_before_taken_is_skipped),
+		cmocka_unit_test(test_unfinished_names_requests),
 	};
 
 	alarm(120);

@@ -6,7 +6,10 @@
  *   - cancels chunks that left the view before their mesh arrived, and
  *     forgets meshes that left it;
  *   - polls finished meshes, "uploads" at most a budget of them (reading
- *     them in place, zero copy), and releases each slab.
+ *     them in place, zero copy), and releases each slab;
+ *   - if the daemon goes away (restarted, upgraded, killed), keeps exactly
+ *     the requests it never finished (mp_unfinished), connects again once
+ *     a second, and submits those again: no chunk is lost or asked twice.
  * It never blocks the frame on the mesher and prints, once a second, how
  * long the mesher's calls took within the frame.
  *
@@ -22,6 +25,7 @@
 
 #define TABLE   8192            /* chunks tracked, power of two */
 #define BUDGET  16              /* uploads per frame */
+#define RETRY_US 1000000        /* reconnect attempts, at most */
 
 enum { EMPTY = 0, PENDING, READY, CANCELLED };
 
@@ -65,6 +69,30 @@ forget(struct chunk *c)
 	}
 }
 
+/* Submit what the last daemon never finished, still wanted, in order:
+ * how many are left for the next frame. */
+static int
+resubmit(mp_client *mc, mp_request *lost, int n)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		const mp_request *q = &lost[i];
+		struct chunk *c = slot(q->cx, q->cy, q->cz);
+
+		if (c->state != PENDING) {
+			if (c->state == CANCELLED)
+				forget(c);      /* left the view meanwhile */
+			continue;
+		}
+		lost[k++] = *q;         /* keep, compacted */
+	}
+	n = k;
+	k = mp_submit_batch(mc, lost, (size_t)n);
+	memmove(lost, lost + k, (size_t)(n - k) * sizeof *lost);
+	return n - k;
+}
+
 static double
 now_us(void)
 {
@@ -79,8 +107,10 @@ main(int argc, char **argv)
 {
 	const char *instance = NULL;
 	int seconds = 10, radius = 6, ch, r, frame = 0, x, z, y, d, i;
-	long ready = 0, submitted = 0, cancelled = 0, tris = 0;
-	double worst = 0, total = 0;
+	long ready = 0, submitted = 0, cancelled = 0, tris = 0, again = 0;
+	int reconnects = 0, nlost = 0;
+	double worst = 0, total = 0, retry_at = 0;
+	mp_request *lost = NULL;
 	mp_client *mc;
 
 	while ((ch = getopt(argc, argv, "n:s:r:")) != -1) {
@@ -103,6 +133,23 @@ main(int argc, char **argv)
 		int cam = frame / 10;           /* one chunk every 10 frames */
 		mp_result res[BUDGET];
 		int full = 0, n;
+
+		if (mc == NULL) {               /* the daemon went away */
+			if (t0 < retry_at || mp_connect(instance, &mc) != MP_OK) {
+				mc = NULL;
+				if (t0 >= retry_at)
+					retry_at = t0 + RETRY_US;
+				goto rest_of_frame;
+			}
+			reconnects++;
+		}
+		if (nlost > 0) {
+			int left = resubmit(mc, lost, nlost);
+
+			again += nlost - left;
+			nlost = left;
+			full = left > 0;
+		}
 
 		/* Into view: nearest first, lane by distance. */
 		for (d = 0; d <= radius && !full; d++)
@@ -145,8 +192,21 @@ main(int argc, char **argv)
 		}
 		/* Finished meshes, at most BUDGET uploads this frame. */
 		if ((n = mp_poll(mc, res, BUDGET)) < 0) {
-			fprintf(stderr, "host_loop: %s\n", mp_strerror(n));
-			break;
+			/* Everything it finished has been polled: what is still
+			 * out was lost with it.  Keep those to submit again. */
+			size_t out = mp_pending(mc);
+
+			free(lost);
+			if ((lost = calloc(out + 1, sizeof *lost)) == NULL) {
+				fprintf(stderr, "host_loop: out of memory\n");
+				break;
+			}
+			nlost = mp_unfinished(mc, lost, out);
+			fprintf(stderr, "host_loop: %s: %d requests to submit again\n",
+			    mp_strerror(n), nlost);
+			mp_disconnect(mc);
+			mc = NULL;
+			continue;
 		}
 		for (i = 0; i < n; i++) {
 			int32_t cx = (int32_t)(res[i].user_data >> 42 << 11) >> 11;
@@ -164,6 +224,7 @@ main(int argc, char **argv)
 				forget(c);          /* cancelled or failed */
 			mp_release(mc, &res[i]);
 		}
+rest_of_frame:
 		spent = now_us() - t0;
 		total += spent;
 		if (spent > worst)
@@ -171,8 +232,8 @@ main(int argc, char **argv)
 		if (frame % 60 == 59) {
 			printf("t=%2ds  mesher calls per frame: avg %6.1f us, worst %7.1f us"
 			    "  | meshes %ld, in flight %zu, cancelled %ld, triangles %ld\n",
-			    frame / 60 + 1, total / 60, worst, ready, mp_pending(mc),
-			    cancelled, tris);
+			    frame / 60 + 1, total / 60, worst, ready,
+			    mc != NULL ? mp_pending(mc) : (size_t)nlost, cancelled, tris);
 			total = worst = 0;
 		}
 		{       /* the rest of the frame: the game's own work */
@@ -182,8 +243,9 @@ main(int argc, char **argv)
 				nanosleep(&ts, NULL);
 		}
 	}
-	printf("submitted %ld, meshes %ld, cancelled %ld\n", submitted, ready,
-	    cancelled);
+	printf("submitted %ld, meshes %ld, cancelled %ld, reconnected %d times, "
+	    "submitted again %ld\n", submitted, ready, cancelled, reconnects, again);
 	mp_disconnect(mc);
+	free(lost);
 	return 0;
 }

@@ -25,14 +25,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(line, data, size);
 	line[size] = '\0';
 	if (proto_parse_hello(line, &h) == 0) {
-		snprintf(again, sizeof again, "hello %u %d\n", h.abi, h.pid);
+		proto_format_hello(again, sizeof again, &h);
 		if (proto_parse_hello(again, &h2) != 0 || h2.abi != h.abi ||
 		    h2.pid != h.pid)
 			abort();
 	}
 	if (proto_parse_welcome(line, &w) == 0) {
-		snprintf(again, sizeof again, "ok %u %u %llu %llu\n", w.slot, w.gen,
-		    (unsigned long long)w.ctl_bytes, (unsigned long long)w.arena_bytes);
+		proto_format_welcome(again, sizeof again, &w);
 		if (proto_parse_welcome(again, &w2) != 0 || memcmp(&w, &w2, sizeof w))
 			abort();
 	}
