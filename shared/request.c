@@ -5,9 +5,18 @@
  * range-checked before it is used to size or index anything.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "request.h"
+
+/* The request is one lane item of the transport, a cache line; the last
+ * fields fill what was tail padding, so nothing in it is left unnamed. */
+_Static_assert(sizeof(mp_request) == 64, "mp_request is 64 bytes");
+_Static_assert(offsetof(mp_request, reserved) + sizeof(uint16_t) ==
+    sizeof(mp_request), "mp_request has no tail padding");
+
+#define EDGE_BITS 0xfffu            /* the 12 MP_EDGE_* bits */
 
 void
 mp_request_init(mp_request *r)
@@ -105,6 +114,12 @@ request_problem(const mp_request *r)
 		return "transition bits above bit 5";
 	if (r->transitions != 0 && r->lod == 0)
 		return "transitions need lod >= 1 (no finer neighbour exists)";
+	if (r->edges & ~EDGE_BITS)
+		return "edge bits above bit 11";
+	if (r->edges != 0 && r->lod == 0)
+		return "edges need lod >= 1 (no finer chunk exists)";
+	if (r->reserved != 0)
+		return "reserved must be 0";
 	if (r->priority > 3)
 		return "priority above 3";
 	if ((why = field_problem(&r->field)) != NULL)
@@ -132,6 +147,7 @@ request_chunk(const mp_request *r, struct tv_chunk *c)
 	c->cells = cells;
 	c->lod = r->lod;
 	c->transitions = r->transitions;
+	c->edges = r->edges;
 	c->voxel = r->voxel_size;
 }
 

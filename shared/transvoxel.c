@@ -17,16 +17,18 @@
  * get the same bits and weld exactly.
  *
  * Signs.  A sample is solid when its density is < 0 and air otherwise, so a
- * sample of exactly 0 (either sign of zero) is air: one rule for regular and
- * transition cells, on every side of every seam.
+ * sample of exactly 0 (either sign of zero) is air, unless it is a gap
+ * thinner than a voxel between two solids (zero_between_solids): one rule
+ * for regular and transition cells and edge halving, on every side of
+ * every seam.
  *
- * Snapping.  A vertex closer than SNAP_VOXELS to an end of its edge goes on
- * that lattice point, and every edge meeting there shares it (one cache slot
- * per point); triangles left with two equal vertices are dropped.  So a
- * surface through or near a lattice point (a sample of exactly 0) gives one
- * vertex, not one per edge a hair apart, and no triangle of almost no area.
- * The distance is measured in voxels, not as a fraction of the edge, so it
- * does not grow with the LOD.
+ * Clamping.  No vertex comes closer than CLAMP_VOXELS to an end of its
+ * edge, measured in voxels, not as a fraction of the edge, so it does not
+ * grow with the LOD.  A surface through a lattice point (a sample of
+ * exactly 0) then gives one vertex per edge there, a clamp apart, never
+ * two at one position.  (Putting them all on the point and sharing it was
+ * tried: where the surface around the point is not a disk, the collapse
+ * joins sheets and leaves non-manifold edges.)
  *
  * Chunk edges.  Where a coarse chunk's edge line meets a finer chunk (a ring
  * corner, or two transition faces' neighbours stacked along a plain face),
@@ -39,8 +41,7 @@
  * has the line gets the same point (LOD 0 chunks are already there).
  *
  * Vertex reuse.  A vertex is cached under the lattice edge it lies on (one
- * slot per edge: 3 per point, and a fourth for a snapped vertex on the point).
- * That is the same sharing the tables' reuse
+ * slot per edge: 3 per point).  That is the same sharing the tables' reuse
  * nibbles describe, and it also shares the vertices of transition cells with
  * the regular cells beside them and between two transition faces meeting at a
  * chunk edge, which the nibbles alone do not.  Only touched slots are reset.
@@ -49,14 +50,15 @@
  * make room for transition cells TV_TRANSITION_WIDTH of a cell thick
  * (Lengyel, "Voxel-Based Terrain for Real-Time Virtual Simulations", 4.3):
  * a vertex at local coordinate u < 1 moves inward by (1-u)*w, projected on
- * its tangent plane.  A vertex lying on a boundary face that is *not* a
- * transition face is never moved: the same-LOD neighbour across that face
- * may not have our transition and keeps it in place.  Within one cell of
- * such a plain face the shift tapers linearly to 0, so the squeeze is a
- * continuous, orientation-preserving map of the cell (a vertex on the face
- * kept in place next to one a hair inside moved a full w folded triangles
- * over each other); the transition cells there narrow to a wedge.
- * Shifted vertices are never on a seam with another chunk.
+ * its tangent plane.  A vertex on a plain boundary face (not a transition
+ * face) is shared with the same-LOD neighbour across it, so both must move
+ * it alike or not at all: it moves toward transition face T only when the
+ * request's edge bit says that neighbour has T too (the chunk diagonally
+ * across the edge is finer), and a vertex on two plain faces never moves
+ * (the fourth chunk around that edge is unknown).  Where a vertex must
+ * stay, the shift tapers linearly to 0 over the cell next to it
+ * (shift_factor), so the squeeze is a continuous, orientation-preserving
+ * map of the cell; only there do transition cells narrow to a wedge.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -922,43 +924,111 @@ transition_pass(struct ctx *x, const struct field *f)
 
 /* ---------------------------------------------------------------- shifting */
 
-/* How far from a plain boundary face (one that is not a transition face) a
- * vertex at local coordinates u[] is, as a factor in [0, 1]: 0 on such a
- * face, rising linearly to 1 a cell away from it. */
-static float
-plain_face_taper(const struct ctx *x, const float u[3])
+/* Faces are numbered f = 2 * axis + high, as the MP_TRANS_* bits. */
+static inline int
+is_transition(const struct ctx *x, int f)
 {
-	unsigned tr = x->c->transitions;
-	float taper = 1.0f, n = (float)x->n;
-	int b;
+	return (x->c->transitions >> f) & 1;
+}
 
-	for (b = 0; b < 3; b++) {
-		if (!(tr & (1u << (2 * b))) && u[b] < 1.0f)
-			taper *= u[b];
-		if (!(tr & (1u << (2 * b + 1))) && u[b] > n - 1.0f)
-			taper *= n - u[b];
+/* The MP_EDGE_* bit of the chunk edge where faces f and g (of two different
+ * axes a < b) meet: 4 edges per pair of axes, low/high of a, then of b. */
+static unsigned
+edge_bit(int f, int g)
+{
+	int lo = f < g ? f : g, hi = f < g ? g : f;
+
+	return 1u << (4 * (lo / 2 + hi / 2 - 1) + (lo & 1) + 2 * (hi & 1));
+}
+
+/* Is the chunk diagonally across the edge of faces f and g one LOD finer?
+ * For a plain face f that says whether the same-LOD neighbour across f has
+ * transition face g as we do (in a 2:1 layout nothing else can sit there). */
+static inline int
+diagonal_finer(const struct ctx *x, int f, int g)
+{
+	return (x->c->edges & edge_bit(f, g)) != 0;
+}
+
+/* Distance of local point u (cells) from face f, capped at one cell. */
+static inline float
+face_near(const struct ctx *x, const float u[3], int f)
+{
+	float d = (f & 1) ? (float)x->n - u[f / 2] : u[f / 2];
+
+	return d < 1.0f ? d : 1.0f;
+}
+
+/* Must a vertex on the chunk edge line of faces f and g (both free of a
+ * face pin) stay put?  Two plain faces: yes, the chunk diagonally across
+ * shares it and we cannot know its transitions.  A plain and a transition
+ * face: the neighbour across the plain one shares it, and moves it too only
+ * if it has that transition face as well (the diagonal chunk is finer).
+ * Two transition faces: nobody shares it. */
+static int
+line_pinned(const struct ctx *x, int f, int g)
+{
+	int tf = is_transition(x, f), tg = is_transition(x, g);
+
+	if (!tf && !tg)
+		return 1;
+	return tf != tg && !diagonal_finer(x, f, g);
+}
+
+/* Factor in [0, 1] on the shift toward transition face t of a vertex at
+ * local point u: 0 where the vertex must stay, rising linearly to 1 a cell
+ * away, so the squeeze stays a continuous, orientation-keeping map.
+ * A plain face f pins unless the neighbour across it has transition t too
+ * (then both chunks move the vertices they share on f, alike); a chunk
+ * edge line pins as line_pinned says, with max(distances) falling to 0
+ * only on the line.  A vertex on a plain face P shared with neighbour B
+ * gets the same factor from B: only faces Q of the third axis can bring it
+ * below 1, and only for vertices on P and t at once, and there B's pin of
+ * the line P-Q and our pin of face Q (or the reverse) both give exactly
+ * the distance to Q. */
+static float
+shift_factor(const struct ctx *x, const float u[3], int t)
+{
+	float k = 1.0f;
+	int f, g;
+
+	for (f = 0; f < 6; f++) {
+		if (f / 2 == t / 2)
+			continue;
+		if (!is_transition(x, f) && !diagonal_finer(x, f, t))
+			k *= face_near(x, u, f);
 	}
-	return taper;
+	for (f = 0; f < 6; f++)
+		for (g = f + 1; g < 6; g++) {
+			if (f / 2 == t / 2 || g / 2 == t / 2 || f / 2 == g / 2)
+				continue;
+			if ((!is_transition(x, f) && !diagonal_finer(x, f, t)) ||
+			    (!is_transition(x, g) && !diagonal_finer(x, g, t)))
+				continue;       /* a face pin covers the line */
+			if (line_pinned(x, f, g))
+				k *= fmaxf(face_near(x, u, f), face_near(x, u, g));
+		}
+	return k;
 }
 
 /* Inward offset d[], in cells, of a regular vertex; 0 when it stays put. */
 static int
 shift_delta(const struct ctx *x, const struct vmeta *m, float d[3])
 {
-	unsigned tr = x->c->transitions;
-	float u[3], n = (float)x->n, taper;
+	float u[3], n = (float)x->n;
 	int a, moved = 0;
 
 	for (a = 0; a < 3; a++)
 		u[a] = (float)m->idx[a] + (a == m->axis ? m->t : 0.0f);
-	if ((taper = plain_face_taper(x, u)) <= 0.0f)
-		return 0;
 	for (a = 0; a < 3; a++) {
 		d[a] = 0.0f;
-		if ((tr & (1u << (2 * a))) && u[a] < 1.0f)
-			d[a] = (1.0f - u[a]) * TV_TRANSITION_WIDTH * taper, moved = 1;
-		else if ((tr & (1u << (2 * a + 1))) && u[a] > n - 1.0f)
-			d[a] = (n - 1.0f - u[a]) * TV_TRANSITION_WIDTH * taper, moved = 1;
+		if (is_transition(x, 2 * a) && u[a] < 1.0f)
+			d[a] = (1.0f - u[a]) * TV_TRANSITION_WIDTH *
+			    shift_factor(x, u, 2 * a);
+		else if (is_transition(x, 2 * a + 1) && u[a] > n - 1.0f)
+			d[a] = (n - 1.0f - u[a]) * TV_TRANSITION_WIDTH *
+			    shift_factor(x, u, 2 * a + 1);
+		moved |= d[a] != 0.0f;
 	}
 	return moved;
 }
@@ -1085,7 +1155,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 
 	mesh_clear(out);
 	if (c->cells < 1 || c->cells > MP_MAX_CELLS ||
-	    (c->transitions != 0 && c->lod < 1))
+	    ((c->transitions | c->edges) != 0 && c->lod < 1))
 		return -1;
 	if (surely_empty(c, f))
 		return 0;

@@ -76,6 +76,8 @@ test_defaults(void **state)
 	assert_true(r.field.offset == 0.0f);
 	assert_int_equal(r.lod, 0);
 	assert_int_equal(r.transitions, 0);
+	assert_int_equal(r.edges, 0);
+	assert_int_equal(r.reserved, 0);
 	assert_int_equal(r.priority, 0);
 	assert_int_equal(r.user_data, 0);
 	accepted(&r);
@@ -187,6 +189,32 @@ test_bad_transitions(void **state)
 	r.lod = 1;
 	r.transitions = 0x3f;
 	accepted(&r);
+}
+
+static void
+test_bad_edges(void **state)
+{
+	mp_request r;
+	unsigned e;
+
+	(void)state;
+	for (e = 0x1000; e < 0x10000; e += 0x1000) {
+		mp_request_init(&r);
+		r.lod = 1;
+		r.edges = (uint16_t)(e | MP_EDGE_NX_NY);
+		refused(&r);
+	}
+	/* A LOD 0 chunk has no finer chunk around it. */
+	mp_request_init(&r);
+	r.edges = MP_EDGE_PY_PZ;
+	refused(&r);
+	r.lod = 1;
+	accepted(&r);
+	r.edges = 0xfff;
+	r.transitions = 0x3f;
+	accepted(&r);
+	r.reserved = 1;
+	refused(&r);
 }
 
 static void
@@ -337,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_bad_octaves),
 		cmocka_unit_test(test_bad_kind),
 		cmocka_unit_test(test_bad_transitions),
+		cmocka_unit_test(test_bad_edges),
 		cmocka_unit_test(test_bad_priority),
 		cmocka_unit_test(test_bad_field_floats),
 		cmocka_unit_test(test_far_world),
