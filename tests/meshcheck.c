@@ -322,6 +322,37 @@ mc_count_misoriented(const struct mc_mesh *m, double min_area)
 	return bad;
 }
 
+uint32_t
+mc_count_slivers(const struct mc_mesh *m, double frac)
+{
+	uint32_t t, n = 0;
+
+	for (t = 0; t < m->nt; t++) {
+		double v[3];
+
+		tri_normal(m, t, v);
+		if (sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) / 2 <
+		    frac * m->tags[t])
+			n++;
+	}
+	return n;
+}
+
+void
+mc_quality(const struct mc_mesh *m, const float lo[3], const float hi[3],
+    float eps, double frac, struct mc_quality *q)
+{
+	struct mc_edge_report r;
+
+	mc_check_edges(m, lo, hi, eps, &r);
+	q->tris = m->nt;
+	q->open = r.bad_count + r.bad_orientation;
+	q->nonmanifold = r.nonmanifold;
+	q->degenerate = m->ndegenerate;
+	q->slivers = mc_count_slivers(m, frac);
+	q->folds = mc_count_misoriented(m, 0.0);
+}
+
 double
 mc_volume(const struct mc_mesh *m)
 {

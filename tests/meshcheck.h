@@ -39,6 +39,18 @@ uint32_t mc_components(const struct mc_mesh *m);
 void     mc_xz_area(const struct mc_mesh *m, double *signed_area,
              double *abs_area);
 uint32_t mc_count_misoriented(const struct mc_mesh *m, double min_area);
+/* Triangles whose area is below frac times their tag (a cell face area). */
+uint32_t mc_count_slivers(const struct mc_mesh *m, double frac);
+
+/* The quality counts of a welded mesh: edges off the box [lo, hi] (eps as
+ * for mc_check_edges) open or non-manifold, triangles dropped as
+ * degenerate, slivers (area below frac of the tag), folds (facing against
+ * the mean of their vertex normals). */
+struct mc_quality {
+	uint32_t tris, open, nonmanifold, degenerate, slivers, folds;
+};
+void     mc_quality(const struct mc_mesh *m, const float lo[3],
+             const float hi[3], float eps, double frac, struct mc_quality *q);
 double   mc_volume(const struct mc_mesh *m);
 /* Weld in's vertices again at distance tol (Euclidean): vertices closer than
  * tol join (transitively) into the first of them; out gets the result, with
