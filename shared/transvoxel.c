@@ -326,6 +326,16 @@ zero_between_solids(struct ctx *x, const int64_t g[3])
 	return 0;
 }
 
+/* zero_between_solids for point (i, j, k) of a LOD 0 chunk, whose LOD 0
+ * neighbours are all in the padded sample grid (the same densities). */
+static int
+zero_between_solids_in_grid(const struct ctx *x, int i, int j, int k)
+{
+	return (D(x, i - 1, j, k) < 0.0f && D(x, i + 1, j, k) < 0.0f) ||
+	    (D(x, i, j - 1, k) < 0.0f && D(x, i, j + 1, k) < 0.0f) ||
+	    (D(x, i, j, k - 1) < 0.0f && D(x, i, j, k + 1) < 0.0f);
+}
+
 /* The sign rule, in one place: solid below 0, air above, and a sample of
  * exactly 0 (either sign) air unless it is such a gap. */
 static inline int
@@ -358,7 +368,8 @@ build_masks(struct ctx *x)
 
 				zeros &= zeros - 1;
 				g[0] = x->c->g0[0] + i * x->step;
-				if (zero_between_solids(x, g))
+				if (x->step == 1 ? zero_between_solids_in_grid(x, i, j, k) :
+				    zero_between_solids(x, g))
 					*row |= (unsigned __int128)1 << i;
 			}
 		}
@@ -443,7 +454,7 @@ point_position(const int64_t g[3], float voxel, float *pos)
 /* The one place a vertex inside an edge is placed.  Seam exactness depends
  * on every caller going through here (or point_position) with the edge both
  * chunks name the same way. */
-static void
+static inline void
 make_vertex(const struct edge *e, float t, float voxel, float *pos)
 {
 	float w0, w1;
@@ -455,7 +466,7 @@ make_vertex(const struct edge *e, float t, float voxel, float *pos)
 }
 
 /* Normal from the corner gradients n0, n1 at fraction t between them. */
-static void
+static inline void
 make_normal(const float n0[3], const float n1[3], float t, float *nrm)
 {
 	float l;
@@ -472,16 +483,14 @@ make_normal(const float n0[3], const float n1[3], float t, float *nrm)
 	}
 }
 
-/* Place the vertex in e; *tc is where that is along the chunk's own edge
- * (from gp, len lattice units), for the normal and the shift. */
-static void
-place_vertex(const struct edge *e, const int64_t gp[3], int64_t len,
-    float voxel, float *pos, float *tc)
+/* Where a crossing at fraction t of e, an edge halved from the chunk's own
+ * edge (from gp, len lattice units), lies along that chunk edge: for the
+ * normal and the shift. */
+static float
+chunk_fraction(const struct edge *e, const int64_t gp[3], int64_t len,
+    float t)
 {
-	float t = crossing(e);
-
-	make_vertex(e, t, voxel, pos);
-	*tc = ((float)(e->g[e->axis] - gp[e->axis]) + t * (float)e->len) /
+	return ((float)(e->g[e->axis] - gp[e->axis]) + t * (float)e->len) /
 	    (float)len;
 }
 
@@ -493,16 +502,31 @@ regular_gradient(const struct ctx *x, int i, int j, int k, float g[3])
 	g[2] = D(x, i, j, k + 1) - D(x, i, j, k - 1);
 }
 
+/* Room for what one cell can add, asked once per cell rather than once per
+ * vertex and triangle: 0, or -1 (and x->oom) when memory could not be had. */
+static int
+cell_reserve(struct ctx *x, uint32_t verts, uint32_t tris)
+{
+	struct mesh *m = x->out;
+
+	if (m->nv + verts <= m->cap_v && m->nv + verts <= x->s->cap_meta &&
+	    m->ni + 3 * tris <= m->cap_i)
+		return 0;
+	if (mesh_reserve(m, verts, 3 * tris) != 0 ||
+	    meta_reserve(x, m->nv + verts) != 0) {
+		x->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Append a vertex; the cell reserved room for it (cell_reserve). */
 static uint32_t
 append_vertex(struct ctx *x, const float *pos, const float *nrm)
 {
 	struct mesh *m = x->out;
 	uint32_t v;
 
-	if (mesh_reserve(m, 1, 0) != 0 || meta_reserve(x, m->nv + 1) != 0) {
-		x->oom = 1;
-		return UINT32_MAX;
-	}
 	v = m->nv++;
 	memcpy(m->pos + 3 * v, pos, 3 * sizeof *pos);
 	memcpy(m->nrm + 3 * v, nrm, 3 * sizeof *nrm);
@@ -552,7 +576,7 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	int q[3] = { i, j, k }, r[3] = { i, j, k };
 	uint32_t slot = regular_slot(x, q, axis), v;
 	int32_t have = x->s->rcache[slot];
-	float n0[3], n1[3], pos[3], nrm[3], tc;
+	float n0[3], n1[3], pos[3], nrm[3], t, tc;
 	int64_t gp[3];
 	struct edge e;
 
@@ -566,11 +590,16 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	e.axis = axis;
 	e.d0 = D(x, i, j, k);
 	e.d1 = D(x, r[0], r[1], r[2]);
-	e.solid0 = (int)((x->s->mask[(size_t)k * (x->n + 1) + j] >> i) & 1);
-	memcpy(gp, e.g, sizeof gp);
-	if (x->step > 1 && on_chunk_edge(x, q, axis))
+	if (x->step > 1 && on_chunk_edge(x, q, axis)) {
+		memcpy(gp, e.g, sizeof gp);
+		e.solid0 = (int)((x->s->mask[(size_t)k * (x->n + 1) + j] >> i) & 1);
 		refine_edge(x, &e);
-	place_vertex(&e, gp, x->step, x->c->voxel, pos, &tc);
+		t = crossing(&e);
+		tc = chunk_fraction(&e, gp, x->step, t);
+	} else {
+		tc = t = crossing(&e);
+	}
+	make_vertex(&e, t, x->c->voxel, pos);
 	regular_gradient(x, i, j, k, n0);
 	regular_gradient(x, r[0], r[1], r[2], n1);
 	make_normal(n0, n1, tc, nrm);
@@ -581,6 +610,7 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	return v;
 }
 
+/* Append a triangle; the cell reserved room for it (cell_reserve). */
 static void
 emit_triangle(struct ctx *x, uint32_t a, uint32_t b, uint32_t c, int flip)
 {
@@ -588,10 +618,6 @@ emit_triangle(struct ctx *x, uint32_t a, uint32_t b, uint32_t c, int flip)
 
 	if (a == UINT32_MAX || b == UINT32_MAX || c == UINT32_MAX)
 		return;
-	if (mesh_reserve(m, 0, 3) != 0) {
-		x->oom = 1;
-		return;
-	}
 	m->idx[m->ni++] = a;
 	m->idx[m->ni++] = flip ? c : b;
 	m->idx[m->ni++] = flip ? b : c;
@@ -609,6 +635,8 @@ regular_cell(struct ctx *x, int i, int j, int k, unsigned code)
 	uint32_t local[12];
 	unsigned v, t;
 
+	if (cell_reserve(x, nv, nt) != 0)
+		return;
 	for (v = 0; v < nv; v++) {
 		unsigned ec = tv_regular_vertex_data[code][v];
 		unsigned c0 = (ec >> 4) & 0x0f, c1 = ec & 0x0f;
@@ -788,7 +816,7 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 {
 	int axis = dir ? fc->v : fc->u, p2[3], qu = pu + !dir, qv = pv + dir;
 	int64_t h = x->step / 2, gp[3];
-	float n0[3], n1[3], pos[3], nrm[3], tc;
+	float n0[3], n1[3], pos[3], nrm[3], t, tc;
 	uint32_t slot, v;
 	struct edge e;
 	int32_t have;
@@ -808,7 +836,9 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	memcpy(gp, e.g, sizeof gp);
 	if (h > 1 && on_fine_chunk_edge(x, dir ? pu : pv))
 		refine_edge(x, &e);
-	place_vertex(&e, gp, h, x->c->voxel, pos, &tc);
+	t = crossing(&e);
+	tc = chunk_fraction(&e, gp, h, t);
+	make_vertex(&e, t, x->c->voxel, pos);
 	fine_gradient(fc, pu, pv, n0);
 	fine_gradient(fc, qu, qv, n1);
 	make_normal(n0, n1, tc, nrm);
@@ -888,6 +918,8 @@ transition_cell(struct ctx *x, const struct face *fc, int cu, int cv)
 	cell = &tv_transition_cell_data[cls & 0x7f];
 	nv = tv_transition_vertex_count(cell);
 	nt = tv_transition_triangle_count(cell);
+	if (cell_reserve(x, nv, nt) != 0)
+		return 1;
 	for (v = 0; v < nv; v++) {
 		unsigned ec = tv_transition_vertex_data[code][v];
 
