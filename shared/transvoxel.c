@@ -117,6 +117,7 @@ struct ctx {
 	struct mesh *out;
 	int       n, p;             /* cells, padded points per side (n+3) */
 	int64_t   step;
+	float     zero_d;           /* what a density of exactly 0 stands for */
 	int       oom;
 };
 
@@ -427,19 +428,38 @@ refine_edge(struct ctx *x, struct edge *e)
 	}
 }
 
-/* Where the surface crosses e, as a fraction of it, kept at least
- * CLAMP_VOXELS from either end (a NaN density gives the low end). */
+/* crossing() near an end: an end of exactly 0 counts as a density of
+ * zero_d to its own side (air, or solid when it is a gap between solids),
+ * so the vertices around a lattice point the surface passes through keep
+ * the proportions of the gradient there rather than all sitting a clamp
+ * from it; then the clamp (a NaN density gives the low end). */
 static float
-crossing(const struct edge *e)
+crossing_near_end(const struct edge *e, float zero_d, float lo)
 {
-	float len = (float)e->len, t = e->d0 / (e->d0 - e->d1);
-	float lo = CLAMP_VOXELS / len;
+	float d0 = e->d0, d1 = e->d1, t;
 
+	if (d0 == 0.0f)
+		d0 = d1 < 0.0f || (d1 == 0.0f && !e->solid0) ? zero_d : -zero_d;
+	if (d1 == 0.0f)
+		d1 = d0 < 0.0f ? zero_d : -zero_d;
+	t = d0 / (d0 - d1);
 	if (!(t >= lo))
 		t = lo;
 	if (t > 1.0f - lo)
 		t = 1.0f - lo;
 	return t;
+}
+
+/* Where the surface crosses e, as a fraction of it, kept at least
+ * CLAMP_VOXELS from either end. */
+static inline float
+crossing(const struct edge *e, float zero_d)
+{
+	float lo = CLAMP_VOXELS / (float)e->len, t = e->d0 / (e->d0 - e->d1);
+
+	if (t >= lo && t <= 1.0f - lo)
+		return t;
+	return crossing_near_end(e, zero_d, lo);
 }
 
 static void
@@ -594,10 +614,12 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 		memcpy(gp, e.g, sizeof gp);
 		e.solid0 = (int)((x->s->mask[(size_t)k * (x->n + 1) + j] >> i) & 1);
 		refine_edge(x, &e);
-		t = crossing(&e);
+		t = crossing(&e, x->zero_d);
 		tc = chunk_fraction(&e, gp, x->step, t);
 	} else {
-		tc = t = crossing(&e);
+		if (e.d0 == 0.0f && e.d1 == 0.0f)
+			e.solid0 = (int)((x->s->mask[(size_t)k * (x->n + 1) + j] >> i) & 1);
+		tc = t = crossing(&e, x->zero_d);
 	}
 	make_vertex(&e, t, x->c->voxel, pos);
 	regular_gradient(x, i, j, k, n0);
@@ -836,7 +858,7 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	memcpy(gp, e.g, sizeof gp);
 	if (h > 1 && on_fine_chunk_edge(x, dir ? pu : pv))
 		refine_edge(x, &e);
-	t = crossing(&e);
+	t = crossing(&e, x->zero_d);
 	tc = chunk_fraction(&e, gp, h, t);
 	make_vertex(&e, t, x->c->voxel, pos);
 	fine_gradient(fc, pu, pv, n0);
@@ -1197,6 +1219,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	x.c = c, x.f = f, x.s = s, x.out = out;
 	x.n = c->cells, x.p = c->cells + 3;
 	x.step = (int64_t)1 << c->lod;
+	x.zero_d = CLAMP_VOXELS * c->voxel;
 	if (sample_chunk(&x, f) == FIELD_UNIFORM && c->transitions == 0)
 		return 0;
 	build_masks(&x);
