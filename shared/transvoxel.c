@@ -432,17 +432,23 @@ refine_edge(struct ctx *x, struct edge *e)
  * zero_d to its own side (air, or solid when it is a gap between solids),
  * so the vertices around a lattice point the surface passes through keep
  * the proportions of the gradient there rather than all sitting a clamp
- * from it; then the clamp (a NaN density gives the low end). */
+ * from it.  Between two zeros, one a gap between solids (inside where two
+ * solids touch) and the other air (on the surface), the vertex goes next
+ * to the air end.  Then the clamp (a NaN density gives the low end). */
 static float
 crossing_near_end(const struct edge *e, float zero_d, float lo)
 {
 	float d0 = e->d0, d1 = e->d1, t;
 
-	if (d0 == 0.0f)
-		d0 = d1 < 0.0f || (d1 == 0.0f && !e->solid0) ? zero_d : -zero_d;
-	if (d1 == 0.0f)
-		d1 = d0 < 0.0f ? zero_d : -zero_d;
-	t = d0 / (d0 - d1);
+	if (d0 == 0.0f && d1 == 0.0f)
+		t = e->solid0 ? 1.0f : 0.0f;    /* next to the end that is air */
+	else {
+		if (d0 == 0.0f)
+			d0 = d1 < 0.0f ? zero_d : -zero_d;
+		if (d1 == 0.0f)
+			d1 = d0 < 0.0f ? zero_d : -zero_d;
+		t = d0 / (d0 - d1);
+	}
 	if (!(t >= lo))
 		t = lo;
 	if (t > 1.0f - lo)
