@@ -118,6 +118,7 @@ struct ctx {
 	int       n, p;             /* cells, padded points per side (n+3) */
 	int64_t   step;
 	float     zero_d;           /* what a density of exactly 0 stands for */
+	float     plane[6];         /* world coordinates of the face planes */
 	int       oom;
 };
 
@@ -369,7 +370,8 @@ build_masks(struct ctx *x)
 
 				zeros &= zeros - 1;
 				g[0] = x->c->g0[0] + i * x->step;
-				if (x->step == 1 ? zero_between_solids_in_grid(x, i, j, k) :
+				if (x->step == 1 ?
+				    zero_between_solids_in_grid(x, i, j, k) :
 				    zero_between_solids(x, g))
 					*row |= (unsigned __int128)1 << i;
 			}
@@ -491,22 +493,30 @@ make_vertex(const struct edge *e, float t, float voxel, float *pos)
 	pos[e->axis] = w0 + t * (w1 - w0);
 }
 
+/* Unit length, or straight up when n has no length (or no finite one). */
+static inline void
+normalize(float *n)
+{
+	float l = sqrtf(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+	int a;
+
+	if (l > 0.0f && isfinite(l)) {
+		for (a = 0; a < 3; a++)
+			n[a] /= l;
+	} else {
+		n[0] = 0.0f, n[1] = 1.0f, n[2] = 0.0f;
+	}
+}
+
 /* Normal from the corner gradients n0, n1 at fraction t between them. */
 static inline void
 make_normal(const float n0[3], const float n1[3], float t, float *nrm)
 {
-	float l;
 	int a;
 
 	for (a = 0; a < 3; a++)
 		nrm[a] = n0[a] + t * (n1[a] - n0[a]);
-	l = sqrtf(nrm[0] * nrm[0] + nrm[1] * nrm[1] + nrm[2] * nrm[2]);
-	if (l > 0.0f && isfinite(l)) {
-		for (a = 0; a < 3; a++)
-			nrm[a] /= l;
-	} else {
-		nrm[0] = 0.0f, nrm[1] = 1.0f, nrm[2] = 0.0f;
-	}
+	normalize(nrm);
 }
 
 /* Where a crossing at fraction t of e, an edge halved from the chunk's own
@@ -582,6 +592,13 @@ regular_slot(const struct ctx *x, const int q[3], int which)
 	    SLOTS_PER_POINT + which);
 }
 
+/* Is lattice point (i, j, k) solid, as the row masks say? */
+static inline int
+mask_bit(const struct ctx *x, int i, int j, int k)
+{
+	return (int)((x->s->mask[(size_t)k * (x->n + 1) + j] >> i) & 1);
+}
+
 /* Is the edge from local point q along axis on one of the chunk's 12 edge
  * lines (both other coordinates on the boundary)? */
 static int
@@ -618,13 +635,13 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	e.d1 = D(x, r[0], r[1], r[2]);
 	if (x->step > 1 && on_chunk_edge(x, q, axis)) {
 		memcpy(gp, e.g, sizeof gp);
-		e.solid0 = (int)((x->s->mask[(size_t)k * (x->n + 1) + j] >> i) & 1);
+		e.solid0 = mask_bit(x, i, j, k);
 		refine_edge(x, &e);
 		t = crossing(&e, x->zero_d);
 		tc = chunk_fraction(&e, gp, x->step, t);
 	} else {
 		if (e.d0 == 0.0f && e.d1 == 0.0f)
-			e.solid0 = (int)((x->s->mask[(size_t)k * (x->n + 1) + j] >> i) & 1);
+			e.solid0 = mask_bit(x, i, j, k);
 		tc = t = crossing(&e, x->zero_d);
 	}
 	make_vertex(&e, t, x->c->voxel, pos);
@@ -1049,9 +1066,14 @@ line_pinned(const struct ctx *x, int f, int g)
 static float
 shift_factor(const struct ctx *x, const float u[3], int t)
 {
-	float k = 1.0f;
-	int f, g;
+	float k = 1.0f, n1 = (float)x->n - 1.0f;
+	int f, g, a;
 
+	for (a = 0; a < 3; a++)
+		if (a != t / 2 && (u[a] < 1.0f || u[a] > n1))
+			break;
+	if (a == 3)
+		return 1.0f;            /* a cell from every other face: no pin */
 	for (f = 0; f < 6; f++) {
 		if (f / 2 == t / 2)
 			continue;
@@ -1112,6 +1134,235 @@ shift_pass(struct ctx *x)
 		for (a = 0; a < 3; a++)
 			x->out->pos[3 * v + a] += (d[a] - nv[a] * dn) * cell;
 	}
+}
+
+/* ---------------------------------------------------------------- in-plane */
+
+/* Twice the area vector of triangle (a, b, c) of m. */
+static void
+tri_cross(const struct mesh *m, uint32_t a, uint32_t b, uint32_t c, float n[3])
+{
+	const float *pa = m->pos + 3 * a, *pb = m->pos + 3 * b, *pc = m->pos + 3 * c;
+	float u[3], v[3];
+	int k;
+
+	for (k = 0; k < 3; k++)
+		u[k] = pb[k] - pa[k], v[k] = pc[k] - pa[k];
+	n[0] = u[1] * v[2] - u[2] * v[1];
+	n[1] = u[2] * v[0] - u[0] * v[2];
+	n[2] = u[0] * v[1] - u[1] * v[0];
+}
+
+/* Does triangle (a, b, c) have area and face the way its vertex normals
+ * do (on the mean of them)? */
+static int
+faces_along(const struct mesh *m, uint32_t a, uint32_t b, uint32_t c)
+{
+	float n[3], d = 0.0f;
+	int k;
+
+	tri_cross(m, a, b, c, n);
+	for (k = 0; k < 3; k++)
+		d += n[k] * (m->nrm[3 * a + k] + m->nrm[3 * b + k] +
+		    m->nrm[3 * c + k]);
+	return d > 0.0f;
+}
+
+/* The triangle other than t using directed edge q -> p, if exactly one
+ * does and nothing uses an edge between r and x (its third vertex) yet;
+ * else UINT32_MAX. */
+static uint32_t
+flip_partner(const struct mesh *m, uint32_t t, uint32_t p, uint32_t q,
+    uint32_t r, uint32_t *x)
+{
+	uint32_t i, found = UINT32_MAX;
+
+	for (i = 0; i < m->ni / 3; i++) {
+		const uint32_t *v = m->idx + 3 * i;
+		int k;
+
+		if (i == t)
+			continue;
+		for (k = 0; k < 3; k++) {
+			if (v[k] == q && v[(k + 1) % 3] == p) {
+				if (found != UINT32_MAX)
+					return UINT32_MAX;
+				found = i, *x = v[(k + 2) % 3];
+			} else if (v[k] == p && v[(k + 1) % 3] == q) {
+				return UINT32_MAX;
+			}
+		}
+	}
+	if (found == UINT32_MAX)
+		return found;
+	for (i = 0; i < m->ni / 3; i++) {
+		const uint32_t *v = m->idx + 3 * i;
+		int k;
+
+		for (k = 0; k < 3; k++)
+			if ((v[k] == r && v[(k + 1) % 3] == *x) ||
+			    (v[k] == *x && v[(k + 1) % 3] == r))
+				return UINT32_MAX;
+	}
+	return found;
+}
+
+/* World coordinates of the six face planes, for the passes below. */
+static void
+face_planes(struct ctx *x)
+{
+	int f;
+
+	for (f = 0; f < 6; f++)
+		x->plane[f] = field_world(x->c->g0[f / 2] +
+		    ((f & 1) ? x->n : 0) * x->step, x->c->voxel);
+}
+
+/* Does position p lie in the plane of face f? */
+static inline int
+in_face_plane(const struct ctx *x, const float *p, int f)
+{
+	return p[f / 2] == x->plane[f];
+}
+
+/* The transition face whose plane holds all of triangle v, or -1. */
+static int
+in_plane_face(const struct ctx *x, const uint32_t v[3])
+{
+	const float *pos = x->out->pos;
+	int f;
+
+	for (f = 0; f < 6; f++)
+		if (is_transition(x, f) && in_face_plane(x, pos + 3 * v[0], f) &&
+		    in_face_plane(x, pos + 3 * v[1], f) &&
+		    in_face_plane(x, pos + 3 * v[2], f))
+			return f;
+	return -1;
+}
+
+/* A transition cell closes a fine feature its coarse side does not have
+ * with a triangle of three fine vertices, lying in the face plane: at right
+ * angles to the surface, it faces either way, or is a sliver when the three
+ * are nearly in line.  Where such a triangle shares an edge with one
+ * reaching off the plane, flip that edge if both new triangles then face
+ * along their vertex normals.  Only edges used by two triangles of this
+ * chunk are flipped, so seams are untouched.  Runs after weld_coincident,
+ * so a fine vertex and a regular one at the same place are one. */
+static void
+flip_in_plane(struct ctx *x)
+{
+	struct mesh *m = x->out;
+	uint32_t t;
+
+	for (t = 0; t < m->ni / 3; t++) {
+		uint32_t *v = m->idx + 3 * t;
+		int k, f;
+
+		if ((f = in_plane_face(x, v)) < 0)
+			continue;
+		for (k = 0; k < 3; k++) {
+			uint32_t p = v[k], q = v[(k + 1) % 3], r = v[(k + 2) % 3];
+			uint32_t o, y = 0;
+
+			uint32_t *w;
+
+			if ((o = flip_partner(m, t, p, q, r, &y)) == UINT32_MAX ||
+			    in_face_plane(x, m->pos + 3 * y, f) ||
+			    !faces_along(m, r, p, y) || !faces_along(m, y, q, r))
+				continue;
+			w = m->idx + 3 * o;
+			v[0] = r, v[1] = p, v[2] = y;
+			w[0] = y, w[1] = q, w[2] = r;
+			break;
+		}
+	}
+}
+
+/* How far inside a chunk edge line its chords are bent at most
+ * (split_line_chords), in cells: inside the transition cells beside it. */
+#define CHORD_DEPTH (TV_TRANSITION_WIDTH / 2)
+
+/* Split triangle tri's edge from a to c (its corners k and k+1) at the new
+ * vertex at pos: (a, c, y) becomes (a, p, y) and (p, c, y). */
+static void
+split_edge(struct ctx *x, uint32_t tri, int k, const float *pos,
+    const float *nrm)
+{
+	struct mesh *m = x->out;
+	uint32_t *v, p, c, y;
+
+	if (mesh_reserve(m, 1, 3) != 0) {
+		x->oom = 1;
+		return;
+	}
+	p = m->nv++;
+	memcpy(m->pos + 3 * p, pos, 3 * sizeof *pos);
+	memcpy(m->nrm + 3 * p, nrm, 3 * sizeof *nrm);
+	v = m->idx + 3 * tri;
+	c = v[(k + 1) % 3], y = v[(k + 2) % 3];
+	v[(k + 1) % 3] = p;
+	m->idx[m->ni++] = p, m->idx[m->ni++] = c, m->idx[m->ni++] = y;
+}
+
+/* Is p on the chunk edge line of faces f and g (exactly, in world units)? */
+static int
+on_line(const struct ctx *x, const float *p, int f, int g)
+{
+	return in_face_plane(x, p, f) && in_face_plane(x, p, g);
+}
+
+/* Where transition face t meets plain face f whose neighbour has t too, a
+ * fine feature on the line (a fine sample differing from the coarse ones
+ * beside it) leaves an edge along the line between two fine crossings,
+ * with one triangle on each side: ours and the neighbour's.  On the side
+ * the feature pokes out of, that triangle closes it flat in the face plane
+ * and faces either way.  Both chunks bend every such edge inward through
+ * the same new vertex, the edge's midpoint moved CHORD_DEPTH cells into the
+ * chunks (the same bits from the same two vertices), so the closing leans
+ * with the surface and the seam stays closed. */
+static void
+split_line_chords(struct ctx *x, int t, int f)
+{
+	struct mesh *m = x->out;
+	float cell = (float)((double)x->step * (double)x->c->voxel);
+	uint32_t i, n = m->ni / 3;
+	int k, a, line = 3 - t / 2 - f / 2;     /* the axis the line runs along */
+
+	for (i = 0; i < n && !x->oom; i++)
+		for (k = 0; k < 3; k++) {
+			uint32_t va = m->idx[3 * i + k];
+			uint32_t vc = m->idx[3 * i + (k + 1) % 3];
+			const float *pa = m->pos + 3 * va, *pc = m->pos + 3 * vc;
+			float pos[3], nrm[3], half, depth;
+
+			if (!on_line(x, pa, t, f) || !on_line(x, pc, t, f))
+				continue;
+			for (a = 0; a < 3; a++) {
+				pos[a] = (pa[a] + pc[a]) * 0.5f;
+				nrm[a] = m->nrm[3 * va + a] + m->nrm[3 * vc + a];
+			}
+			/* Deeper for longer edges, never past what the triangle on
+			 * the other side (reaching a coarse vertex half a cell
+			 * along at most) can take without turning over. */
+			half = fabsf(pc[line] - pa[line]) * 0.5f / cell;
+			depth = CHORD_DEPTH * half / (half + 0.5f) * cell;
+			pos[t / 2] += (t & 1) ? -depth : depth;
+			normalize(nrm);
+			split_edge(x, i, k, pos, nrm);
+			break;
+		}
+}
+
+static void
+bend_line_chords(struct ctx *x)
+{
+	int t, f;
+
+	for (t = 0; t < 6; t++)
+		for (f = 0; f < 6; f++)
+			if (is_transition(x, t) && f / 2 != t / 2 &&
+			    !is_transition(x, f) && diagonal_finer(x, f, t))
+				split_line_chords(x, t, f);
 }
 
 /* Room for the weld of weld_coincident: a hash of 2^k >= 2*nv slots, then
@@ -1240,6 +1491,13 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	if (c->transitions) {
 		shift_pass(&x);
 		if (weld_coincident(s, out) != 0) {
+			mesh_clear(out);
+			return -1;
+		}
+		face_planes(&x);
+		bend_line_chords(&x);
+		flip_in_plane(&x);
+		if (x.oom) {
 			mesh_clear(out);
 			return -1;
 		}
