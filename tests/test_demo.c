@@ -187,6 +187,8 @@ check_quality(const struct obj *o, float border)
 	assert_int_equal(q.open, 0);
 	assert_int_equal(q.nonmanifold, 0);
 	assert_int_equal(q.degenerate, 0);
+	assert_int_equal(q.slivers, 0);
+	assert_int_equal(q.folds, 0);
 	assert_int_equal(near, 0);
 	mc_free(&m);
 	mc_free(&t);

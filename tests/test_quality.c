@@ -11,8 +11,8 @@
  * no sliver (area under 1e-6 of its cell face), no fold (a triangle facing
  * against the mean of its vertex normals).  The same holds welded at a
  * tolerance of 1e-3 voxel, which must find no two distinct vertices that
- * close.  Folds and slivers are counted and printed but not yet asserted:
- * a few remain (see docs/decisions.md).
+ * close.  The one exception, a few folds at chunk corners where the
+ * surface passes through the corner itself, is counted and bounded below.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,17 +116,22 @@ print_counts(const char *name, const char *weld, const struct mc_quality *q,
 	    q->folds, near);
 }
 
+/* folds: how many folds the field may leave (see CORNER_FOLDS). */
 static void
-assert_clean(const struct mc_quality *q)
+assert_clean(const struct mc_quality *q, uint32_t folds)
 {
 	assert_int_equal(q->open, 0);
 	assert_int_equal(q->nonmanifold, 0);
 	assert_int_equal(q->degenerate, 0);
+	assert_int_equal(q->slivers, 0);
+	assert_in_range(q->folds, 0, folds);
 }
 
-/* Mesh the rings of field f, weld exactly and at WELD_TOL, and check. */
+/* Mesh the rings of field f, weld exactly and at WELD_TOL, and check that
+ * nothing is wrong but at most folds folds. */
 static void
-check_rings(const char *name, const struct field *f, int k)
+check_rings_folds(const char *name, const struct field *f, int k,
+    uint32_t folds)
 {
 	float voxel = 1.0f, rim = (float)k * RING_CELLS * (1 << (RING_LEVELS - 1));
 	float lo[3] = { -rim, -1e30f, -rim }, hi[3] = { rim, 1e30f, rim };
@@ -140,7 +145,8 @@ check_rings(const char *name, const struct field *f, int k)
 	mc_quality(&t, lo, hi, 1e-6f * rim, SLIVER, &tol);
 	print_counts(name, "exact", &exact, 0);
 	print_counts(name, "1e-3", &tol, near);
-	if (exact.open || exact.nonmanifold || exact.degenerate || near) {
+	if (exact.open || exact.nonmanifold || exact.degenerate ||
+	    exact.slivers || exact.folds > folds || near) {
 		char path[80];
 
 		snprintf(path, sizeof path, "quality-fail-%s.obj", name);
@@ -148,10 +154,16 @@ check_rings(const char *name, const struct field *f, int k)
 	}
 	assert_true(exact.tris > 10000);
 	assert_int_equal(near, 0);
-	assert_clean(&exact);
-	assert_clean(&tol);
+	assert_clean(&exact, folds);
+	assert_clean(&tol, folds);
 	mc_free(&m);
 	mc_free(&t);
+}
+
+static void
+check_rings(const char *name, const struct field *f, int k)
+{
+	check_rings_folds(name, f, k, 0);
 }
 
 static void
@@ -167,14 +179,21 @@ noise(mp_field *f, uint32_t kind, float freq, float amp, float offset)
 }
 
 static void
-check_noise_rings(const char *name, const mp_field *mf, int k)
+check_noise_rings_folds(const char *name, const mp_field *mf, int k,
+    uint32_t folds)
 {
 	struct noise_field nf;
 	struct field f;
 
 	noise_field_init(&nf, mf);
 	f = noise_field_as_field(&nf);
-	check_rings(name, &f, k);
+	check_rings_folds(name, &f, k, folds);
+}
+
+static void
+check_noise_rings(const char *name, const mp_field *mf, int k)
+{
+	check_noise_rings_folds(name, mf, k, 0);
 }
 
 /* The seed workload's terrain, as the demo meshes it. */
@@ -190,7 +209,13 @@ test_seed_heightmap(void **state)
 
 /* Noise lattices on chunk seams: every 40 and every 32 voxels the noise is
  * exactly 0, so the surface passes through lattice points at y = 0, the
- * seam between the two chunk layers. */
+ * seam between the two chunk layers.  At 1/32 the surface passes through
+ * every chunk corner on that seam, and a few folds are left where a
+ * transition face meets two plain faces there (see docs/decisions.md):
+ * CORNER_FOLDS_* are today's counts, so any new one fails. */
+#define CORNER_FOLDS_HEIGHTMAP 4
+#define CORNER_FOLDS_VOLUME    1
+
 static void
 test_heightmap_lattice_on_seams(void **state)
 {
@@ -200,7 +225,7 @@ test_heightmap_lattice_on_seams(void **state)
 	noise(&f, MP_FIELD_HEIGHTMAP, 1.0f / 40, 10.0f, 0.0f);
 	check_noise_rings("heightmap-f1_40", &f, 2);
 	noise(&f, MP_FIELD_HEIGHTMAP, 1.0f / 32, 12.0f, 0.0f);
-	check_noise_rings("heightmap-f1_32", &f, 2);
+	check_noise_rings_folds("heightmap-f1_32", &f, 2, CORNER_FOLDS_HEIGHTMAP);
 }
 
 /* Flat planes exactly at integer heights: a whole plane of samples is 0,
@@ -226,7 +251,7 @@ test_volumes(void **state)
 	noise(&f, MP_FIELD_VOLUME, 0.05f, 12.0f, 0.0f);
 	check_noise_rings("volume-f.05", &f, 2);
 	noise(&f, MP_FIELD_VOLUME, 1.0f / 32, 8.0f, 0.0f);
-	check_noise_rings("volume-f1_32", &f, 2);
+	check_noise_rings_folds("volume-f1_32", &f, 2, CORNER_FOLDS_VOLUME);
 }
 
 /* Grid-aligned boxes added and carved, across chunk seams and ring
