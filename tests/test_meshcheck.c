@@ -234,6 +234,39 @@ test_weld_near(void **state)
 	mc_free(&m);
 }
 
+/* mc_quality: the closed cube is clean; a flipped triangle is a fold and
+ * an open pair of edges; a triangle of a millionth of its tag's area is a
+ * sliver. */
+static void
+test_quality_counts(void **state)
+{
+	static const float thin[9] = { 0, 0, 5, 1, 0, 5, 0, 1e-7f, 5 };
+	static const float up[9] = { 0, 0, 1, 0, 0, 1, 0, 0, 1 };
+	static const uint32_t tri[3] = { 0, 1, 2 };
+	struct mc_quality q;
+	struct mc_mesh m;
+
+	(void)state;
+	mc_init(&m);
+	m.tag = 1.0f;
+	add_cube(&m, 0, -1, -1);
+	mc_quality(&m, NULL, NULL, 0, 1e-6, &q);
+	assert_int_equal(q.tris, 12);
+	assert_int_equal(q.open + q.nonmanifold + q.degenerate, 0);
+	assert_int_equal(q.slivers + q.folds, 0);
+	mc_free(&m);
+	mc_init(&m);
+	m.tag = 1.0f;
+	add_cube(&m, 0, -1, 4);
+	mc_quality(&m, NULL, NULL, 0, 1e-6, &q);
+	assert_int_equal(q.folds, 1);
+	assert_true(q.open > 0);
+	mc_add(&m, thin, up, 3, tri, 3);
+	mc_quality(&m, NULL, NULL, 0, 1e-6, &q);
+	assert_int_equal(q.slivers, 1);
+	mc_free(&m);
+}
+
 int
 main(void)
 {
@@ -245,6 +278,7 @@ main(void)
 		cmocka_unit_test(test_plane_and_box),
 		cmocka_unit_test(test_nonmanifold_edge),
 		cmocka_unit_test(test_weld_near),
+		cmocka_unit_test(test_quality_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
