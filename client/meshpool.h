@@ -66,7 +66,9 @@ enum {
  * both move their shared vertices on that face to make room for the
  * transition cells, and those cells keep their full width up to the face.
  * 0 (not known) keeps those vertices in place; the mesh is still
- * watertight, with thinner transition cells beside such faces. */
+ * watertight, with thinner transition cells beside such faces.  The
+ * layout must be 2:1: no two chunks sharing a face or an edge differ by
+ * more than one LOD.  Zero at LOD 0. */
 enum {
 	MP_EDGE_NX_NY = 1 << 0, MP_EDGE_PX_NY = 1 << 1,     /* along z */
 	MP_EDGE_NX_PY = 1 << 2, MP_EDGE_PX_PY = 1 << 3,
