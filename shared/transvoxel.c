@@ -100,6 +100,7 @@ struct tv_scratch {
 	float    *tmp;              /* field fill scratch */
 	size_t    tmp_len;
 	unsigned __int128 *mask;    /* (n+1)^2 rows: bit i set = point i solid */
+	uint8_t  *ruled;            /* (n+1)^2: row has had the zero rule */
 	int32_t  *rcache;           /* 3*(n+1)^3 regular edge -> vertex */
 	int32_t  *fcache;           /* 6 faces * 2 dirs * (2n+1)^2 fine edges */
 	float    *face[6];          /* 3 layers * (2n+3)^2 half-step samples */
@@ -138,6 +139,7 @@ scratch_release(struct tv_scratch *s)
 	free(s->d);
 	free(s->tmp);
 	free(s->mask);
+	free(s->ruled);
 	free(s->rcache);
 	free(s->fcache);
 	for (f = 0; f < 6; f++)
@@ -181,9 +183,11 @@ scratch_prepare(struct tv_scratch *s, int n)
 	s->d = malloc(p * p * p * sizeof *s->d);
 	s->tmp = malloc(s->tmp_len * sizeof *s->tmp);
 	s->mask = malloc(e * e * sizeof *s->mask);
+	s->ruled = malloc(e * e);
 	s->rcache = new_cache(SLOTS_PER_POINT * e * e * e);
 	s->fcache = new_cache(12 * r * r);
-	if (!s->d || !s->tmp || !s->mask || !s->rcache || !s->fcache)
+	if (!s->d || !s->tmp || !s->mask || !s->ruled || !s->rcache ||
+	    !s->fcache)
 		goto fail;
 	for (f = 0; f < 6; f++)
 		if ((s->face[f] = malloc(3 * q * q * sizeof(float))) == NULL)
@@ -254,28 +258,15 @@ sample_chunk(struct ctx *x, const struct field *f)
 	return f->fill(f->ctx, &g, x->s->d, x->s->tmp, x->c->transitions == 0);
 }
 
-/* Bits of the samples of exactly 0 among n consecutive ones (n <= 65). */
-static unsigned __int128
-zero_bits(const float *d, int n)
-{
-	unsigned __int128 z = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (d[i] == 0.0f)
-			z |= (unsigned __int128)1 << i;
-	return z;
-}
-
-/* Solid bits of n consecutive samples (n <= 65): bit i set when d[i] < 0;
- * *zeros gets the bits of samples exactly 0.  Four at a time with a vector
- * compare where SSE2 is there; zeros are rare, so the vector loop only
- * notes whether there is one. */
-static unsigned __int128
-row_mask(const float *d, int n, unsigned __int128 *zeros)
+/* Bits of n consecutive samples (n <= 65) that are below 0 (solid) or,
+ * with zeros set, exactly 0: four at a time with a vector compare where
+ * SSE2 is there.  With any_zero, it also says whether a sample is exactly
+ * 0 (rare: the vector loop only notes whether there is one). */
+static inline __attribute__((always_inline)) unsigned __int128
+row_bits(const float *d, int n, int zeros, int *any_zero)
 {
 	uint64_t lo = 0, hi = 0;
-	int i = 0, any_zero = 0;
+	int i = 0, z = 0;
 
 #ifdef __SSE2__
 	const __m128 zero = _mm_setzero_ps();
@@ -284,21 +275,24 @@ row_mask(const float *d, int n, unsigned __int128 *zeros)
 	for (; i + 4 <= n && i + 4 <= 64; i += 4) {
 		__m128 v = _mm_loadu_ps(d + i);
 
-		lo |= (uint64_t)_mm_movemask_ps(_mm_cmplt_ps(v, zero)) << i;
-		eq = _mm_or_ps(eq, _mm_cmpeq_ps(v, zero));
+		lo |= (uint64_t)_mm_movemask_ps(zeros ? _mm_cmpeq_ps(v, zero) :
+		    _mm_cmplt_ps(v, zero)) << i;
+		if (any_zero != NULL)
+			eq = _mm_or_ps(eq, _mm_cmpeq_ps(v, zero));
 	}
-	any_zero = _mm_movemask_ps(eq) != 0;
+	z = _mm_movemask_ps(eq) != 0;
 #endif
 	for (; i < n; i++) {
-		uint64_t bit = d[i] < 0.0f;
+		uint64_t bit = zeros ? d[i] == 0.0f : d[i] < 0.0f;
 
-		any_zero |= d[i] == 0.0f;
+		z |= d[i] == 0.0f;
 		if (i < 64)
 			lo |= bit << i;
 		else
 			hi |= bit << (i - 64);
 	}
-	*zeros = any_zero ? zero_bits(d, n) : 0;
+	if (any_zero != NULL)
+		*any_zero = z;
 	return (unsigned __int128)hi << 64 | lo;
 }
 
@@ -346,36 +340,81 @@ sample_solid(struct ctx *x, const int64_t g[3], float d)
 	return d < 0.0f || (d == 0.0f && zero_between_solids(x, g));
 }
 
-/* Row masks over x, one per lattice row (j, k) in [0, n]^2; zeros between
- * two solids get their solid bit here. */
+static inline const float *
+row_samples(const struct ctx *x, int j, int k)
+{
+	return &x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p + 1];
+}
+
+/* Give the zeros between two solids in row (j, k) their solid bit. */
+static void
+zero_rule_row(struct ctx *x, int j, int k)
+{
+	unsigned __int128 *row = &x->s->mask[(size_t)k * (x->n + 1) + j];
+	unsigned __int128 zeros = row_bits(row_samples(x, j, k), x->n + 1, 1,
+	    NULL);
+	int64_t g[3];
+
+	g[1] = x->c->g0[1] + j * x->step;
+	g[2] = x->c->g0[2] + k * x->step;
+	while (zeros != 0) {
+		uint64_t lo64 = (uint64_t)zeros;
+		int i = lo64 ? __builtin_ctzll(lo64) :
+		    64 + __builtin_ctzll((uint64_t)(zeros >> 64));
+
+		zeros &= zeros - 1;
+		g[0] = x->c->g0[0] + i * x->step;
+		if (x->step == 1 ? zero_between_solids_in_grid(x, i, j, k) :
+		    zero_between_solids(x, g))
+			*row |= (unsigned __int128)1 << i;
+	}
+}
+
+/* Row masks over x, one per lattice row (j, k) in [0, n]^2.  Above LOD 0
+ * the zeros between two solids get their solid bit here.  At LOD 0 only
+ * the rows of cells the surface crosses need it (a zero between two solid
+ * neighbours makes every cell around it one the surface crosses already),
+ * so regular_pass asks for it a row at a time (zero_rule_rows). */
 static void
 build_masks(struct ctx *x)
 {
 	int n = x->n, j, k;
 
+	if (x->step == 1) {
+		for (k = 0; k <= n; k++)
+			for (j = 0; j <= n; j++)
+				x->s->mask[(size_t)k * (n + 1) + j] =
+				    row_bits(row_samples(x, j, k), n + 1, 0, NULL);
+		memset(x->s->ruled, 0, (size_t)(n + 1) * (n + 1));
+		return;
+	}
 	for (k = 0; k <= n; k++)
 		for (j = 0; j <= n; j++) {
-			unsigned __int128 zeros, *row =
-			    &x->s->mask[(size_t)k * (n + 1) + j];
-			int64_t g[3];
+			int any_zero;
 
-			*row = row_mask(&x->s->d[(((size_t)k + 1) * x->p + (j + 1)) *
-			    x->p + 1], n + 1, &zeros);
-			g[1] = x->c->g0[1] + j * x->step;
-			g[2] = x->c->g0[2] + k * x->step;
-			while (zeros != 0) {
-				uint64_t lo64 = (uint64_t)zeros;
-				int i = lo64 ? __builtin_ctzll(lo64) :
-				    64 + __builtin_ctzll((uint64_t)(zeros >> 64));
-
-				zeros &= zeros - 1;
-				g[0] = x->c->g0[0] + i * x->step;
-				if (x->step == 1 ?
-				    zero_between_solids_in_grid(x, i, j, k) :
-				    zero_between_solids(x, g))
-					*row |= (unsigned __int128)1 << i;
-			}
+			x->s->mask[(size_t)k * (n + 1) + j] =
+			    row_bits(row_samples(x, j, k), n + 1, 0, &any_zero);
+			if (any_zero)
+				zero_rule_row(x, j, k);
 		}
+}
+
+/* At LOD 0: the zero rule on the four rows of cells (j..j+1, k..k+1),
+ * each row once. */
+static void
+zero_rule_rows(struct ctx *x, int j, int k)
+{
+	int b;
+
+	for (b = 0; b < 4; b++) {
+		int jj = j + (b & 1), kk = k + (b >> 1);
+		uint8_t *ruled = &x->s->ruled[(size_t)kk * (x->n + 1) + jj];
+
+		if (!*ruled) {
+			*ruled = 1;
+			zero_rule_row(x, jj, kk);
+		}
+	}
 }
 
 /* ---------------------------------------------------------------- vertices */
@@ -705,26 +744,40 @@ bit_at(unsigned __int128 m, int i)
 	return (unsigned)(m >> i) & 1u;
 }
 
+/* Cells of row pair (j, k) whose eight corners are not all alike, and the
+ * four row masks they come from. */
+static inline __attribute__((always_inline)) unsigned __int128
+live_cells(const struct ctx *x, int j, int k, unsigned __int128 r[4])
+{
+	const unsigned __int128 *m = x->s->mask;
+	unsigned __int128 any, all;
+	int e = x->n + 1;
+
+	r[0] = m[(size_t)k * e + j];
+	r[1] = m[(size_t)k * e + j + 1];
+	r[2] = m[(size_t)(k + 1) * e + j];
+	r[3] = m[(size_t)(k + 1) * e + j + 1];
+	any = r[0] | r[1] | r[2] | r[3];
+	all = r[0] & r[1] & r[2] & r[3];
+	return ((any | (any >> 1)) & ~(all & (all >> 1))) &
+	    (((unsigned __int128)1 << x->n) - 1);
+}
+
 /* Walk only the cells whose eight corners are not all alike, found a row at
  * a time with mask arithmetic; all-solid and all-air rows cost nothing. */
 static int
 regular_pass(struct ctx *x)
 {
-	int n = x->n, e = n + 1, i, j, k, active = 0;
-	unsigned __int128 cells = ((unsigned __int128)1 << n) - 1;
+	int n = x->n, i, j, k, active = 0;
 
 	for (k = 0; k < n; k++) {
 		for (j = 0; j < n; j++) {
-			const unsigned __int128 *m = x->s->mask;
-			unsigned __int128 r00 = m[(size_t)k * e + j];
-			unsigned __int128 r10 = m[(size_t)k * e + j + 1];
-			unsigned __int128 r01 = m[(size_t)(k + 1) * e + j];
-			unsigned __int128 r11 = m[(size_t)(k + 1) * e + j + 1];
-			unsigned __int128 any = r00 | r10 | r01 | r11;
-			unsigned __int128 all = r00 & r10 & r01 & r11;
-			unsigned __int128 live;
+			unsigned __int128 r[4], live = live_cells(x, j, k, r);
 
-			live = ((any | (any >> 1)) & ~(all & (all >> 1))) & cells;
+			if (live != 0 && x->step == 1) {
+				zero_rule_rows(x, j, k);
+				live = live_cells(x, j, k, r);
+			}
 			while (live != 0) {
 				uint64_t lo64 = (uint64_t)live;
 				unsigned code;
@@ -732,10 +785,10 @@ regular_pass(struct ctx *x)
 				i = lo64 ? __builtin_ctzll(lo64) :
 				    64 + __builtin_ctzll((uint64_t)(live >> 64));
 				live &= live - 1;
-				code = bit_at(r00, i) | bit_at(r00, i + 1) << 1 |
-				    bit_at(r10, i) << 2 | bit_at(r10, i + 1) << 3 |
-				    bit_at(r01, i) << 4 | bit_at(r01, i + 1) << 5 |
-				    bit_at(r11, i) << 6 | bit_at(r11, i + 1) << 7;
+				code = bit_at(r[0], i) | bit_at(r[0], i + 1) << 1 |
+				    bit_at(r[1], i) << 2 | bit_at(r[1], i + 1) << 3 |
+				    bit_at(r[2], i) << 4 | bit_at(r[2], i + 1) << 5 |
+				    bit_at(r[3], i) << 6 | bit_at(r[3], i + 1) << 7;
 				regular_cell(x, i, j, k, code);
 				active++;
 			}
