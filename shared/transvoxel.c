@@ -101,6 +101,7 @@ struct tv_scratch {
 	size_t    tmp_len;
 	unsigned __int128 *mask;    /* (n+1)^2 rows: bit i set = point i solid */
 	uint8_t  *ruled;            /* (n+1)^2: row has had the zero rule */
+	uint8_t  *fsolid;           /* (2n+1)^2: face sample is solid */
 	int32_t  *rcache;           /* 3*(n+1)^3 regular edge -> vertex */
 	int32_t  *fcache;           /* 6 faces * 2 dirs * (2n+1)^2 fine edges */
 	float    *face[6];          /* 3 layers * (2n+3)^2 half-step samples */
@@ -140,6 +141,7 @@ scratch_release(struct tv_scratch *s)
 	free(s->tmp);
 	free(s->mask);
 	free(s->ruled);
+	free(s->fsolid);
 	free(s->rcache);
 	free(s->fcache);
 	for (f = 0; f < 6; f++)
@@ -184,10 +186,11 @@ scratch_prepare(struct tv_scratch *s, int n)
 	s->tmp = malloc(s->tmp_len * sizeof *s->tmp);
 	s->mask = malloc(e * e * sizeof *s->mask);
 	s->ruled = malloc(e * e);
+	s->fsolid = malloc(r * r);
 	s->rcache = new_cache(SLOTS_PER_POINT * e * e * e);
 	s->fcache = new_cache(12 * r * r);
-	if (!s->d || !s->tmp || !s->mask || !s->ruled || !s->rcache ||
-	    !s->fcache)
+	if (!s->d || !s->tmp || !s->mask || !s->ruled || !s->fsolid ||
+	    !s->rcache || !s->fcache)
 		goto fail;
 	for (f = 0; f < 6; f++)
 		if ((s->face[f] = malloc(3 * q * q * sizeof(float))) == NULL)
@@ -870,6 +873,40 @@ fine_gradient(const struct face *fc, int pu, int pv, float g[3])
 	g[fc->v] = FS(fc, 1, pu, pv + 1) - FS(fc, 1, pu, pv - 1);
 }
 
+/* A face sample of exactly 0 under the sign rule (sample_solid). */
+static int
+face_zero_solid(struct ctx *x, const struct face *fc, int pu, int pv)
+{
+	int64_t g[3], h = x->step / 2;
+
+	g[fc->a] = x->c->g0[fc->a] + fc->plane * x->step;
+	g[fc->u] = x->c->g0[fc->u] + pu * h;
+	g[fc->v] = x->c->g0[fc->v] + pv * h;
+	return zero_between_solids(x, g);
+}
+
+/* The sign rule (sample_solid) on every half-step sample of the face
+ * plane, once per face: x->s->fsolid[pv * (2n+1) + pu]. */
+static void
+face_signs(struct ctx *x, const struct face *fc)
+{
+	int r = 2 * x->n + 1, pu, pv;
+
+	for (pv = 0; pv < r; pv++)
+		for (pu = 0; pu < r; pu++) {
+			float d = FS(fc, 1, pu, pv);
+
+			x->s->fsolid[(size_t)pv * r + pu] = (uint8_t)(d < 0.0f ||
+			    (d == 0.0f && face_zero_solid(x, fc, pu, pv)));
+		}
+}
+
+static inline int
+face_solid(const struct ctx *x, int pu, int pv)
+{
+	return x->s->fsolid[(size_t)pv * (2 * x->n + 1) + pu];
+}
+
 /* Fine-edge cache slot.  An edge on a chunk edge lies in two face planes; it
  * is always filed under the lowest-numbered of them so both faces share it. */
 static uint32_t
@@ -930,7 +967,7 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	e.axis = axis;
 	e.d0 = FS(fc, 1, pu, pv);
 	e.d1 = FS(fc, 1, qu, qv);
-	e.solid0 = sample_solid(x, e.g, e.d0);
+	e.solid0 = face_solid(x, pu, pv);
 	memcpy(gp, e.g, sizeof gp);
 	if (h > 1 && on_fine_chunk_edge(x, dir ? pu : pv))
 		refine_edge(x, &e);
@@ -977,39 +1014,29 @@ transition_vertex(struct ctx *x, const struct face *fc, int cu, int cv,
 	    hi - lo == 3);
 }
 
-/* A face sample of exactly 0 under the sign rule (sample_solid). */
-static int
-face_zero_solid(struct ctx *x, const struct face *fc, int pu, int pv)
+/* Case code of transition cell (cu, cv): its bits take the samples around
+ * the border, then the centre (samples 0 1 2 5 8 7 6 3 4, row by row from
+ * the cell's low corner). */
+static unsigned
+transition_code(const struct ctx *x, int cu, int cv)
 {
-	int64_t g[3], h = x->step / 2;
+	size_t r = 2 * (size_t)x->n + 1;
+	const uint8_t *s0 = x->s->fsolid + 2 * (size_t)cv * r + 2 * (size_t)cu;
+	const uint8_t *s1 = s0 + r, *s2 = s1 + r;
 
-	g[fc->a] = x->c->g0[fc->a] + fc->plane * x->step;
-	g[fc->u] = x->c->g0[fc->u] + pu * h;
-	g[fc->v] = x->c->g0[fc->v] + pv * h;
-	return zero_between_solids(x, g);
+	return (unsigned)s0[0] | (unsigned)s0[1] << 1 | (unsigned)s0[2] << 2 |
+	    (unsigned)s1[2] << 3 | (unsigned)s2[2] << 4 | (unsigned)s2[1] << 5 |
+	    (unsigned)s2[0] << 6 | (unsigned)s1[0] << 7 | (unsigned)s1[1] << 8;
 }
-
-/* Case bits take the samples around the border, then the centre. */
-static const uint8_t transition_bit_sample[9] = { 0, 1, 2, 5, 8, 7, 6, 3, 4 };
 
 static int
 transition_cell(struct ctx *x, const struct face *fc, int cu, int cv)
 {
 	const struct tv_transition_cell *cell;
-	unsigned code = 0, cls, nv, nt, v, t, b;
+	unsigned code = transition_code(x, cu, cv), cls, nv, nt, v, t;
 	uint32_t local[12];
 	int flip;
 
-	for (b = 0; b < 9; b++) {
-		unsigned sm = transition_bit_sample[b];
-		int pu = 2 * cu + (int)(sm % 3), pv = 2 * cv + (int)(sm / 3);
-		float d = FS(fc, 1, pu, pv);
-
-		if (d == 0.0f)
-			code |= (unsigned)face_zero_solid(x, fc, pu, pv) << b;
-		else
-			code |= (unsigned)(d < 0.0f) << b;
-	}
 	if (code == 0 || code == 511)
 		return 0;
 	cls = tv_transition_cell_class[code];
@@ -1045,6 +1072,7 @@ transition_pass(struct ctx *x, const struct field *f)
 			continue;
 		face_init(x, fi, &fc);
 		sample_face(x, f, &fc);
+		face_signs(x, &fc);
 		for (cv = 0; cv < x->n; cv++)
 			for (cu = 0; cu < x->n; cu++)
 				active += transition_cell(x, &fc, cu, cv);
@@ -1222,11 +1250,10 @@ faces_along(const struct mesh *m, uint32_t a, uint32_t b, uint32_t c)
 }
 
 /* The triangle other than t using directed edge q -> p, if exactly one
- * does and nothing uses an edge between r and x (its third vertex) yet;
- * else UINT32_MAX. */
+ * does (and none uses p -> q); its third vertex in *y.  Else UINT32_MAX. */
 static uint32_t
 flip_partner(const struct mesh *m, uint32_t t, uint32_t p, uint32_t q,
-    uint32_t r, uint32_t *x)
+    uint32_t *y)
 {
 	uint32_t i, found = UINT32_MAX;
 
@@ -1240,24 +1267,31 @@ flip_partner(const struct mesh *m, uint32_t t, uint32_t p, uint32_t q,
 			if (v[k] == q && v[(k + 1) % 3] == p) {
 				if (found != UINT32_MAX)
 					return UINT32_MAX;
-				found = i, *x = v[(k + 2) % 3];
+				found = i, *y = v[(k + 2) % 3];
 			} else if (v[k] == p && v[(k + 1) % 3] == q) {
 				return UINT32_MAX;
 			}
 		}
 	}
-	if (found == UINT32_MAX)
-		return found;
+	return found;
+}
+
+/* Is there an edge between vertices r and y already? */
+static int
+has_edge(const struct mesh *m, uint32_t r, uint32_t y)
+{
+	uint32_t i;
+
 	for (i = 0; i < m->ni / 3; i++) {
 		const uint32_t *v = m->idx + 3 * i;
 		int k;
 
 		for (k = 0; k < 3; k++)
-			if ((v[k] == r && v[(k + 1) % 3] == *x) ||
-			    (v[k] == *x && v[(k + 1) % 3] == r))
-				return UINT32_MAX;
+			if ((v[k] == r && v[(k + 1) % 3] == y) ||
+			    (v[k] == y && v[(k + 1) % 3] == r))
+				return 1;
 	}
-	return found;
+	return 0;
 }
 
 /* World coordinates of the six face planes, for the passes below. */
@@ -1319,9 +1353,10 @@ flip_in_plane(struct ctx *x)
 
 			uint32_t *w;
 
-			if ((o = flip_partner(m, t, p, q, r, &y)) == UINT32_MAX ||
+			if ((o = flip_partner(m, t, p, q, &y)) == UINT32_MAX ||
 			    in_face_plane(x, m->pos + 3 * y, f) ||
-			    !faces_along(m, r, p, y) || !faces_along(m, y, q, r))
+			    !faces_along(m, r, p, y) || !faces_along(m, y, q, r) ||
+			    has_edge(m, r, y))
 				continue;
 			w = m->idx + 3 * o;
 			v[0] = r, v[1] = p, v[2] = y;
