@@ -1408,6 +1408,21 @@ on_line(const struct ctx *x, const float *p, int f, int g)
  * the same new vertex, the edge's midpoint moved CHORD_DEPTH cells into the
  * chunks (the same bits from the same two vertices), so the closing leans
  * with the surface and the seam stays closed. */
+/* The shift factor toward t (shift_factor) at world coordinate w along the
+ * edge line of faces t and f: where the vertices beside it stay put, the
+ * bend fades out with the shift.  Both chunks sharing the line get the
+ * same factor, as for a vertex on a plain face. */
+static float
+line_factor(const struct ctx *x, int t, int f, int line, float w)
+{
+	float u[3], lo = x->plane[2 * line];
+
+	u[t / 2] = (t & 1) ? (float)x->n : 0.0f;
+	u[f / 2] = (f & 1) ? (float)x->n : 0.0f;
+	u[line] = (w - lo) / (x->plane[2 * line + 1] - lo) * (float)x->n;
+	return shift_factor(x, u, t);
+}
+
 static void
 split_line_chords(struct ctx *x, int t, int f)
 {
@@ -1433,7 +1448,8 @@ split_line_chords(struct ctx *x, int t, int f)
 			 * the other side (reaching a coarse vertex half a cell
 			 * along at most) can take without turning over. */
 			half = fabsf(pc[line] - pa[line]) * 0.5f / cell;
-			depth = CHORD_DEPTH * half / (half + 0.5f) * cell;
+			depth = CHORD_DEPTH * half / (half + 0.5f) *
+			    line_factor(x, t, f, line, pos[line]) * cell;
 			pos[t / 2] += (t & 1) ? -depth : depth;
 			normalize(nrm);
 			split_edge(x, i, k, pos, nrm);
