@@ -109,6 +109,8 @@ struct tv_scratch {
 	uint32_t  cap_meta;
 	uint32_t *weld;             /* weld_coincident's hash and vertex map */
 	uint32_t  cap_weld;
+	struct edge_slot *edges;    /* flip_in_plane's edge table */
+	uint32_t  cap_edges;
 };
 
 /* Chunk-wide constants for one extraction. */
@@ -148,6 +150,7 @@ scratch_release(struct tv_scratch *s)
 		free(s->face[f]);
 	free(s->meta);
 	free(s->weld);
+	free(s->edges);
 	memset(s, 0, sizeof *s);
 }
 
@@ -1249,48 +1252,78 @@ faces_along(const struct mesh *m, uint32_t a, uint32_t b, uint32_t c)
 	return d > 0.0f;
 }
 
-/* The triangle other than t using directed edge q -> p, if exactly one
- * does (and none uses p -> q); its third vertex in *y.  Else UINT32_MAX. */
-static uint32_t
-flip_partner(const struct mesh *m, uint32_t t, uint32_t p, uint32_t q,
-    uint32_t *y)
+/* Directed edges of the chunk's triangles, for flip_in_plane: open
+ * addressing from a -> b to the triangle using it.  A key seen twice (two
+ * triangles using one edge the same way) owns EDGE_BAD, a flipped-away
+ * edge EDGE_GONE; neither is ever flipped. */
+#define EDGE_EMPTY UINT64_MAX
+#define EDGE_BAD   (UINT32_MAX - 1)
+#define EDGE_GONE  UINT32_MAX
+
+struct edge_slot {
+	uint64_t key;
+	uint32_t tri;
+};
+
+static inline uint64_t
+edge_key(uint32_t a, uint32_t b)
 {
-	uint32_t i, found = UINT32_MAX;
-
-	for (i = 0; i < m->ni / 3; i++) {
-		const uint32_t *v = m->idx + 3 * i;
-		int k;
-
-		if (i == t)
-			continue;
-		for (k = 0; k < 3; k++) {
-			if (v[k] == q && v[(k + 1) % 3] == p) {
-				if (found != UINT32_MAX)
-					return UINT32_MAX;
-				found = i, *y = v[(k + 2) % 3];
-			} else if (v[k] == p && v[(k + 1) % 3] == q) {
-				return UINT32_MAX;
-			}
-		}
-	}
-	return found;
+	return (uint64_t)a << 32 | b;
 }
 
-/* Is there an edge between vertices r and y already? */
-static int
-has_edge(const struct mesh *m, uint32_t r, uint32_t y)
+static struct edge_slot *
+edge_slot(const struct ctx *x, uint32_t a, uint32_t b)
 {
-	uint32_t i;
+	uint64_t k = edge_key(a, b);
+	uint32_t mask = x->s->cap_edges - 1;
+	uint32_t h = (uint32_t)((k * 0x9e3779b97f4a7c15ull) >> 32) & mask;
 
-	for (i = 0; i < m->ni / 3; i++) {
-		const uint32_t *v = m->idx + 3 * i;
-		int k;
+	while (x->s->edges[h].key != EDGE_EMPTY && x->s->edges[h].key != k)
+		h = (h + 1) & mask;
+	return &x->s->edges[h];
+}
 
-		for (k = 0; k < 3; k++)
-			if ((v[k] == r && v[(k + 1) % 3] == y) ||
-			    (v[k] == y && v[(k + 1) % 3] == r))
-				return 1;
+static void
+edge_put(struct ctx *x, uint32_t a, uint32_t b, uint32_t tri)
+{
+	struct edge_slot *e = edge_slot(x, a, b);
+
+	e->tri = e->key == EDGE_EMPTY ? tri : EDGE_BAD;
+	e->key = edge_key(a, b);
+}
+
+/* The triangle using directed edge a -> b, or EDGE_GONE / EDGE_BAD. */
+static uint32_t
+edge_tri(const struct ctx *x, uint32_t a, uint32_t b)
+{
+	const struct edge_slot *e = edge_slot(x, a, b);
+
+	return e->key == EDGE_EMPTY ? EDGE_GONE : e->tri;
+}
+
+/* Every directed edge of the mesh into the table: 0, or -1 without
+ * memory. */
+static int
+edges_build(struct ctx *x)
+{
+	struct tv_scratch *s = x->s;
+	uint32_t n = x->out->ni, cap = 64, i;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap > s->cap_edges) {
+		struct edge_slot *e = realloc(s->edges, (size_t)cap * sizeof *e);
+
+		if (e == NULL)
+			return -1;
+		s->edges = e;
 	}
+	s->cap_edges = cap;
+	for (i = 0; i < cap; i++)
+		s->edges[i].key = EDGE_EMPTY;
+	for (i = 0; i < n; i++)
+		edge_put(x, x->out->idx[i],
+		    x->out->idx[i % 3 == 2 ? i - 2 : i + 1], i / 3);
 	return 0;
 }
 
@@ -1327,6 +1360,37 @@ in_plane_face(const struct ctx *x, const uint32_t v[3])
 	return -1;
 }
 
+/* Flip edge p -> q of triangle t = (p, q, r) with triangle o = (q, p, y):
+ * they become (r, p, y) and (y, q, r), and the edge table follows. */
+static void
+flip_edge(struct ctx *x, uint32_t t, uint32_t o, const uint32_t v[4])
+{
+	uint32_t p = v[0], q = v[1], r = v[2], y = v[3];
+	uint32_t *a = x->out->idx + 3 * t, *b = x->out->idx + 3 * o;
+
+	a[0] = r, a[1] = p, a[2] = y;
+	b[0] = y, b[1] = q, b[2] = r;
+	edge_slot(x, p, q)->tri = EDGE_GONE;
+	edge_slot(x, q, p)->tri = EDGE_GONE;
+	edge_slot(x, p, y)->tri = t;
+	edge_slot(x, q, r)->tri = o;
+	edge_put(x, y, r, t);
+	edge_put(x, r, y, o);
+}
+
+/* The vertex of triangle o that is neither p nor q. */
+static uint32_t
+third_vertex(const struct mesh *m, uint32_t o, uint32_t p, uint32_t q)
+{
+	const uint32_t *w = m->idx + 3 * o;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (w[k] != p && w[k] != q)
+			return w[k];
+	return w[2];
+}
+
 /* A transition cell closes a fine feature its coarse side does not have
  * with a triangle of three fine vertices, lying in the face plane: at right
  * angles to the surface, it faces either way, or is a sliver when the three
@@ -1334,12 +1398,14 @@ in_plane_face(const struct ctx *x, const uint32_t v[3])
  * reaching off the plane, flip that edge if both new triangles then face
  * along their vertex normals.  Only edges used by two triangles of this
  * chunk are flipped, so seams are untouched.  Runs after weld_coincident,
- * so a fine vertex and a regular one at the same place are one. */
-static void
+ * so a fine vertex and a regular one at the same place are one.  -1 when
+ * memory could not be had. */
+static int
 flip_in_plane(struct ctx *x)
 {
 	struct mesh *m = x->out;
 	uint32_t t;
+	int built = 0;
 
 	for (t = 0; t < m->ni / 3; t++) {
 		uint32_t *v = m->idx + 3 * t;
@@ -1347,23 +1413,26 @@ flip_in_plane(struct ctx *x)
 
 		if ((f = in_plane_face(x, v)) < 0)
 			continue;
+		if (!built && (built = 1, edges_build(x) != 0))
+			return -1;
 		for (k = 0; k < 3; k++) {
-			uint32_t p = v[k], q = v[(k + 1) % 3], r = v[(k + 2) % 3];
-			uint32_t o, y = 0;
+			uint32_t e[4] = { v[k], v[(k + 1) % 3], v[(k + 2) % 3], 0 };
+			uint32_t o = edge_tri(x, e[1], e[0]);
 
-			uint32_t *w;
-
-			if ((o = flip_partner(m, t, p, q, &y)) == UINT32_MAX ||
-			    in_face_plane(x, m->pos + 3 * y, f) ||
-			    !faces_along(m, r, p, y) || !faces_along(m, y, q, r) ||
-			    has_edge(m, r, y))
+			if (o >= EDGE_BAD || edge_tri(x, e[0], e[1]) != t)
 				continue;
-			w = m->idx + 3 * o;
-			v[0] = r, v[1] = p, v[2] = y;
-			w[0] = y, w[1] = q, w[2] = r;
+			e[3] = third_vertex(m, o, e[0], e[1]);
+			if (in_face_plane(x, m->pos + 3 * e[3], f) ||
+			    !faces_along(m, e[2], e[0], e[3]) ||
+			    !faces_along(m, e[3], e[1], e[2]) ||
+			    edge_tri(x, e[2], e[3]) != EDGE_GONE ||
+			    edge_tri(x, e[3], e[2]) != EDGE_GONE)
+				continue;
+			flip_edge(x, t, o, e);
 			break;
 		}
 	}
+	return 0;
 }
 
 /* How far inside a chunk edge line its chords are bent at most
@@ -1600,7 +1669,8 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 		}
 		face_planes(&x);
 		bend_line_chords(&x);
-		flip_in_plane(&x);
+		if (flip_in_plane(&x) != 0)
+			x.oom = 1;
 		if (x.oom) {
 			mesh_clear(out);
 			return -1;
