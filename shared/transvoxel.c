@@ -25,8 +25,9 @@
  * Clamping.  No vertex comes closer than CLAMP_VOXELS to an end of its
  * edge, measured in voxels, not as a fraction of the edge, so it does not
  * grow with the LOD.  A surface through a lattice point (a sample of
- * exactly 0) then gives one vertex per edge there, a clamp apart, never
- * two at one position.  (Putting them all on the point and sharing it was
+ * exactly 0) then gives one vertex per edge there, at least a clamp apart,
+ * never two at one position; the 0 counts as a clamp's worth of density
+ * to its own side, so those vertices follow the gradient (crossing).  (Putting them all on the point and sharing it was
  * tried: where the surface around the point is not a disk, the collapse
  * joins sheets and leaves non-manifold edges.)
  *
@@ -59,6 +60,15 @@
  * stay, the shift tapers linearly to 0 over the cell next to it
  * (shift_factor), so the squeeze is a continuous, orientation-preserving
  * map of the cell; only there do transition cells narrow to a wedge.
+ *
+ * Closing fine features.  A transition cell closes a fine feature that its
+ * coarse side does not have with a triangle of three fine vertices, flat in
+ * the face plane and at right angles to the surface.  After the shift,
+ * such a triangle's edge inside the chunk is flipped (flip_in_plane), and
+ * an edge of two fine vertices lying along a chunk edge line shared with a
+ * neighbour that has the same transition is bent inside through one new
+ * vertex, which both chunks compute from the same two vertices
+ * (bend_line_chords).
  */
 #include <math.h>
 #include <stdlib.h>
