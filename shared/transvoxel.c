@@ -132,6 +132,7 @@ struct ctx {
 	int       n, p;             /* cells, padded points per side (n+3) */
 	int64_t   step;
 	float     zero_d;           /* what a density of exactly 0 stands for */
+	float     clamp_lo;         /* CLAMP_VOXELS as a fraction of a cell */
 	float     plane[6];         /* world coordinates of the face planes */
 	int       oom;
 };
@@ -362,14 +363,17 @@ row_samples(const struct ctx *x, int j, int k)
 	return &x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p + 1];
 }
 
-/* Give the zeros between two solids in row (j, k) their solid bit. */
-static void
+/* Give the zeros between two solids in row (j, k) their solid bit; whether
+ * there was one. */
+static int
 zero_rule_row(struct ctx *x, int j, int k)
 {
 	unsigned __int128 *row = &x->s->mask[(size_t)k * (x->n + 1) + j];
 	unsigned __int128 zeros = row_bits(row_samples(x, j, k), x->n + 1, 1,
 	    NULL);
 	int64_t g[3];
+
+	int changed = 0;
 
 	g[1] = x->c->g0[1] + j * x->step;
 	g[2] = x->c->g0[2] + k * x->step;
@@ -381,9 +385,12 @@ zero_rule_row(struct ctx *x, int j, int k)
 		zeros &= zeros - 1;
 		g[0] = x->c->g0[0] + i * x->step;
 		if (x->step == 1 ? zero_between_solids_in_grid(x, i, j, k) :
-		    zero_between_solids(x, g))
+		    zero_between_solids(x, g)) {
 			*row |= (unsigned __int128)1 << i;
+			changed = 1;
+		}
 	}
+	return changed;
 }
 
 /* Row masks over x, one per lattice row (j, k) in [0, n]^2.  Above LOD 0
@@ -416,11 +423,11 @@ build_masks(struct ctx *x)
 }
 
 /* At LOD 0: the zero rule on the four rows of cells (j..j+1, k..k+1),
- * each row once. */
-static void
+ * each row once; whether a mask changed. */
+static int
 zero_rule_rows(struct ctx *x, int j, int k)
 {
-	int b;
+	int b, changed = 0;
 
 	for (b = 0; b < 4; b++) {
 		int jj = j + (b & 1), kk = k + (b >> 1);
@@ -428,9 +435,10 @@ zero_rule_rows(struct ctx *x, int j, int k)
 
 		if (!*ruled) {
 			*ruled = 1;
-			zero_rule_row(x, jj, kk);
+			changed |= zero_rule_row(x, jj, kk);
 		}
 	}
+	return changed;
 }
 
 /* ---------------------------------------------------------------- vertices */
@@ -514,15 +522,17 @@ crossing_near_end(const struct edge *e, float zero_d, float lo)
 }
 
 /* Where the surface crosses e, as a fraction of it, kept at least
- * CLAMP_VOXELS from either end. */
+ * CLAMP_VOXELS from either end (x->clamp_lo of a chunk's own edge). */
 static inline float
-crossing(const struct edge *e, float zero_d)
+crossing(const struct ctx *x, const struct edge *e)
 {
-	float lo = CLAMP_VOXELS / (float)e->len, t = e->d0 / (e->d0 - e->d1);
+	float t = e->d0 / (e->d0 - e->d1);
+	float lo = e->len == x->step ? x->clamp_lo :
+	    CLAMP_VOXELS / (float)e->len;
 
 	if (t >= lo && t <= 1.0f - lo)
 		return t;
-	return crossing_near_end(e, zero_d, lo);
+	return crossing_near_end(e, x->zero_d, lo);
 }
 
 static void
@@ -692,12 +702,12 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 		memcpy(gp, e.g, sizeof gp);
 		e.solid0 = mask_bit(x, i, j, k);
 		refine_edge(x, &e);
-		t = crossing(&e, x->zero_d);
+		t = crossing(x, &e);
 		tc = chunk_fraction(&e, gp, x->step, t);
 	} else {
 		if (e.d0 == 0.0f && e.d1 == 0.0f)
 			e.solid0 = mask_bit(x, i, j, k);
-		tc = t = crossing(&e, x->zero_d);
+		tc = t = crossing(x, &e);
 	}
 	make_vertex(&e, t, x->c->voxel, pos);
 	regular_gradient(x, i, j, k, n0);
@@ -790,10 +800,8 @@ regular_pass(struct ctx *x)
 		for (j = 0; j < n; j++) {
 			unsigned __int128 r[4], live = live_cells(x, j, k, r);
 
-			if (live != 0 && x->step == 1) {
-				zero_rule_rows(x, j, k);
+			if (live != 0 && x->step == 1 && zero_rule_rows(x, j, k))
 				live = live_cells(x, j, k, r);
-			}
 			while (live != 0) {
 				uint64_t lo64 = (uint64_t)live;
 				unsigned code;
@@ -984,7 +992,7 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	memcpy(gp, e.g, sizeof gp);
 	if (h > 1 && on_fine_chunk_edge(x, dir ? pu : pv))
 		refine_edge(x, &e);
-	t = crossing(&e, x->zero_d);
+	t = crossing(x, &e);
 	tc = chunk_fraction(&e, gp, h, t);
 	make_vertex(&e, t, x->c->voxel, pos);
 	fine_gradient(fc, pu, pv, n0);
@@ -1660,6 +1668,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	x.n = c->cells, x.p = c->cells + 3;
 	x.step = (int64_t)1 << c->lod;
 	x.zero_d = CLAMP_VOXELS * c->voxel;
+	x.clamp_lo = CLAMP_VOXELS / (float)x.step;
 	if (sample_chunk(&x, f) == FIELD_UNIFORM && c->transitions == 0)
 		return 0;
 	build_masks(&x);
