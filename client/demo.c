@@ -7,9 +7,9 @@
  * Layout: level L (0..levels-1) covers chunks [-k, k)^2 of its own size
  * on x and z, minus the centre [-k/2, k/2)^2 that level L-1 covers, and
  * y chunks -1 and 0 (the seed terrain stays within +-10).  A chunk of
- * level L >= 1 has a transition bit on each side face whose neighbour is
- * in that centre, i.e. one level finer.  Seams are bit-exact, so the
- * mesh welds by position.
+ * level L >= 1 has a transition bit on each face whose neighbour is in
+ * that centre, i.e. one level finer, and an edge bit on each edge whose
+ * diagonal chunk is.  Seams are bit-exact, so the mesh welds by position.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -49,6 +49,48 @@ inside(int x, int z, int h)
 	return x >= -h && x < h && z >= -h && z < h;
 }
 
+/* Is the region of level-lev chunk (x, y, z) covered one level finer?
+ * Level lev-1 covers the centre [-k/2, k/2)^2 of level lev's chunks, in
+ * the same two layers. */
+static int
+finer(int lev, int x, int y, int z, int k)
+{
+	return lev > 0 && (y == -1 || y == 0) && inside(x, z, k / 2);
+}
+
+/* Where a chunk's faces and edges lead: the neighbour across a face, the
+ * chunk diagonally across an edge. */
+static const struct { int8_t o[3]; uint16_t bit; } faces[6] = {
+	{ { -1, 0, 0 }, MP_TRANS_NX }, { { 1, 0, 0 }, MP_TRANS_PX },
+	{ { 0, -1, 0 }, MP_TRANS_NY }, { { 0, 1, 0 }, MP_TRANS_PY },
+	{ { 0, 0, -1 }, MP_TRANS_NZ }, { { 0, 0, 1 }, MP_TRANS_PZ },
+}, edges[12] = {
+	{ { -1, -1, 0 }, MP_EDGE_NX_NY }, { { 1, -1, 0 }, MP_EDGE_PX_NY },
+	{ { -1, 1, 0 }, MP_EDGE_NX_PY }, { { 1, 1, 0 }, MP_EDGE_PX_PY },
+	{ { -1, 0, -1 }, MP_EDGE_NX_NZ }, { { 1, 0, -1 }, MP_EDGE_PX_NZ },
+	{ { -1, 0, 1 }, MP_EDGE_NX_PZ }, { { 1, 0, 1 }, MP_EDGE_PX_PZ },
+	{ { 0, -1, -1 }, MP_EDGE_NY_NZ }, { { 0, 1, -1 }, MP_EDGE_PY_NZ },
+	{ { 0, -1, 1 }, MP_EDGE_NY_PZ }, { { 0, 1, 1 }, MP_EDGE_PY_PZ },
+};
+
+/* Transition bits (faces toward a finer neighbour) and edge bits (a finer
+ * chunk diagonally across), so the mesher can give the transition cells
+ * their full width where two neighbouring chunks both have them. */
+static void
+set_neighbours(mp_request *r, int k)
+{
+	int lev = r->lod, i;
+
+	for (i = 0; i < 6; i++)
+		if (finer(lev, r->cx + faces[i].o[0], r->cy + faces[i].o[1],
+		    r->cz + faces[i].o[2], k))
+			r->transitions |= (uint8_t)faces[i].bit;
+	for (i = 0; i < 12; i++)
+		if (finer(lev, r->cx + edges[i].o[0], r->cy + edges[i].o[1],
+		    r->cz + edges[i].o[2], k))
+			r->edges |= edges[i].bit;
+}
+
 /* The request list of the layout; returns the count (reqs may be NULL). */
 static size_t
 layout(int k, mp_request *reqs)
@@ -74,13 +116,7 @@ layout(int k, mp_request *reqs)
 					r->cx = x, r->cy = y, r->cz = z;
 					r->lod = (uint8_t)lev;
 					r->priority = (uint8_t)lev;
-					if (lev > 0) {
-						r->transitions =
-						    (inside(x - 1, z, k / 2) ? MP_TRANS_NX : 0) |
-						    (inside(x + 1, z, k / 2) ? MP_TRANS_PX : 0) |
-						    (inside(x, z - 1, k / 2) ? MP_TRANS_NZ : 0) |
-						    (inside(x, z + 1, k / 2) ? MP_TRANS_PZ : 0);
-					}
+					set_neighbours(r, k);
 				}
 	return n;
 }
@@ -182,11 +218,6 @@ weld_mesh(struct weld *w, const mp_mesh_view *v)
 			    &v->positions[3 * k], &v->normals[3 * k])) < 0)
 				return -1;
 		}
-		/* Where a transition face meets a plain face at a chunk corner,
-		 * two vertices of a triangle can share a position: it has no
-		 * area, and welded it would fold an edge; leave it out. */
-		if (at[0] == at[1] || at[1] == at[2] || at[0] == at[2])
-			continue;
 		for (j = 0; j < 3; j++)
 			w->idx[w->ni++] = (uint32_t)at[j];
 	}

@@ -58,6 +58,26 @@ enum {
 	MP_TRANS_PY = 8, MP_TRANS_NZ = 16, MP_TRANS_PZ = 32
 };
 
+/* The 12 chunk edges, each named by the two faces that meet there.  A bit
+ * set in mp_request.edges says that the chunk diagonally across that edge
+ * (the one sharing only the edge with this chunk) is one LOD finer.  With
+ * the transition bits that tells the mesher whether the same-LOD neighbour
+ * across a plain face has the same transition face as this chunk: then
+ * both move their shared vertices on that face to make room for the
+ * transition cells, and those cells keep their full width up to the face.
+ * 0 (not known) keeps those vertices in place; the mesh is still
+ * watertight, with thinner transition cells beside such faces.  The
+ * layout must be 2:1: no two chunks sharing a face or an edge differ by
+ * more than one LOD.  Zero at LOD 0. */
+enum {
+	MP_EDGE_NX_NY = 1 << 0, MP_EDGE_PX_NY = 1 << 1,     /* along z */
+	MP_EDGE_NX_PY = 1 << 2, MP_EDGE_PX_PY = 1 << 3,
+	MP_EDGE_NX_NZ = 1 << 4, MP_EDGE_PX_NZ = 1 << 5,     /* along y */
+	MP_EDGE_NX_PZ = 1 << 6, MP_EDGE_PX_PZ = 1 << 7,
+	MP_EDGE_NY_NZ = 1 << 8, MP_EDGE_PY_NZ = 1 << 9,     /* along x */
+	MP_EDGE_NY_PZ = 1 << 10, MP_EDGE_PY_PZ = 1 << 11
+};
+
 typedef struct mp_request {
 	uint64_t user_data;   /* returned untouched in the result */
 	int32_t  cx, cy, cz;  /* chunk coordinates at this LOD */
@@ -67,6 +87,8 @@ typedef struct mp_request {
 	uint8_t  cells;       /* cells per side, 0 means 32; 8..64 */
 	float    voxel_size;  /* at LOD 0, > 0, finite */
 	mp_field field;
+	uint16_t edges;       /* MP_EDGE_*: that diagonal chunk is one LOD finer */
+	uint16_t reserved;    /* 0 */
 } mp_request;
 
 typedef struct mp_result {
@@ -92,7 +114,8 @@ typedef struct mp_mesh_buf {          /* owned, from mp_mesh_local */
 } mp_mesh_buf;
 
 /* Defaults: cells 32, voxel 1, HEIGHTMAP seed 42, 4 octaves, frequency 0.02,
- * amplitude 10, offset 0, lacunarity 2, gain 0.5, lod 0, no transitions. */
+ * amplitude 10, offset 0, lacunarity 2, gain 0.5, lod 0, no transitions,
+ * no edges. */
 void mp_request_init(mp_request *r);
 
 /* 0 if every field of r is in range, else MP_EINVAL. */

@@ -5,9 +5,18 @@
  * range-checked before it is used to size or index anything.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "request.h"
+
+/* The request is one lane item of the transport, a cache line; the last
+ * fields fill what was tail padding, so nothing in it is left unnamed. */
+_Static_assert(sizeof(mp_request) == 64, "mp_request is 64 bytes");
+_Static_assert(offsetof(mp_request, reserved) + sizeof(uint16_t) ==
+    sizeof(mp_request), "mp_request has no tail padding");
+
+#define EDGE_BITS 0xfffu            /* the 12 MP_EDGE_* bits */
 
 void
 mp_request_init(mp_request *r)
@@ -51,20 +60,41 @@ field_problem(const mp_field *f)
 	return NULL;
 }
 
-/* Lattice indexes fit in 64 bits by construction (|c| < 2^31, span <= 2^21);
- * what can still go wrong is a world coordinate that overflows float. */
+/* World coordinates must be held by a float to a tenth of a voxel: past
+ * that, neighbouring lattice points (and the vertices between them) round to
+ * one value and the chunk's surface collapses.  Lattice indexes fit in 64
+ * bits by construction (|c| < 2^31, span <= 2^21). */
+#define COORD_RESOLUTION 0.1        /* of a voxel */
+
+/* Largest magnitude of a world coordinate in the chunk's box. */
+static double
+chunk_far(const mp_request *r, double span)
+{
+	double c[3] = { r->cx, r->cy, r->cz }, far = 0.0;
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		far = fmax(far, fabs(c[a] * span));
+		far = fmax(far, fabs((c[a] + 1.0) * span));
+	}
+	return far * (double)r->voxel_size;
+}
+
 static const char *
 extent_problem(const mp_request *r, int cells)
 {
 	double span = (double)cells * (double)(1u << r->lod);
-	double m = fabs((double)r->cx);
+	double far = chunk_far(r, span);
+	int e;
 
-	if (fabs((double)r->cy) > m)
-		m = fabs((double)r->cy);
-	if (fabs((double)r->cz) > m)
-		m = fabs((double)r->cz);
-	if ((m + 2.0) * span * (double)r->voxel_size > 1e30)
-		return "chunk lies outside the representable world";
+	/* Coordinates below far are below 2^e, where floats are 2^(e-24)
+	 * apart (far itself, a lattice point, is exact). */
+	(void)frexp(far, &e);
+	if (far == ldexp(0.5, e))
+		e--;
+	if (ldexp(1.0, e - 24) > COORD_RESOLUTION * (double)r->voxel_size)
+		return "chunk lies where a float cannot hold its coordinates to "
+		    "a tenth of a voxel";
 	return NULL;
 }
 
@@ -84,6 +114,12 @@ request_problem(const mp_request *r)
 		return "transition bits above bit 5";
 	if (r->transitions != 0 && r->lod == 0)
 		return "transitions need lod >= 1 (no finer neighbour exists)";
+	if (r->edges & ~EDGE_BITS)
+		return "edge bits above bit 11";
+	if (r->edges != 0 && r->lod == 0)
+		return "edges need lod >= 1 (no finer chunk exists)";
+	if (r->reserved != 0)
+		return "reserved must be 0";
 	if (r->priority > 3)
 		return "priority above 3";
 	if ((why = field_problem(&r->field)) != NULL)
@@ -117,6 +153,7 @@ request_chunk(const mp_request *r, struct tv_chunk *c)
 	c->cells = cells;
 	c->lod = r->lod;
 	c->transitions = r->transitions;
+	c->edges = r->edges;
 	c->voxel = r->voxel_size;
 }
 

@@ -16,6 +16,31 @@
  * all of which a neighbouring chunk names identically; so both sides of a seam
  * get the same bits and weld exactly.
  *
+ * Signs.  A sample is solid when its density is < 0 and air otherwise, so a
+ * sample of exactly 0 (either sign of zero) is air, unless it is a gap
+ * thinner than a voxel between two solids (zero_between_solids): one rule
+ * for regular and transition cells and edge halving, on every side of
+ * every seam.
+ *
+ * Clamping.  No vertex comes closer than CLAMP_VOXELS to an end of its
+ * edge, measured in voxels, not as a fraction of the edge, so it does not
+ * grow with the LOD.  A surface through a lattice point (a sample of
+ * exactly 0) then gives one vertex per edge there, at least a clamp apart,
+ * never two at one position; the 0 counts as a clamp's worth of density
+ * to its own side, so those vertices follow the gradient (crossing).  (Putting them all on the point and sharing it was
+ * tried: where the surface around the point is not a disk, the collapse
+ * joins sheets and leaves non-manifold edges.)
+ *
+ * Chunk edges.  Where a coarse chunk's edge line meets a finer chunk (a ring
+ * corner, or two transition faces' neighbours stacked along a plain face),
+ * the coarse and fine crossings on that line must be the same point, or the
+ * transition cells beside it have to bridge them with a wall of zero width
+ * that folds.  So a vertex on a chunk edge line (and a transition face's fine
+ * vertex on a finer chunk's edge line) is located on the line at LOD 0: the
+ * edge is halved, keeping the half whose ends differ in sign, down to one
+ * voxel, sampling the midpoints one at a time.  Every chunk at every LOD that
+ * has the line gets the same point (LOD 0 chunks are already there).
+ *
  * Vertex reuse.  A vertex is cached under the lattice edge it lies on (one
  * slot per edge: 3 per point).  That is the same sharing the tables' reuse
  * nibbles describe, and it also shares the vertices of transition cells with
@@ -26,12 +51,24 @@
  * make room for transition cells TV_TRANSITION_WIDTH of a cell thick
  * (Lengyel, "Voxel-Based Terrain for Real-Time Virtual Simulations", 4.3):
  * a vertex at local coordinate u < 1 moves inward by (1-u)*w, projected on
- * its tangent plane.  A vertex lying on a boundary face that is *not* a
- * transition face is never moved: the same-LOD neighbour across that face
- * does not know about our transition and keeps it in place, so moving it
- * would open a sliver along the chunk edge (this happens at every edge of a
- * LOD ring).  The transition cell there degenerates to zero width, which is
- * harmless.  Shifted vertices are never on a seam with another chunk.
+ * its tangent plane.  A vertex on a plain boundary face (not a transition
+ * face) is shared with the same-LOD neighbour across it, so both must move
+ * it alike or not at all: it moves toward transition face T only when the
+ * request's edge bit says that neighbour has T too (the chunk diagonally
+ * across the edge is finer), and a vertex on two plain faces never moves
+ * (the fourth chunk around that edge is unknown).  Where a vertex must
+ * stay, the shift tapers linearly to 0 over the cell next to it
+ * (shift_factor), so the squeeze is a continuous, orientation-preserving
+ * map of the cell; only there do transition cells narrow to a wedge.
+ *
+ * Closing fine features.  A transition cell closes a fine feature that its
+ * coarse side does not have with a triangle of three fine vertices, flat in
+ * the face plane and at right angles to the surface.  After the shift,
+ * such a triangle's edge inside the chunk is flipped (flip_in_plane), and
+ * an edge of two fine vertices lying along a chunk edge line shared with a
+ * neighbour that has the same transition is bent inside through one new
+ * vertex, which both chunks compute from the same two vertices
+ * (bend_line_chords).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -45,10 +82,14 @@
 #include "transvoxel.h"
 #include "transvoxel_tables.h"
 
-/* Keeps vertices off lattice points, so that two different edges never give
- * the same position (a vertex exactly on a corner would be made once per edge
- * touching it, and the welded mesh would not be a manifold). */
-#define T_EPS (1.0f / 1024.0f)
+/* No vertex comes closer than this to a lattice point (in voxels, along its
+ * edge): two vertices on different edges of one point stay well apart of the
+ * 1e-3 voxel a host's weld tolerance may be, and a triangle cutting off a
+ * corner keeps an area of at least 2e-4 square voxels. */
+#define CLAMP_VOXELS (1.0f / 64.0f)
+
+/* Cache slots per lattice point: an edge along each axis. */
+#define SLOTS_PER_POINT 3
 
 /* Orientation of the tables relative to our frame (outward = +gradient). */
 #define REGULAR_FLIP    0
@@ -69,20 +110,30 @@ struct tv_scratch {
 	float    *tmp;              /* field fill scratch */
 	size_t    tmp_len;
 	unsigned __int128 *mask;    /* (n+1)^2 rows: bit i set = point i solid */
+	uint8_t  *ruled;            /* (n+1)^2: row has had the zero rule */
+	uint8_t  *fsolid;           /* (2n+1)^2: face sample is solid */
 	int32_t  *rcache;           /* 3*(n+1)^3 regular edge -> vertex */
 	int32_t  *fcache;           /* 6 faces * 2 dirs * (2n+1)^2 fine edges */
 	float    *face[6];          /* 3 layers * (2n+3)^2 half-step samples */
 	struct vmeta *meta;
 	uint32_t  cap_meta;
+	uint32_t *weld;             /* weld_coincident's hash and vertex map */
+	uint32_t  cap_weld;
+	struct edge_slot *edges;    /* flip_in_plane's edge table */
+	uint32_t  cap_edges;
 };
 
 /* Chunk-wide constants for one extraction. */
 struct ctx {
 	const struct tv_chunk *c;
+	const struct field *f;
 	struct tv_scratch *s;
 	struct mesh *out;
 	int       n, p;             /* cells, padded points per side (n+3) */
 	int64_t   step;
+	float     zero_d;           /* what a density of exactly 0 stands for */
+	float     clamp_lo;         /* CLAMP_VOXELS as a fraction of a cell */
+	float     plane[6];         /* world coordinates of the face planes */
 	int       oom;
 };
 
@@ -102,11 +153,15 @@ scratch_release(struct tv_scratch *s)
 	free(s->d);
 	free(s->tmp);
 	free(s->mask);
+	free(s->ruled);
+	free(s->fsolid);
 	free(s->rcache);
 	free(s->fcache);
 	for (f = 0; f < 6; f++)
 		free(s->face[f]);
 	free(s->meta);
+	free(s->weld);
+	free(s->edges);
 	memset(s, 0, sizeof *s);
 }
 
@@ -144,9 +199,12 @@ scratch_prepare(struct tv_scratch *s, int n)
 	s->d = malloc(p * p * p * sizeof *s->d);
 	s->tmp = malloc(s->tmp_len * sizeof *s->tmp);
 	s->mask = malloc(e * e * sizeof *s->mask);
-	s->rcache = new_cache(3 * e * e * e);
+	s->ruled = malloc(e * e);
+	s->fsolid = malloc(r * r);
+	s->rcache = new_cache(SLOTS_PER_POINT * e * e * e);
 	s->fcache = new_cache(12 * r * r);
-	if (!s->d || !s->tmp || !s->mask || !s->rcache || !s->fcache)
+	if (!s->d || !s->tmp || !s->mask || !s->ruled || !s->fsolid ||
+	    !s->rcache || !s->fcache)
 		goto fail;
 	for (f = 0; f < 6; f++)
 		if ((s->face[f] = malloc(3 * q * q * sizeof(float))) == NULL)
@@ -217,84 +275,324 @@ sample_chunk(struct ctx *x, const struct field *f)
 	return f->fill(f->ctx, &g, x->s->d, x->s->tmp, x->c->transitions == 0);
 }
 
-/* Solid bits of n consecutive samples (n <= 65): bit i set when d[i] < 0.
- * Four at a time with a vector compare where SSE2 is there. */
-static unsigned __int128
-row_mask(const float *d, int n)
+/* Bits of n consecutive samples (n <= 65) that are below 0 (solid) or,
+ * with zeros set, exactly 0: four at a time with a vector compare where
+ * SSE2 is there.  With any_zero, it also says whether a sample is exactly
+ * 0 (rare: the vector loop only notes whether there is one). */
+static inline __attribute__((always_inline)) unsigned __int128
+row_bits(const float *d, int n, int zeros, int *any_zero)
 {
 	uint64_t lo = 0, hi = 0;
-	int i = 0;
+	int i = 0, z = 0;
 
 #ifdef __SSE2__
 	const __m128 zero = _mm_setzero_ps();
+	__m128 eq = _mm_setzero_ps();
 
-	for (; i + 4 <= n && i + 4 <= 64; i += 4)
-		lo |= (uint64_t)_mm_movemask_ps(_mm_cmplt_ps(_mm_loadu_ps(d + i),
-		    zero)) << i;
+	for (; i + 4 <= n && i + 4 <= 64; i += 4) {
+		__m128 v = _mm_loadu_ps(d + i);
+
+		lo |= (uint64_t)_mm_movemask_ps(zeros ? _mm_cmpeq_ps(v, zero) :
+		    _mm_cmplt_ps(v, zero)) << i;
+		if (any_zero != NULL)
+			eq = _mm_or_ps(eq, _mm_cmpeq_ps(v, zero));
+	}
+	z = _mm_movemask_ps(eq) != 0;
 #endif
 	for (; i < n; i++) {
-		uint64_t bit = d[i] < 0.0f;
+		uint64_t bit = zeros ? d[i] == 0.0f : d[i] < 0.0f;
 
+		z |= d[i] == 0.0f;
 		if (i < 64)
 			lo |= bit << i;
 		else
 			hi |= bit << (i - 64);
 	}
+	if (any_zero != NULL)
+		*any_zero = z;
 	return (unsigned __int128)hi << 64 | lo;
 }
 
-/* Row masks over x, one per lattice row (j, k) in [0, n]^2. */
+/* Is the sample of exactly 0 at lattice point g a gap thinner than a voxel:
+ * solid at both LOD 0 neighbours along some axis?  Such a zero counts as
+ * solid (two solids touching at a sample, e.g. a box edit resting on the
+ * terrain within a voxel); as air it would mesh as two sheets a clamp apart,
+ * facing opposite ways with one gradient.  Decided on the LOD 0 lattice, so
+ * every chunk at every LOD decides it alike. */
+static float sample_point(struct ctx *x, const int64_t g[3]);
+
+static int
+zero_between_solids(struct ctx *x, const int64_t g[3])
+{
+	int64_t q[3];
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		memcpy(q, g, sizeof q);
+		q[a] = g[a] - 1;
+		if (!(sample_point(x, q) < 0.0f))
+			continue;
+		q[a] = g[a] + 1;
+		if (sample_point(x, q) < 0.0f)
+			return 1;
+	}
+	return 0;
+}
+
+/* zero_between_solids for point (i, j, k) of a LOD 0 chunk, whose LOD 0
+ * neighbours are all in the padded sample grid (the same densities). */
+static int
+zero_between_solids_in_grid(const struct ctx *x, int i, int j, int k)
+{
+	return (D(x, i - 1, j, k) < 0.0f && D(x, i + 1, j, k) < 0.0f) ||
+	    (D(x, i, j - 1, k) < 0.0f && D(x, i, j + 1, k) < 0.0f) ||
+	    (D(x, i, j, k - 1) < 0.0f && D(x, i, j, k + 1) < 0.0f);
+}
+
+/* The sign rule, in one place: solid below 0, air above, and a sample of
+ * exactly 0 (either sign) air unless it is such a gap. */
+static inline int
+sample_solid(struct ctx *x, const int64_t g[3], float d)
+{
+	return d < 0.0f || (d == 0.0f && zero_between_solids(x, g));
+}
+
+static inline const float *
+row_samples(const struct ctx *x, int j, int k)
+{
+	return &x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p + 1];
+}
+
+/* Give the zeros between two solids in row (j, k) their solid bit; whether
+ * there was one. */
+static int
+zero_rule_row(struct ctx *x, int j, int k)
+{
+	unsigned __int128 *row = &x->s->mask[(size_t)k * (x->n + 1) + j];
+	unsigned __int128 zeros = row_bits(row_samples(x, j, k), x->n + 1, 1,
+	    NULL);
+	int64_t g[3];
+
+	int changed = 0;
+
+	g[1] = x->c->g0[1] + j * x->step;
+	g[2] = x->c->g0[2] + k * x->step;
+	while (zeros != 0) {
+		uint64_t lo64 = (uint64_t)zeros;
+		int i = lo64 ? __builtin_ctzll(lo64) :
+		    64 + __builtin_ctzll((uint64_t)(zeros >> 64));
+
+		zeros &= zeros - 1;
+		g[0] = x->c->g0[0] + i * x->step;
+		if (x->step == 1 ? zero_between_solids_in_grid(x, i, j, k) :
+		    zero_between_solids(x, g)) {
+			*row |= (unsigned __int128)1 << i;
+			changed = 1;
+		}
+	}
+	return changed;
+}
+
+/* Row masks over x, one per lattice row (j, k) in [0, n]^2.  Above LOD 0
+ * the zeros between two solids get their solid bit here.  At LOD 0 only
+ * the rows of cells the surface crosses need it (a zero between two solid
+ * neighbours makes every cell around it one the surface crosses already),
+ * so regular_pass asks for it a row at a time (zero_rule_rows). */
 static void
 build_masks(struct ctx *x)
 {
 	int n = x->n, j, k;
 
+	if (x->step == 1) {
+		for (k = 0; k <= n; k++)
+			for (j = 0; j <= n; j++)
+				x->s->mask[(size_t)k * (n + 1) + j] =
+				    row_bits(row_samples(x, j, k), n + 1, 0, NULL);
+		memset(x->s->ruled, 0, (size_t)(n + 1) * (n + 1));
+		return;
+	}
 	for (k = 0; k <= n; k++)
-		for (j = 0; j <= n; j++)
+		for (j = 0; j <= n; j++) {
+			int any_zero;
+
 			x->s->mask[(size_t)k * (n + 1) + j] =
-			    row_mask(&x->s->d[(((size_t)k + 1) * x->p + (j + 1)) *
-			    x->p + 1], n + 1);
+			    row_bits(row_samples(x, j, k), n + 1, 0, &any_zero);
+			if (any_zero)
+				zero_rule_row(x, j, k);
+		}
+}
+
+/* At LOD 0: the zero rule on the four rows of cells (j..j+1, k..k+1),
+ * each row once; whether a mask changed. */
+static int
+zero_rule_rows(struct ctx *x, int j, int k)
+{
+	int b, changed = 0;
+
+	for (b = 0; b < 4; b++) {
+		int jj = j + (b & 1), kk = k + (b >> 1);
+		uint8_t *ruled = &x->s->ruled[(size_t)kk * (x->n + 1) + jj];
+
+		if (!*ruled) {
+			*ruled = 1;
+			changed |= zero_rule_row(x, jj, kk);
+		}
+	}
+	return changed;
 }
 
 /* ---------------------------------------------------------------- vertices */
 
-static inline float
-edge_t(float d0, float d1)
-{
-	float t = d0 / (d0 - d1);
+/* A lattice edge as a vertex sees it: lower point, axis, length in lattice
+ * units (a power of two), densities at its two ends. */
+struct edge {
+	int64_t g[3];
+	int64_t len;
+	int     axis;
+	int     solid0;             /* the low end is solid (see sample_solid) */
+	float   d0, d1;
+};
 
-	if (!(t >= T_EPS))
-		t = T_EPS;
-	if (t > 1.0f - T_EPS)
-		t = 1.0f - T_EPS;
+/* Density at one lattice point, sampled on its own. */
+static float
+sample_point(struct ctx *x, const int64_t g[3])
+{
+	struct grid gr;
+	float d;
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		gr.g0[a] = g[a];
+		gr.n[a] = 1;
+	}
+	gr.step = 1;
+	gr.voxel = x->c->voxel;
+	x->f->fill(x->f->ctx, &gr, &d, x->s->tmp, 0);
+	return d;
+}
+
+/* Halve e down to one voxel, keeping the half whose ends differ in sign: the
+ * LOD 0 edge the crossing lies on, found the same way from any LOD. */
+static void
+refine_edge(struct ctx *x, struct edge *e)
+{
+	while (e->len > 1) {
+		int64_t m[3];
+		float dm;
+
+		memcpy(m, e->g, sizeof m);
+		e->len /= 2;
+		m[e->axis] += e->len;
+		dm = sample_point(x, m);
+		if (sample_solid(x, m, dm) != e->solid0) {
+			e->d1 = dm;
+		} else {
+			memcpy(e->g, m, sizeof m);
+			e->d0 = dm;
+		}
+	}
+}
+
+/* crossing() near an end: an end of exactly 0 counts as a density of
+ * zero_d to its own side (air, or solid when it is a gap between solids),
+ * so the vertices around a lattice point the surface passes through keep
+ * the proportions of the gradient there rather than all sitting a clamp
+ * from it.  Between two zeros, one a gap between solids (inside where two
+ * solids touch) and the other air (on the surface), the vertex goes next
+ * to the air end.  Then the clamp (a NaN density gives the low end). */
+static float
+crossing_near_end(const struct edge *e, float zero_d, float lo)
+{
+	float d0 = e->d0, d1 = e->d1, t;
+
+	if (d0 == 0.0f && d1 == 0.0f)
+		t = e->solid0 ? 1.0f : 0.0f;    /* next to the end that is air */
+	else {
+		if (d0 == 0.0f)
+			d0 = d1 < 0.0f ? zero_d : -zero_d;
+		if (d1 == 0.0f)
+			d1 = d0 < 0.0f ? zero_d : -zero_d;
+		t = d0 / (d0 - d1);
+	}
+	if (!(t >= lo))
+		t = lo;
+	if (t > 1.0f - lo)
+		t = 1.0f - lo;
 	return t;
 }
 
-/* The one place a vertex is computed: edge from lattice point gp along axis
- * for len lattice units, densities d0 (at gp) and d1, corner gradients n0 and
- * n1.  Seam exactness depends on every caller going through here. */
-static void
-make_vertex(const int64_t gp[3], int axis, int64_t len, float voxel,
-    float d0, float d1, const float n0[3], const float n1[3],
-    float *pos, float *nrm)
+/* Where the surface crosses e, as a fraction of it, kept at least
+ * CLAMP_VOXELS from either end (x->clamp_lo of a chunk's own edge). */
+static inline float
+crossing(const struct ctx *x, const struct edge *e)
 {
-	float t = edge_t(d0, d1), w0, w1, l;
+	float t = e->d0 / (e->d0 - e->d1);
+	float lo = e->len == x->step ? x->clamp_lo :
+	    CLAMP_VOXELS / (float)e->len;
+
+	if (t >= lo && t <= 1.0f - lo)
+		return t;
+	return crossing_near_end(e, x->zero_d, lo);
+}
+
+static void
+point_position(const int64_t g[3], float voxel, float *pos)
+{
 	int a;
 
 	for (a = 0; a < 3; a++)
-		pos[a] = field_world(gp[a], voxel);
-	w0 = pos[axis];
-	w1 = field_world(gp[axis] + len, voxel);
-	pos[axis] = w0 + t * (w1 - w0);
-	for (a = 0; a < 3; a++)
-		nrm[a] = n0[a] + t * (n1[a] - n0[a]);
-	l = sqrtf(nrm[0] * nrm[0] + nrm[1] * nrm[1] + nrm[2] * nrm[2]);
+		pos[a] = field_world(g[a], voxel);
+}
+
+/* The one place a vertex inside an edge is placed.  Seam exactness depends
+ * on every caller going through here (or point_position) with the edge both
+ * chunks name the same way. */
+static inline void
+make_vertex(const struct edge *e, float t, float voxel, float *pos)
+{
+	float w0, w1;
+
+	point_position(e->g, voxel, pos);
+	w0 = pos[e->axis];
+	w1 = field_world(e->g[e->axis] + e->len, voxel);
+	pos[e->axis] = w0 + t * (w1 - w0);
+}
+
+/* Unit length, or straight up when n has no length (or no finite one). */
+static inline void
+normalize(float *n)
+{
+	float l = sqrtf(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+	int a;
+
 	if (l > 0.0f && isfinite(l)) {
 		for (a = 0; a < 3; a++)
-			nrm[a] /= l;
+			n[a] /= l;
 	} else {
-		nrm[0] = 0.0f, nrm[1] = 1.0f, nrm[2] = 0.0f;
+		n[0] = 0.0f, n[1] = 1.0f, n[2] = 0.0f;
 	}
+}
+
+/* Normal from the corner gradients n0, n1 at fraction t between them. */
+static inline void
+make_normal(const float n0[3], const float n1[3], float t, float *nrm)
+{
+	int a;
+
+	for (a = 0; a < 3; a++)
+		nrm[a] = n0[a] + t * (n1[a] - n0[a]);
+	normalize(nrm);
+}
+
+/* Where a crossing at fraction t of e, an edge halved from the chunk's own
+ * edge (from gp, len lattice units), lies along that chunk edge: for the
+ * normal and the shift. */
+static float
+chunk_fraction(const struct edge *e, const int64_t gp[3], int64_t len,
+    float t)
+{
+	return ((float)(e->g[e->axis] - gp[e->axis]) + t * (float)e->len) /
+	    (float)len;
 }
 
 static void
@@ -305,58 +603,124 @@ regular_gradient(const struct ctx *x, int i, int j, int k, float g[3])
 	g[2] = D(x, i, j, k + 1) - D(x, i, j, k - 1);
 }
 
+/* Room for what one cell can add, asked once per cell rather than once per
+ * vertex and triangle: 0, or -1 (and x->oom) when memory could not be had. */
+static int
+cell_reserve(struct ctx *x, uint32_t verts, uint32_t tris)
+{
+	struct mesh *m = x->out;
+
+	if (m->nv + verts <= m->cap_v && m->nv + verts <= x->s->cap_meta &&
+	    m->ni + 3 * tris <= m->cap_i)
+		return 0;
+	if (mesh_reserve(m, verts, 3 * tris) != 0 ||
+	    meta_reserve(x, m->nv + verts) != 0) {
+		x->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Append a vertex; the cell reserved room for it (cell_reserve). */
 static uint32_t
 append_vertex(struct ctx *x, const float *pos, const float *nrm)
 {
 	struct mesh *m = x->out;
 	uint32_t v;
 
-	if (mesh_reserve(m, 1, 0) != 0 || meta_reserve(x, m->nv + 1) != 0) {
-		x->oom = 1;
-		return UINT32_MAX;
-	}
 	v = m->nv++;
 	memcpy(m->pos + 3 * v, pos, 3 * sizeof *pos);
 	memcpy(m->nrm + 3 * v, nrm, 3 * sizeof *nrm);
 	return v;
 }
 
+static void
+set_meta(struct ctx *x, uint32_t v, const int q[3], int axis, float t,
+    int kind, uint32_t slot)
+{
+	struct vmeta *m = &x->s->meta[v];
+
+	m->idx[0] = (uint16_t)q[0], m->idx[1] = (uint16_t)q[1];
+	m->idx[2] = (uint16_t)q[2];
+	m->axis = (uint8_t)axis;
+	m->kind = (uint8_t)kind;
+	m->t = t;
+	m->slot = slot;
+}
+
+static inline uint32_t
+regular_slot(const struct ctx *x, const int q[3], int which)
+{
+	int e = x->n + 1;
+
+	return (uint32_t)((((size_t)q[2] * e + q[1]) * e + q[0]) *
+	    SLOTS_PER_POINT + which);
+}
+
+/* Is lattice point (i, j, k) solid, as the row masks say? */
+static inline int
+mask_bit(const struct ctx *x, int i, int j, int k)
+{
+	return (int)((x->s->mask[(size_t)k * (x->n + 1) + j] >> i) & 1);
+}
+
+/* Is the edge from local point q along axis on one of the chunk's 12 edge
+ * lines (both other coordinates on the boundary)? */
+static int
+on_chunk_edge(const struct ctx *x, const int q[3], int axis)
+{
+	int a, n = x->n;
+
+	for (a = 0; a < 3; a++)
+		if (a != axis && q[a] != 0 && q[a] != n)
+			return 0;
+	return 1;
+}
+
 /* Vertex on the regular lattice edge from local point (i,j,k) along axis. */
 static uint32_t
 regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 {
-	int e = x->n + 1;
-	uint32_t slot = (uint32_t)((((size_t)k * e + j) * e + i) * 3 + axis);
+	int q[3] = { i, j, k }, r[3] = { i, j, k };
+	uint32_t slot = regular_slot(x, q, axis), v;
 	int32_t have = x->s->rcache[slot];
+	float n0[3], n1[3], pos[3], nrm[3], t, tc;
 	int64_t gp[3];
-	int q[3] = { i, j, k };
-	float n0[3], n1[3], pos[3], nrm[3], d0, d1;
-	uint32_t v;
-	struct vmeta *m;
+	struct edge e;
 
 	if (have >= 0)
 		return (uint32_t)have;
-	d0 = D(x, i, j, k);
-	q[axis]++;
-	d1 = D(x, q[0], q[1], q[2]);
+	r[axis]++;
+	e.g[0] = x->c->g0[0] + i * x->step;
+	e.g[1] = x->c->g0[1] + j * x->step;
+	e.g[2] = x->c->g0[2] + k * x->step;
+	e.len = x->step;
+	e.axis = axis;
+	e.d0 = D(x, i, j, k);
+	e.d1 = D(x, r[0], r[1], r[2]);
+	if (x->step > 1 && on_chunk_edge(x, q, axis)) {
+		memcpy(gp, e.g, sizeof gp);
+		e.solid0 = mask_bit(x, i, j, k);
+		refine_edge(x, &e);
+		t = crossing(x, &e);
+		tc = chunk_fraction(&e, gp, x->step, t);
+	} else {
+		if (e.d0 == 0.0f && e.d1 == 0.0f)
+			e.solid0 = mask_bit(x, i, j, k);
+		tc = t = crossing(x, &e);
+	}
+	make_vertex(&e, t, x->c->voxel, pos);
 	regular_gradient(x, i, j, k, n0);
-	regular_gradient(x, q[0], q[1], q[2], n1);
-	gp[0] = x->c->g0[0] + i * x->step;
-	gp[1] = x->c->g0[1] + j * x->step;
-	gp[2] = x->c->g0[2] + k * x->step;
-	make_vertex(gp, axis, x->step, x->c->voxel, d0, d1, n0, n1, pos, nrm);
+	regular_gradient(x, r[0], r[1], r[2], n1);
+	make_normal(n0, n1, tc, nrm);
 	if ((v = append_vertex(x, pos, nrm)) == UINT32_MAX)
 		return v;
-	m = &x->s->meta[v];
-	m->idx[0] = (uint16_t)i, m->idx[1] = (uint16_t)j, m->idx[2] = (uint16_t)k;
-	m->axis = (uint8_t)axis;
-	m->kind = VK_REGULAR;
-	m->t = edge_t(d0, d1);
-	m->slot = slot;
+	set_meta(x, v, q, axis, tc, VK_REGULAR, slot);
 	x->s->rcache[slot] = (int32_t)v;
 	return v;
 }
 
+/* Append a triangle; the cell reserved room for it (cell_reserve). */
 static void
 emit_triangle(struct ctx *x, uint32_t a, uint32_t b, uint32_t c, int flip)
 {
@@ -364,10 +728,6 @@ emit_triangle(struct ctx *x, uint32_t a, uint32_t b, uint32_t c, int flip)
 
 	if (a == UINT32_MAX || b == UINT32_MAX || c == UINT32_MAX)
 		return;
-	if (mesh_reserve(m, 0, 3) != 0) {
-		x->oom = 1;
-		return;
-	}
 	m->idx[m->ni++] = a;
 	m->idx[m->ni++] = flip ? c : b;
 	m->idx[m->ni++] = flip ? b : c;
@@ -385,6 +745,8 @@ regular_cell(struct ctx *x, int i, int j, int k, unsigned code)
 	uint32_t local[12];
 	unsigned v, t;
 
+	if (cell_reserve(x, nv, nt) != 0)
+		return;
 	for (v = 0; v < nv; v++) {
 		unsigned ec = tv_regular_vertex_data[code][v];
 		unsigned c0 = (ec >> 4) & 0x0f, c1 = ec & 0x0f;
@@ -408,26 +770,38 @@ bit_at(unsigned __int128 m, int i)
 	return (unsigned)(m >> i) & 1u;
 }
 
+/* Cells of row pair (j, k) whose eight corners are not all alike, and the
+ * four row masks they come from. */
+static inline __attribute__((always_inline)) unsigned __int128
+live_cells(const struct ctx *x, int j, int k, unsigned __int128 r[4])
+{
+	const unsigned __int128 *m = x->s->mask;
+	unsigned __int128 any, all;
+	int e = x->n + 1;
+
+	r[0] = m[(size_t)k * e + j];
+	r[1] = m[(size_t)k * e + j + 1];
+	r[2] = m[(size_t)(k + 1) * e + j];
+	r[3] = m[(size_t)(k + 1) * e + j + 1];
+	any = r[0] | r[1] | r[2] | r[3];
+	all = r[0] & r[1] & r[2] & r[3];
+	return ((any | (any >> 1)) & ~(all & (all >> 1))) &
+	    (((unsigned __int128)1 << x->n) - 1);
+}
+
 /* Walk only the cells whose eight corners are not all alike, found a row at
  * a time with mask arithmetic; all-solid and all-air rows cost nothing. */
 static int
 regular_pass(struct ctx *x)
 {
-	int n = x->n, e = n + 1, i, j, k, active = 0;
-	unsigned __int128 cells = ((unsigned __int128)1 << n) - 1;
+	int n = x->n, i, j, k, active = 0;
 
 	for (k = 0; k < n; k++) {
 		for (j = 0; j < n; j++) {
-			const unsigned __int128 *m = x->s->mask;
-			unsigned __int128 r00 = m[(size_t)k * e + j];
-			unsigned __int128 r10 = m[(size_t)k * e + j + 1];
-			unsigned __int128 r01 = m[(size_t)(k + 1) * e + j];
-			unsigned __int128 r11 = m[(size_t)(k + 1) * e + j + 1];
-			unsigned __int128 any = r00 | r10 | r01 | r11;
-			unsigned __int128 all = r00 & r10 & r01 & r11;
-			unsigned __int128 live;
+			unsigned __int128 r[4], live = live_cells(x, j, k, r);
 
-			live = ((any | (any >> 1)) & ~(all & (all >> 1))) & cells;
+			if (live != 0 && x->step == 1 && zero_rule_rows(x, j, k))
+				live = live_cells(x, j, k, r);
 			while (live != 0) {
 				uint64_t lo64 = (uint64_t)live;
 				unsigned code;
@@ -435,10 +809,10 @@ regular_pass(struct ctx *x)
 				i = lo64 ? __builtin_ctzll(lo64) :
 				    64 + __builtin_ctzll((uint64_t)(live >> 64));
 				live &= live - 1;
-				code = bit_at(r00, i) | bit_at(r00, i + 1) << 1 |
-				    bit_at(r10, i) << 2 | bit_at(r10, i + 1) << 3 |
-				    bit_at(r01, i) << 4 | bit_at(r01, i + 1) << 5 |
-				    bit_at(r11, i) << 6 | bit_at(r11, i + 1) << 7;
+				code = bit_at(r[0], i) | bit_at(r[0], i + 1) << 1 |
+				    bit_at(r[1], i) << 2 | bit_at(r[1], i + 1) << 3 |
+				    bit_at(r[2], i) << 4 | bit_at(r[2], i + 1) << 5 |
+				    bit_at(r[3], i) << 6 | bit_at(r[3], i + 1) << 7;
 				regular_cell(x, i, j, k, code);
 				active++;
 			}
@@ -520,6 +894,40 @@ fine_gradient(const struct face *fc, int pu, int pv, float g[3])
 	g[fc->v] = FS(fc, 1, pu, pv + 1) - FS(fc, 1, pu, pv - 1);
 }
 
+/* A face sample of exactly 0 under the sign rule (sample_solid). */
+static int
+face_zero_solid(struct ctx *x, const struct face *fc, int pu, int pv)
+{
+	int64_t g[3], h = x->step / 2;
+
+	g[fc->a] = x->c->g0[fc->a] + fc->plane * x->step;
+	g[fc->u] = x->c->g0[fc->u] + pu * h;
+	g[fc->v] = x->c->g0[fc->v] + pv * h;
+	return zero_between_solids(x, g);
+}
+
+/* The sign rule (sample_solid) on every half-step sample of the face
+ * plane, once per face: x->s->fsolid[pv * (2n+1) + pu]. */
+static void
+face_signs(struct ctx *x, const struct face *fc)
+{
+	int r = 2 * x->n + 1, pu, pv;
+
+	for (pv = 0; pv < r; pv++)
+		for (pu = 0; pu < r; pu++) {
+			float d = FS(fc, 1, pu, pv);
+
+			x->s->fsolid[(size_t)pv * r + pu] = (uint8_t)(d < 0.0f ||
+			    (d == 0.0f && face_zero_solid(x, fc, pu, pv)));
+		}
+}
+
+static inline int
+face_solid(const struct ctx *x, int pu, int pv)
+{
+	return x->s->fsolid[(size_t)pv * (2 * x->n + 1) + pu];
+}
+
 /* Fine-edge cache slot.  An edge on a chunk edge lies in two face planes; it
  * is always filed under the lowest-numbered of them so both faces share it. */
 static uint32_t
@@ -539,6 +947,24 @@ fine_slot(const struct ctx *x, const int p2[3], int axis)
 	return UINT32_MAX;          /* not on any face: cannot happen */
 }
 
+/* Half-step point (pu, pv) of face fc in chunk half-step coordinates. */
+static void
+fine_p2(const struct face *fc, int pu, int pv, int p2[3])
+{
+	p2[fc->a] = 2 * fc->plane;
+	p2[fc->u] = pu;
+	p2[fc->v] = pv;
+}
+
+/* Is a half-step edge of a face, across in-plane coordinate p (0..2n), on
+ * an edge line of the finer chunks beyond the face (their chunk edges lie
+ * on the face's border and its two middle lines)? */
+static inline int
+on_fine_chunk_edge(const struct ctx *x, int p)
+{
+	return p == 0 || p == x->n || p == 2 * x->n;
+}
+
 /* Vertex on the half-step edge from in-plane point (pu, pv) along in-plane
  * axis dir (0 = u, 1 = v) of face fc. */
 static uint32_t
@@ -546,30 +972,35 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 {
 	int axis = dir ? fc->v : fc->u, p2[3], qu = pu + !dir, qv = pv + dir;
 	int64_t h = x->step / 2, gp[3];
-	float n0[3], n1[3], pos[3], nrm[3], d0, d1;
+	float n0[3], n1[3], pos[3], nrm[3], t, tc;
 	uint32_t slot, v;
-	struct vmeta *m;
+	struct edge e;
 	int32_t have;
 
-	p2[fc->a] = 2 * fc->plane;
-	p2[fc->u] = pu;
-	p2[fc->v] = pv;
+	fine_p2(fc, pu, pv, p2);
 	slot = fine_slot(x, p2, axis);
 	if ((have = x->s->fcache[slot]) >= 0)
 		return (uint32_t)have;
-	d0 = FS(fc, 1, pu, pv);
-	d1 = FS(fc, 1, qu, qv);
+	e.g[fc->a] = x->c->g0[fc->a] + fc->plane * x->step;
+	e.g[fc->u] = x->c->g0[fc->u] + pu * h;
+	e.g[fc->v] = x->c->g0[fc->v] + pv * h;
+	e.len = h;
+	e.axis = axis;
+	e.d0 = FS(fc, 1, pu, pv);
+	e.d1 = FS(fc, 1, qu, qv);
+	e.solid0 = face_solid(x, pu, pv);
+	memcpy(gp, e.g, sizeof gp);
+	if (h > 1 && on_fine_chunk_edge(x, dir ? pu : pv))
+		refine_edge(x, &e);
+	t = crossing(x, &e);
+	tc = chunk_fraction(&e, gp, h, t);
+	make_vertex(&e, t, x->c->voxel, pos);
 	fine_gradient(fc, pu, pv, n0);
 	fine_gradient(fc, qu, qv, n1);
-	gp[fc->a] = x->c->g0[fc->a] + fc->plane * x->step;
-	gp[fc->u] = x->c->g0[fc->u] + pu * h;
-	gp[fc->v] = x->c->g0[fc->v] + pv * h;
-	make_vertex(gp, axis, h, x->c->voxel, d0, d1, n0, n1, pos, nrm);
+	make_normal(n0, n1, tc, nrm);
 	if ((v = append_vertex(x, pos, nrm)) == UINT32_MAX)
 		return v;
-	m = &x->s->meta[v];
-	m->kind = VK_FINE;
-	m->slot = slot;
+	set_meta(x, v, p2, axis, tc, VK_FINE, slot);
 	x->s->fcache[slot] = (int32_t)v;
 	return v;
 }
@@ -604,29 +1035,37 @@ transition_vertex(struct ctx *x, const struct face *fc, int cu, int cv,
 	    hi - lo == 3);
 }
 
-/* Case bits take the samples around the border, then the centre. */
-static const uint8_t transition_bit_sample[9] = { 0, 1, 2, 5, 8, 7, 6, 3, 4 };
+/* Case code of transition cell (cu, cv): its bits take the samples around
+ * the border, then the centre (samples 0 1 2 5 8 7 6 3 4, row by row from
+ * the cell's low corner). */
+static unsigned
+transition_code(const struct ctx *x, int cu, int cv)
+{
+	size_t r = 2 * (size_t)x->n + 1;
+	const uint8_t *s0 = x->s->fsolid + 2 * (size_t)cv * r + 2 * (size_t)cu;
+	const uint8_t *s1 = s0 + r, *s2 = s1 + r;
+
+	return (unsigned)s0[0] | (unsigned)s0[1] << 1 | (unsigned)s0[2] << 2 |
+	    (unsigned)s1[2] << 3 | (unsigned)s2[2] << 4 | (unsigned)s2[1] << 5 |
+	    (unsigned)s2[0] << 6 | (unsigned)s1[0] << 7 | (unsigned)s1[1] << 8;
+}
 
 static int
 transition_cell(struct ctx *x, const struct face *fc, int cu, int cv)
 {
 	const struct tv_transition_cell *cell;
-	unsigned code = 0, cls, nv, nt, v, t, b;
+	unsigned code = transition_code(x, cu, cv), cls, nv, nt, v, t;
 	uint32_t local[12];
 	int flip;
 
-	for (b = 0; b < 9; b++) {
-		unsigned sm = transition_bit_sample[b];
-
-		code |= (unsigned)(FS(fc, 1, 2 * cu + (int)(sm % 3),
-		    2 * cv + (int)(sm / 3)) < 0.0f) << b;
-	}
 	if (code == 0 || code == 511)
 		return 0;
 	cls = tv_transition_cell_class[code];
 	cell = &tv_transition_cell_data[cls & 0x7f];
 	nv = tv_transition_vertex_count(cell);
 	nt = tv_transition_triangle_count(cell);
+	if (cell_reserve(x, nv, nt) != 0)
+		return 1;
 	for (v = 0; v < nv; v++) {
 		unsigned ec = tv_transition_vertex_data[code][v];
 
@@ -654,6 +1093,7 @@ transition_pass(struct ctx *x, const struct field *f)
 			continue;
 		face_init(x, fi, &fc);
 		sample_face(x, f, &fc);
+		face_signs(x, &fc);
 		for (cv = 0; cv < x->n; cv++)
 			for (cu = 0; cu < x->n; cu++)
 				active += transition_cell(x, &fc, cu, cv);
@@ -663,26 +1103,116 @@ transition_pass(struct ctx *x, const struct field *f)
 
 /* ---------------------------------------------------------------- shifting */
 
-/* Inward offset, in cells, of a vertex at local coordinates u[] (cells). */
+/* Faces are numbered f = 2 * axis + high, as the MP_TRANS_* bits. */
+static inline int
+is_transition(const struct ctx *x, int f)
+{
+	return (x->c->transitions >> f) & 1;
+}
+
+/* The MP_EDGE_* bit of the chunk edge where faces f and g (of two different
+ * axes a < b) meet: 4 edges per pair of axes, low/high of a, then of b. */
+static unsigned
+edge_bit(int f, int g)
+{
+	int lo = f < g ? f : g, hi = f < g ? g : f;
+
+	return 1u << (4 * (lo / 2 + hi / 2 - 1) + (lo & 1) + 2 * (hi & 1));
+}
+
+/* Is the chunk diagonally across the edge of faces f and g one LOD finer?
+ * For a plain face f that says whether the same-LOD neighbour across f has
+ * transition face g as we do (in a 2:1 layout nothing else can sit there). */
+static inline int
+diagonal_finer(const struct ctx *x, int f, int g)
+{
+	return (x->c->edges & edge_bit(f, g)) != 0;
+}
+
+/* Distance of local point u (cells) from face f, capped at one cell. */
+static inline float
+face_near(const struct ctx *x, const float u[3], int f)
+{
+	float d = (f & 1) ? (float)x->n - u[f / 2] : u[f / 2];
+
+	return d < 1.0f ? d : 1.0f;
+}
+
+/* Must a vertex on the chunk edge line of faces f and g (both free of a
+ * face pin) stay put?  Two plain faces: yes, the chunk diagonally across
+ * shares it and we cannot know its transitions.  A plain and a transition
+ * face: the neighbour across the plain one shares it, and moves it too only
+ * if it has that transition face as well (the diagonal chunk is finer).
+ * Two transition faces: nobody shares it. */
+static int
+line_pinned(const struct ctx *x, int f, int g)
+{
+	int tf = is_transition(x, f), tg = is_transition(x, g);
+
+	if (!tf && !tg)
+		return 1;
+	return tf != tg && !diagonal_finer(x, f, g);
+}
+
+/* Factor in [0, 1] on the shift toward transition face t of a vertex at
+ * local point u: 0 where the vertex must stay, rising linearly to 1 a cell
+ * away, so the squeeze stays a continuous, orientation-keeping map.
+ * A plain face f pins unless the neighbour across it has transition t too
+ * (then both chunks move the vertices they share on f, alike); a chunk
+ * edge line pins as line_pinned says, with max(distances) falling to 0
+ * only on the line.  A vertex on a plain face P shared with neighbour B
+ * gets the same factor from B: only faces Q of the third axis can bring it
+ * below 1, and only for vertices on P and t at once, and there B's pin of
+ * the line P-Q and our pin of face Q (or the reverse) both give exactly
+ * the distance to Q. */
+static float
+shift_factor(const struct ctx *x, const float u[3], int t)
+{
+	float k = 1.0f, n1 = (float)x->n - 1.0f;
+	int f, g, a;
+
+	for (a = 0; a < 3; a++)
+		if (a != t / 2 && (u[a] < 1.0f || u[a] > n1))
+			break;
+	if (a == 3)
+		return 1.0f;            /* a cell from every other face: no pin */
+	for (f = 0; f < 6; f++) {
+		if (f / 2 == t / 2)
+			continue;
+		if (!is_transition(x, f) && !diagonal_finer(x, f, t))
+			k *= face_near(x, u, f);
+	}
+	for (f = 0; f < 6; f++)
+		for (g = f + 1; g < 6; g++) {
+			if (f / 2 == t / 2 || g / 2 == t / 2 || f / 2 == g / 2)
+				continue;
+			if ((!is_transition(x, f) && !diagonal_finer(x, f, t)) ||
+			    (!is_transition(x, g) && !diagonal_finer(x, g, t)))
+				continue;       /* a face pin covers the line */
+			if (line_pinned(x, f, g))
+				k *= fmaxf(face_near(x, u, f), face_near(x, u, g));
+		}
+	return k;
+}
+
+/* Inward offset d[], in cells, of a regular vertex; 0 when it stays put. */
 static int
 shift_delta(const struct ctx *x, const struct vmeta *m, float d[3])
 {
-	int a, n = x->n, moved = 0;
+	float u[3], n = (float)x->n;
+	int a, moved = 0;
 
+	for (a = 0; a < 3; a++)
+		u[a] = (float)m->idx[a] + (a == m->axis ? m->t : 0.0f);
 	for (a = 0; a < 3; a++) {
-		float u = (float)m->idx[a] + (a == m->axis ? m->t : 0.0f);
-		unsigned lowbit = 1u << (2 * a), highbit = 1u << (2 * a + 1);
-
 		d[a] = 0.0f;
-		/* On a boundary face that is not a transition face: stay put. */
-		if (a != m->axis && m->idx[a] == 0 && !(x->c->transitions & lowbit))
-			return 0;
-		if (a != m->axis && m->idx[a] == n && !(x->c->transitions & highbit))
-			return 0;
-		if ((x->c->transitions & lowbit) && u < 1.0f)
-			d[a] = (1.0f - u) * TV_TRANSITION_WIDTH, moved = 1;
-		else if ((x->c->transitions & highbit) && u > (float)(n - 1))
-			d[a] = ((float)(n - 1) - u) * TV_TRANSITION_WIDTH, moved = 1;
+		if (is_transition(x, 2 * a) && u[a] < 1.0f)
+			d[a] = (1.0f - u[a]) * TV_TRANSITION_WIDTH *
+			    shift_factor(x, u, 2 * a);
+		else if (is_transition(x, 2 * a + 1) && u[a] > n - 1.0f)
+			d[a] = (n - 1.0f - u[a]) * TV_TRANSITION_WIDTH *
+			    shift_factor(x, u, 2 * a + 1);
+		moved |= d[a] != 0.0f;
 	}
 	return moved;
 }
@@ -706,6 +1236,396 @@ shift_pass(struct ctx *x)
 		for (a = 0; a < 3; a++)
 			x->out->pos[3 * v + a] += (d[a] - nv[a] * dn) * cell;
 	}
+}
+
+/* ---------------------------------------------------------------- in-plane */
+
+/* Twice the area vector of triangle (a, b, c) of m. */
+static void
+tri_cross(const struct mesh *m, uint32_t a, uint32_t b, uint32_t c, float n[3])
+{
+	const float *pa = m->pos + 3 * a, *pb = m->pos + 3 * b, *pc = m->pos + 3 * c;
+	float u[3], v[3];
+	int k;
+
+	for (k = 0; k < 3; k++)
+		u[k] = pb[k] - pa[k], v[k] = pc[k] - pa[k];
+	n[0] = u[1] * v[2] - u[2] * v[1];
+	n[1] = u[2] * v[0] - u[0] * v[2];
+	n[2] = u[0] * v[1] - u[1] * v[0];
+}
+
+/* Does triangle (a, b, c) have area and face the way its vertex normals
+ * do (on the mean of them)? */
+static int
+faces_along(const struct mesh *m, uint32_t a, uint32_t b, uint32_t c)
+{
+	float n[3], d = 0.0f;
+	int k;
+
+	tri_cross(m, a, b, c, n);
+	for (k = 0; k < 3; k++)
+		d += n[k] * (m->nrm[3 * a + k] + m->nrm[3 * b + k] +
+		    m->nrm[3 * c + k]);
+	return d > 0.0f;
+}
+
+/* Directed edges of the chunk's triangles, for flip_in_plane: open
+ * addressing from a -> b to the triangle using it.  A key seen twice (two
+ * triangles using one edge the same way) owns EDGE_BAD, a flipped-away
+ * edge EDGE_GONE; neither is ever flipped. */
+#define EDGE_EMPTY UINT64_MAX
+#define EDGE_BAD   (UINT32_MAX - 1)
+#define EDGE_GONE  UINT32_MAX
+
+struct edge_slot {
+	uint64_t key;
+	uint32_t tri;
+};
+
+static inline uint64_t
+edge_key(uint32_t a, uint32_t b)
+{
+	return (uint64_t)a << 32 | b;
+}
+
+static struct edge_slot *
+edge_slot(const struct ctx *x, uint32_t a, uint32_t b)
+{
+	uint64_t k = edge_key(a, b);
+	uint32_t mask = x->s->cap_edges - 1;
+	uint32_t h = (uint32_t)((k * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+
+	while (x->s->edges[h].key != EDGE_EMPTY && x->s->edges[h].key != k)
+		h = (h + 1) & mask;
+	return &x->s->edges[h];
+}
+
+static void
+edge_put(struct ctx *x, uint32_t a, uint32_t b, uint32_t tri)
+{
+	struct edge_slot *e = edge_slot(x, a, b);
+
+	e->tri = e->key == EDGE_EMPTY ? tri : EDGE_BAD;
+	e->key = edge_key(a, b);
+}
+
+/* The triangle using directed edge a -> b, or EDGE_GONE / EDGE_BAD. */
+static uint32_t
+edge_tri(const struct ctx *x, uint32_t a, uint32_t b)
+{
+	const struct edge_slot *e = edge_slot(x, a, b);
+
+	return e->key == EDGE_EMPTY ? EDGE_GONE : e->tri;
+}
+
+/* Every directed edge of the mesh into the table: 0, or -1 without
+ * memory. */
+static int
+edges_build(struct ctx *x)
+{
+	struct tv_scratch *s = x->s;
+	uint32_t n = x->out->ni, cap = 64, i;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (cap > s->cap_edges) {
+		struct edge_slot *e = realloc(s->edges, (size_t)cap * sizeof *e);
+
+		if (e == NULL)
+			return -1;
+		s->edges = e;
+	}
+	s->cap_edges = cap;
+	for (i = 0; i < cap; i++)
+		s->edges[i].key = EDGE_EMPTY;
+	for (i = 0; i < n; i++)
+		edge_put(x, x->out->idx[i],
+		    x->out->idx[i % 3 == 2 ? i - 2 : i + 1], i / 3);
+	return 0;
+}
+
+/* World coordinates of the six face planes, for the passes below. */
+static void
+face_planes(struct ctx *x)
+{
+	int f;
+
+	for (f = 0; f < 6; f++)
+		x->plane[f] = field_world(x->c->g0[f / 2] +
+		    ((f & 1) ? x->n : 0) * x->step, x->c->voxel);
+}
+
+/* Does position p lie in the plane of face f? */
+static inline int
+in_face_plane(const struct ctx *x, const float *p, int f)
+{
+	return p[f / 2] == x->plane[f];
+}
+
+/* The transition face whose plane holds all of triangle v, or -1. */
+static int
+in_plane_face(const struct ctx *x, const uint32_t v[3])
+{
+	const float *pos = x->out->pos;
+	int f;
+
+	for (f = 0; f < 6; f++)
+		if (is_transition(x, f) && in_face_plane(x, pos + 3 * v[0], f) &&
+		    in_face_plane(x, pos + 3 * v[1], f) &&
+		    in_face_plane(x, pos + 3 * v[2], f))
+			return f;
+	return -1;
+}
+
+/* Flip edge p -> q of triangle t = (p, q, r) with triangle o = (q, p, y):
+ * they become (r, p, y) and (y, q, r), and the edge table follows. */
+static void
+flip_edge(struct ctx *x, uint32_t t, uint32_t o, const uint32_t v[4])
+{
+	uint32_t p = v[0], q = v[1], r = v[2], y = v[3];
+	uint32_t *a = x->out->idx + 3 * t, *b = x->out->idx + 3 * o;
+
+	a[0] = r, a[1] = p, a[2] = y;
+	b[0] = y, b[1] = q, b[2] = r;
+	edge_slot(x, p, q)->tri = EDGE_GONE;
+	edge_slot(x, q, p)->tri = EDGE_GONE;
+	edge_slot(x, p, y)->tri = t;
+	edge_slot(x, q, r)->tri = o;
+	edge_put(x, y, r, t);
+	edge_put(x, r, y, o);
+}
+
+/* The vertex of triangle o that is neither p nor q. */
+static uint32_t
+third_vertex(const struct mesh *m, uint32_t o, uint32_t p, uint32_t q)
+{
+	const uint32_t *w = m->idx + 3 * o;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (w[k] != p && w[k] != q)
+			return w[k];
+	return w[2];
+}
+
+/* A transition cell closes a fine feature its coarse side does not have
+ * with a triangle of three fine vertices, lying in the face plane: at right
+ * angles to the surface, it faces either way, or is a sliver when the three
+ * are nearly in line.  Where such a triangle shares an edge with one
+ * reaching off the plane, flip that edge if both new triangles then face
+ * along their vertex normals.  Only edges used by two triangles of this
+ * chunk are flipped, so seams are untouched.  Runs after weld_coincident,
+ * so a fine vertex and a regular one at the same place are one.  -1 when
+ * memory could not be had. */
+static int
+flip_in_plane(struct ctx *x)
+{
+	struct mesh *m = x->out;
+	uint32_t t;
+	int built = 0;
+
+	for (t = 0; t < m->ni / 3; t++) {
+		uint32_t *v = m->idx + 3 * t;
+		int k, f;
+
+		if ((f = in_plane_face(x, v)) < 0)
+			continue;
+		if (!built && (built = 1, edges_build(x) != 0))
+			return -1;
+		for (k = 0; k < 3; k++) {
+			uint32_t e[4] = { v[k], v[(k + 1) % 3], v[(k + 2) % 3], 0 };
+			uint32_t o = edge_tri(x, e[1], e[0]);
+
+			if (o >= EDGE_BAD || edge_tri(x, e[0], e[1]) != t)
+				continue;
+			e[3] = third_vertex(m, o, e[0], e[1]);
+			if (in_face_plane(x, m->pos + 3 * e[3], f) ||
+			    !faces_along(m, e[2], e[0], e[3]) ||
+			    !faces_along(m, e[3], e[1], e[2]) ||
+			    edge_tri(x, e[2], e[3]) != EDGE_GONE ||
+			    edge_tri(x, e[3], e[2]) != EDGE_GONE)
+				continue;
+			flip_edge(x, t, o, e);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* How far inside a chunk edge line its chords are bent at most
+ * (split_line_chords), in cells: inside the transition cells beside it. */
+#define CHORD_DEPTH (TV_TRANSITION_WIDTH / 2)
+
+/* Split triangle tri's edge from a to c (its corners k and k+1) at the new
+ * vertex at pos: (a, c, y) becomes (a, p, y) and (p, c, y). */
+static void
+split_edge(struct ctx *x, uint32_t tri, int k, const float *pos,
+    const float *nrm)
+{
+	struct mesh *m = x->out;
+	uint32_t *v, p, c, y;
+
+	if (mesh_reserve(m, 1, 3) != 0) {
+		x->oom = 1;
+		return;
+	}
+	p = m->nv++;
+	memcpy(m->pos + 3 * p, pos, 3 * sizeof *pos);
+	memcpy(m->nrm + 3 * p, nrm, 3 * sizeof *nrm);
+	v = m->idx + 3 * tri;
+	c = v[(k + 1) % 3], y = v[(k + 2) % 3];
+	v[(k + 1) % 3] = p;
+	m->idx[m->ni++] = p, m->idx[m->ni++] = c, m->idx[m->ni++] = y;
+}
+
+/* Is p on the chunk edge line of faces f and g (exactly, in world units)? */
+static int
+on_line(const struct ctx *x, const float *p, int f, int g)
+{
+	return in_face_plane(x, p, f) && in_face_plane(x, p, g);
+}
+
+/* Where transition face t meets plain face f whose neighbour has t too, a
+ * fine feature on the line (a fine sample differing from the coarse ones
+ * beside it) leaves an edge along the line between two fine crossings,
+ * with one triangle on each side: ours and the neighbour's.  On the side
+ * the feature pokes out of, that triangle closes it flat in the face plane
+ * and faces either way.  Both chunks bend every such edge inward through
+ * the same new vertex, the edge's midpoint moved CHORD_DEPTH cells into the
+ * chunks (the same bits from the same two vertices), so the closing leans
+ * with the surface and the seam stays closed. */
+/* The shift factor toward t (shift_factor) at world coordinate w along the
+ * edge line of faces t and f: where the vertices beside it stay put, the
+ * bend fades out with the shift.  Both chunks sharing the line get the
+ * same factor, as for a vertex on a plain face. */
+static float
+line_factor(const struct ctx *x, int t, int f, int line, float w)
+{
+	float u[3], lo = x->plane[2 * line];
+
+	u[t / 2] = (t & 1) ? (float)x->n : 0.0f;
+	u[f / 2] = (f & 1) ? (float)x->n : 0.0f;
+	u[line] = (w - lo) / (x->plane[2 * line + 1] - lo) * (float)x->n;
+	return shift_factor(x, u, t);
+}
+
+static void
+split_line_chords(struct ctx *x, int t, int f)
+{
+	struct mesh *m = x->out;
+	float cell = (float)((double)x->step * (double)x->c->voxel);
+	uint32_t i, n = m->ni / 3;
+	int k, a, line = 3 - t / 2 - f / 2;     /* the axis the line runs along */
+
+	for (i = 0; i < n && !x->oom; i++)
+		for (k = 0; k < 3; k++) {
+			uint32_t va = m->idx[3 * i + k];
+			uint32_t vc = m->idx[3 * i + (k + 1) % 3];
+			const float *pa = m->pos + 3 * va, *pc = m->pos + 3 * vc;
+			float pos[3], nrm[3], half, depth;
+
+			if (!on_line(x, pa, t, f) || !on_line(x, pc, t, f))
+				continue;
+			for (a = 0; a < 3; a++) {
+				pos[a] = (pa[a] + pc[a]) * 0.5f;
+				nrm[a] = m->nrm[3 * va + a] + m->nrm[3 * vc + a];
+			}
+			/* Deeper for longer edges, never past what the triangle on
+			 * the other side (reaching a coarse vertex half a cell
+			 * along at most) can take without turning over. */
+			half = fabsf(pc[line] - pa[line]) * 0.5f / cell;
+			depth = CHORD_DEPTH * half / (half + 0.5f) *
+			    line_factor(x, t, f, line, pos[line]) * cell;
+			pos[t / 2] += (t & 1) ? -depth : depth;
+			normalize(nrm);
+			split_edge(x, i, k, pos, nrm);
+			break;
+		}
+}
+
+static void
+bend_line_chords(struct ctx *x)
+{
+	int t, f;
+
+	for (t = 0; t < 6; t++)
+		for (f = 0; f < 6; f++)
+			if (is_transition(x, t) && f / 2 != t / 2 &&
+			    !is_transition(x, f) && diagonal_finer(x, f, t))
+				split_line_chords(x, t, f);
+}
+
+/* Room for the weld of weld_coincident: a hash of 2^k >= 2*nv slots, then
+ * the old -> new vertex map. */
+static uint32_t *
+weld_reserve(struct tv_scratch *s, uint32_t nv, uint32_t *hcap)
+{
+	uint32_t cap = 64, need;
+	uint32_t *w;
+
+	while (cap < 2 * nv)
+		cap *= 2;
+	need = cap + nv;
+	if (need > s->cap_weld) {
+		if ((w = realloc(s->weld, (size_t)need * sizeof *w)) == NULL)
+			return NULL;
+		s->weld = w;
+		s->cap_weld = need;
+	}
+	memset(s->weld, 0xff, (size_t)cap * sizeof *s->weld);
+	*hcap = cap;
+	return s->weld;
+}
+
+static uint32_t
+position_hash(const float *p)
+{
+	uint32_t b[3], h;
+
+	memcpy(b, p, sizeof b);
+	h = b[0] * 0x9e3779b1u ^ b[1] * 0x85ebca77u ^ b[2] * 0xc2b2ae3du;
+	return h ^ (h >> 15);
+}
+
+/* Make vertices at one position one vertex, and drop the triangles that then
+ * have two equal corners.  Where a transition face meets a plain face, a
+ * fine vertex and the regular vertex left in place on the same chunk-edge
+ * crossing coincide; welding would join them anyway, and the transition
+ * triangle between them has no area.  -1 when memory could not be had. */
+static int
+weld_coincident(struct tv_scratch *s, struct mesh *m)
+{
+	uint32_t hcap, *hash, *map, v, i, nv = 0, ni = 0;
+
+	if ((hash = weld_reserve(s, m->nv, &hcap)) == NULL)
+		return -1;
+	map = hash + hcap;
+	for (v = 0; v < m->nv; v++) {
+		const float *p = m->pos + 3 * v;
+		uint32_t h = position_hash(p) & (hcap - 1);
+
+		while (hash[h] != UINT32_MAX &&
+		    memcmp(m->pos + 3 * hash[h], p, 3 * sizeof *p) != 0)
+			h = (h + 1) & (hcap - 1);
+		if (hash[h] == UINT32_MAX) {
+			memmove(m->pos + 3 * nv, p, 3 * sizeof *p);
+			memmove(m->nrm + 3 * nv, m->nrm + 3 * v, 3 * sizeof *p);
+			hash[h] = nv++;
+		}
+		map[v] = hash[h];
+	}
+	m->nv = nv;
+	for (i = 0; i + 2 < m->ni; i += 3) {
+		uint32_t a = map[m->idx[i]], b = map[m->idx[i + 1]];
+		uint32_t c = map[m->idx[i + 2]];
+
+		if (a == b || b == c || a == c)
+			continue;
+		m->idx[ni++] = a, m->idx[ni++] = b, m->idx[ni++] = c;
+	}
+	m->ni = ni;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- chunk */
@@ -737,16 +1657,18 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 
 	mesh_clear(out);
 	if (c->cells < 1 || c->cells > MP_MAX_CELLS ||
-	    (c->transitions != 0 && c->lod < 1))
+	    ((c->transitions | c->edges) != 0 && c->lod < 1))
 		return -1;
 	if (surely_empty(c, f))
 		return 0;
 	if (scratch_prepare(s, c->cells) != 0)
 		return -1;
 	memset(&x, 0, sizeof x);
-	x.c = c, x.s = s, x.out = out;
+	x.c = c, x.f = f, x.s = s, x.out = out;
 	x.n = c->cells, x.p = c->cells + 3;
 	x.step = (int64_t)1 << c->lod;
+	x.zero_d = CLAMP_VOXELS * c->voxel;
+	x.clamp_lo = CLAMP_VOXELS / (float)x.step;
 	if (sample_chunk(&x, f) == FIELD_UNIFORM && c->transitions == 0)
 		return 0;
 	build_masks(&x);
@@ -758,8 +1680,21 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 		mesh_clear(out);
 		return -1;
 	}
-	if (c->transitions)
+	if (c->transitions) {
 		shift_pass(&x);
+		if (weld_coincident(s, out) != 0) {
+			mesh_clear(out);
+			return -1;
+		}
+		face_planes(&x);
+		bend_line_chords(&x);
+		if (flip_in_plane(&x) != 0)
+			x.oom = 1;
+		if (x.oom) {
+			mesh_clear(out);
+			return -1;
+		}
+	}
 	mesh_compute_aabb(out);
 	return 0;
 }

@@ -16,6 +16,7 @@ struct tv_chunk {
 	int      cells;      /* cells per side, 1..64 */
 	int      lod;        /* step between samples is 2^lod voxels */
 	unsigned transitions;/* MP_TRANS_* bits; lod >= 1 when non-zero */
+	unsigned edges;      /* MP_EDGE_* bits; lod >= 1 when non-zero */
 	float    voxel;
 };
 

@@ -31,6 +31,7 @@ mc_free(struct mc_mesh *m)
 	free(m->nrm);
 	free(m->tri);
 	free(m->hash);
+	free(m->tags);
 	mc_init(m);
 }
 
@@ -110,6 +111,26 @@ weld(struct mc_mesh *m, const float *p, const float *n)
 	return m->nv++;
 }
 
+/* Append one welded triangle, or count it degenerate. */
+static void
+add_tri(struct mc_mesh *m, uint32_t a, uint32_t b, uint32_t c)
+{
+	if (a == b || b == c || a == c) {
+		m->ndegenerate++;
+		return;
+	}
+	if (m->nt == m->cap_t) {
+		m->cap_t = m->cap_t ? m->cap_t * 2 : 1024;
+		m->tri = xrealloc(m->tri, (size_t)m->cap_t * 3 * sizeof *m->tri);
+		m->tags = xrealloc(m->tags, (size_t)m->cap_t * sizeof *m->tags);
+	}
+	m->tri[3 * m->nt] = a;
+	m->tri[3 * m->nt + 1] = b;
+	m->tri[3 * m->nt + 2] = c;
+	m->tags[m->nt] = m->tag;
+	m->nt++;
+}
+
 void
 mc_add(struct mc_mesh *m, const float *pos, const float *nrm, uint32_t nv,
     const uint32_t *idx, uint32_t ni)
@@ -118,22 +139,8 @@ mc_add(struct mc_mesh *m, const float *pos, const float *nrm, uint32_t nv,
 
 	for (i = 0; i < nv; i++)
 		map[i] = weld(m, pos + 3 * i, nrm ? nrm + 3 * i : NULL);
-	for (i = 0; i + 2 < ni; i += 3) {
-		uint32_t a = map[idx[i]], b = map[idx[i + 1]], c = map[idx[i + 2]];
-
-		if (a == b || b == c || a == c) {
-			m->ndegenerate++;
-			continue;
-		}
-		if (m->nt == m->cap_t) {
-			m->cap_t = m->cap_t ? m->cap_t * 2 : 1024;
-			m->tri = xrealloc(m->tri, (size_t)m->cap_t * 3 * sizeof *m->tri);
-		}
-		m->tri[3 * m->nt] = a;
-		m->tri[3 * m->nt + 1] = b;
-		m->tri[3 * m->nt + 2] = c;
-		m->nt++;
-	}
+	for (i = 0; i + 2 < ni; i += 3)
+		add_tri(m, map[idx[i]], map[idx[i + 1]], map[idx[i + 2]]);
 	free(map);
 }
 
@@ -315,6 +322,37 @@ mc_count_misoriented(const struct mc_mesh *m, double min_area)
 	return bad;
 }
 
+uint32_t
+mc_count_slivers(const struct mc_mesh *m, double frac)
+{
+	uint32_t t, n = 0;
+
+	for (t = 0; t < m->nt; t++) {
+		double v[3];
+
+		tri_normal(m, t, v);
+		if (sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) / 2 <
+		    frac * m->tags[t])
+			n++;
+	}
+	return n;
+}
+
+void
+mc_quality(const struct mc_mesh *m, const float lo[3], const float hi[3],
+    float eps, double frac, struct mc_quality *q)
+{
+	struct mc_edge_report r;
+
+	mc_check_edges(m, lo, hi, eps, &r);
+	q->tris = m->nt;
+	q->open = r.bad_count + r.bad_orientation;
+	q->nonmanifold = r.nonmanifold;
+	q->degenerate = m->ndegenerate;
+	q->slivers = mc_count_slivers(m, frac);
+	q->folds = mc_count_misoriented(m, 0.0);
+}
+
 double
 mc_volume(const struct mc_mesh *m)
 {
@@ -348,4 +386,116 @@ mc_write_obj(const struct mc_mesh *m, const char *path)
 		fprintf(f, "f %u %u %u\n", m->tri[3 * i] + 1, m->tri[3 * i + 1] + 1,
 		    m->tri[3 * i + 2] + 1);
 	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Grid cell of tol-sized cells holding a position. */
+struct near_key { int64_t k[3]; uint32_t v; };
+
+static int
+cmp_near(const void *a, const void *b)
+{
+	const struct near_key *x = a, *y = b;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (x->k[i] != y->k[i])
+			return x->k[i] < y->k[i] ? -1 : 1;
+	return (x->v > y->v) - (x->v < y->v);
+}
+
+/* First entry of sorted keys[0..n) whose cell is >= k (and v >= 0). */
+static size_t
+near_lower(const struct near_key *keys, size_t n, const int64_t k[3])
+{
+	struct near_key probe;
+	size_t lo = 0, hi = n;
+
+	memcpy(probe.k, k, sizeof probe.k);
+	probe.v = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_near(&keys[mid], &probe) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static double
+dist2(const float *a, const float *b)
+{
+	double s = 0;
+	int k;
+
+	for (k = 0; k < 3; k++)
+		s += ((double)a[k] - b[k]) * ((double)a[k] - b[k]);
+	return s;
+}
+
+/* Join every pair of vertices closer than tol, looking only in the 27 grid
+ * cells around each vertex; count the pairs. */
+static uint32_t
+near_union(const struct mc_mesh *in, float tol, uint32_t *p)
+{
+	struct near_key *keys = xrealloc(NULL, (size_t)(in->nv ? in->nv : 1) *
+	    sizeof *keys);
+	uint32_t i, pairs = 0;
+	int k;
+
+	for (i = 0; i < in->nv; i++) {
+		for (k = 0; k < 3; k++)
+			keys[i].k[k] = (int64_t)floor((double)in->pos[3 * i + k] / tol);
+		keys[i].v = i;
+		p[i] = i;
+	}
+	qsort(keys, in->nv, sizeof *keys, cmp_near);
+	for (i = 0; i < in->nv; i++) {
+		const struct near_key *me = &keys[i];
+		int64_t c[3];
+		int d;
+
+		for (d = 0; d < 27; d++) {
+			size_t j;
+
+			c[0] = me->k[0] + d % 3 - 1;
+			c[1] = me->k[1] + d / 3 % 3 - 1;
+			c[2] = me->k[2] + d / 9 - 1;
+			for (j = near_lower(keys, in->nv, c); j < in->nv &&
+			    memcmp(keys[j].k, c, sizeof c) == 0; j++) {
+				uint32_t a = me->v, b = keys[j].v;
+
+				if (a >= b || dist2(in->pos + 3 * a, in->pos + 3 * b) >=
+				    (double)tol * tol)
+					continue;
+				pairs++;
+				p[find(p, b)] = find(p, a);
+			}
+		}
+	}
+	free(keys);
+	return pairs;
+}
+
+uint32_t
+mc_weld_near(const struct mc_mesh *in, float tol, struct mc_mesh *out)
+{
+	uint32_t *p = xrealloc(NULL, (size_t)(in->nv ? in->nv : 1) * sizeof *p);
+	uint32_t pairs = near_union(in, tol, p), i;
+
+	/* Each vertex takes the position (and normal) of its class's root, so
+	 * the exact weld joins the class; triangles keep their tags. */
+	mc_init(out);
+	for (i = 0; i < in->nv; i++)
+		p[i] = find(p, i);
+	for (i = 0; i < in->nv; i++)
+		p[i] = weld(out, in->pos + 3 * p[i], in->nrm + 3 * p[i]);
+	for (i = 0; i < in->nt; i++) {
+		out->tag = in->tags[i];
+		add_tri(out, p[in->tri[3 * i]], p[in->tri[3 * i + 1]],
+		    p[in->tri[3 * i + 2]]);
+	}
+	free(p);
+	return pairs;
 }

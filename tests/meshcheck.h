@@ -13,6 +13,8 @@ struct mc_mesh {
 	uint32_t *tri;                /* 3 welded indices per triangle */
 	uint32_t  nt, cap_t;
 	uint32_t  ndegenerate;        /* triangles dropped: two equal corners */
+	float     tag;                /* copied to tags[] for each triangle added */
+	float    *tags;               /* per triangle, e.g. the cell face area */
 	uint32_t *hash;               /* open addressing: vertex index + 1 */
 	uint32_t  hcap;
 };
@@ -37,7 +39,24 @@ uint32_t mc_components(const struct mc_mesh *m);
 void     mc_xz_area(const struct mc_mesh *m, double *signed_area,
              double *abs_area);
 uint32_t mc_count_misoriented(const struct mc_mesh *m, double min_area);
+/* Triangles whose area is below frac times their tag (a cell face area). */
+uint32_t mc_count_slivers(const struct mc_mesh *m, double frac);
+
+/* The quality counts of a welded mesh: edges off the box [lo, hi] (eps as
+ * for mc_check_edges) open or non-manifold, triangles dropped as
+ * degenerate, slivers (area below frac of the tag), folds (facing against
+ * the mean of their vertex normals). */
+struct mc_quality {
+	uint32_t tris, open, nonmanifold, degenerate, slivers, folds;
+};
+void     mc_quality(const struct mc_mesh *m, const float lo[3],
+             const float hi[3], float eps, double frac, struct mc_quality *q);
 double   mc_volume(const struct mc_mesh *m);
+/* Weld in's vertices again at distance tol (Euclidean): vertices closer than
+ * tol join (transitively) into the first of them; out gets the result, with
+ * its own ndegenerate count.  Returns how many pairs of distinct vertices
+ * of in lie closer than tol (0 when the two welds agree). */
+uint32_t mc_weld_near(const struct mc_mesh *in, float tol, struct mc_mesh *out);
 int      mc_write_obj(const struct mc_mesh *m, const char *path);
 
 #endif

@@ -51,6 +51,7 @@ block_req(uint32_t i)
 	r.cy = -(int32_t)(i / 256 % 2);
 	r.lod = (uint8_t)(i / 512 % 2);
 	r.transitions = r.lod ? (uint8_t)(i * 7 % 64) : 0;
+	r.edges = r.lod ? (uint16_t)(i * 97 % 4096) : 0;
 	r.priority = (uint8_t)(i % 4);
 	return r;
 }
@@ -275,7 +276,7 @@ test_partly_taken_batches(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
-#define NBAD 16
+#define NBAD 19
 
 static void
 test_bad_requests(void **state)
@@ -307,6 +308,9 @@ test_bad_requests(void **state)
 	bad[13].voxel_size = 1e25f, bad[13].cx = INT32_MAX;   /* past float */
 	bad[14].field.octaves = 17;
 	bad[15].transitions = 64, bad[15].lod = 1;
+	bad[16].edges = MP_EDGE_NX_NY;      /* edges at LOD 0 */
+	bad[17].edges = 0x1000, bad[17].lod = 1;
+	bad[18].reserved = 1;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
 	assert_int_equal(mp_connect(d.name, &c), MP_OK);
 	for (i = 0; i < NBAD; i++)

@@ -194,6 +194,79 @@ test_plane_and_box(void **state)
 	mc_free(&m);
 }
 
+/* A cube split in two chunks whose shared corner (1, 1, 1) differs by
+ * 4e-4 in one chunk: open when welded exactly, closed welded at 1e-3, and
+ * the near weld reports the one pair it joined (and none at 1e-4). */
+static void
+test_weld_near(void **state)
+{
+	float v[8][3], n[8][3];
+	struct mc_edge_report r;
+	struct mc_mesh m, w;
+	int i, k;
+
+	(void)state;
+	cube_normals(n, 0);
+	for (i = 0; i < 8; i++)
+		for (k = 0; k < 3; k++)
+			v[i][k] = cube_v[i][k];
+	mc_init(&m);
+	m.tag = 1.0f;
+	mc_add(&m, &v[0][0], &n[0][0], 8, cube_t, 18);
+	v[7][0] += 4e-4f;
+	m.tag = 2.0f;
+	mc_add(&m, &v[0][0], &n[0][0], 8, cube_t + 18, 18);
+	assert_int_equal(m.nv, 9);
+	mc_check_edges(&m, NULL, NULL, 0, &r);
+	assert_true(r.bad_count > 0);
+	assert_int_equal(mc_weld_near(&m, 1e-4f, &w), 0);
+	assert_int_equal(w.nv, 9);
+	mc_free(&w);
+	assert_int_equal(mc_weld_near(&m, 1e-3f, &w), 1);
+	assert_int_equal(w.nv, 8);
+	assert_int_equal(w.nt, 12);
+	assert_true(w.tags[0] == 1.0f && w.tags[11] == 2.0f);
+	mc_check_edges(&w, NULL, NULL, 0, &r);
+	assert_int_equal(r.bad_count, 0);
+	assert_int_equal(r.bad_orientation, 0);
+	assert_int_equal(mc_euler(&w), 2);
+	mc_free(&w);
+	mc_free(&m);
+}
+
+/* mc_quality: the closed cube is clean; a flipped triangle is a fold and
+ * an open pair of edges; a triangle of a millionth of its tag's area is a
+ * sliver. */
+static void
+test_quality_counts(void **state)
+{
+	static const float thin[9] = { 0, 0, 5, 1, 0, 5, 0, 1e-7f, 5 };
+	static const float up[9] = { 0, 0, 1, 0, 0, 1, 0, 0, 1 };
+	static const uint32_t tri[3] = { 0, 1, 2 };
+	struct mc_quality q;
+	struct mc_mesh m;
+
+	(void)state;
+	mc_init(&m);
+	m.tag = 1.0f;
+	add_cube(&m, 0, -1, -1);
+	mc_quality(&m, NULL, NULL, 0, 1e-6, &q);
+	assert_int_equal(q.tris, 12);
+	assert_int_equal(q.open + q.nonmanifold + q.degenerate, 0);
+	assert_int_equal(q.slivers + q.folds, 0);
+	mc_free(&m);
+	mc_init(&m);
+	m.tag = 1.0f;
+	add_cube(&m, 0, -1, 4);
+	mc_quality(&m, NULL, NULL, 0, 1e-6, &q);
+	assert_int_equal(q.folds, 1);
+	assert_true(q.open > 0);
+	mc_add(&m, thin, up, 3, tri, 3);
+	mc_quality(&m, NULL, NULL, 0, 1e-6, &q);
+	assert_int_equal(q.slivers, 1);
+	mc_free(&m);
+}
+
 int
 main(void)
 {
@@ -204,6 +277,8 @@ main(void)
 		cmocka_unit_test(test_two_cubes),
 		cmocka_unit_test(test_plane_and_box),
 		cmocka_unit_test(test_nonmanifold_edge),
+		cmocka_unit_test(test_weld_near),
+		cmocka_unit_test(test_quality_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

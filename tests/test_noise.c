@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "field_noise.h"
 #include "noise.h"
 
 static uint32_t rng = 12345;
@@ -118,6 +119,43 @@ test_rows_match_scalar(void **state)
 	}
 }
 
+/* The noise field gives one point the same bits as a grid does (the
+ * mesher samples single points to place crossings on chunk edges, which
+ * must meet the neighbours' grid samples exactly), both kinds, any step. */
+static void
+test_field_point_matches_grid(void **state)
+{
+	static const uint32_t kinds[2] = { MP_FIELD_HEIGHTMAP, MP_FIELD_VOLUME };
+	float out[5 * 4 * 3], tmp[256], one;
+	struct noise_field nf;
+	struct field f;
+	struct grid g, p;
+	mp_field mf;
+	int k, i;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		memset(&mf, 0, sizeof mf);
+		mf.kind = kinds[k], mf.seed = 7, mf.octaves = 5;
+		mf.frequency = 0.037f, mf.amplitude = 11.0f, mf.offset = -2.5f;
+		noise_field_init(&nf, &mf);
+		f = noise_field_as_field(&nf);
+		g.g0[0] = -37, g.g0[1] = -6, g.g0[2] = 1021;
+		g.n[0] = 5, g.n[1] = 4, g.n[2] = 3;
+		g.step = 3, g.voxel = 0.73f;
+		f.fill(f.ctx, &g, out, tmp, 0);
+		for (i = 0; i < 5 * 4 * 3; i++) {
+			p = g;
+			p.g0[0] += (i % 5) * g.step;
+			p.g0[1] += (i / 5 % 4) * g.step;
+			p.g0[2] += (i / 20) * g.step;
+			p.n[0] = p.n[1] = p.n[2] = 1;
+			f.fill(f.ctx, &p, &one, tmp, 0);
+			assert_memory_equal(&one, &out[i], sizeof one);
+		}
+	}
+}
+
 static void
 test_seeds_and_determinism(void **state)
 {
@@ -190,6 +228,7 @@ main(void)
 		cmocka_unit_test(test_zero_on_lattice),
 		cmocka_unit_test(test_continuous),
 		cmocka_unit_test(test_rows_match_scalar),
+		cmocka_unit_test(test_field_point_matches_grid),
 		cmocka_unit_test(test_seeds_and_determinism),
 		cmocka_unit_test(test_single_octave),
 		cmocka_unit_test(test_extreme_inputs),

@@ -76,6 +76,8 @@ test_defaults(void **state)
 	assert_true(r.field.offset == 0.0f);
 	assert_int_equal(r.lod, 0);
 	assert_int_equal(r.transitions, 0);
+	assert_int_equal(r.edges, 0);
+	assert_int_equal(r.reserved, 0);
 	assert_int_equal(r.priority, 0);
 	assert_int_equal(r.user_data, 0);
 	accepted(&r);
@@ -190,6 +192,32 @@ test_bad_transitions(void **state)
 }
 
 static void
+test_bad_edges(void **state)
+{
+	mp_request r;
+	unsigned e;
+
+	(void)state;
+	for (e = 0x1000; e < 0x10000; e += 0x1000) {
+		mp_request_init(&r);
+		r.lod = 1;
+		r.edges = (uint16_t)(e | MP_EDGE_NX_NY);
+		refused(&r);
+	}
+	/* A LOD 0 chunk has no finer chunk around it. */
+	mp_request_init(&r);
+	r.edges = MP_EDGE_PY_PZ;
+	refused(&r);
+	r.lod = 1;
+	accepted(&r);
+	r.edges = 0xfff;
+	r.transitions = 0x3f;
+	accepted(&r);
+	r.reserved = 1;
+	refused(&r);
+}
+
+static void
 test_bad_priority(void **state)
 {
 	mp_request r;
@@ -257,13 +285,40 @@ test_far_world(void **state)
 	r.lod = MP_MAX_LOD;
 	r.voxel_size = 1e30f;
 	refused(&r);
-	/* The far corners of the lattice at sane voxel sizes are fine. */
+	/* A float cannot hold these coordinates to a tenth of a voxel. */
 	mp_request_init(&r);
-	r.cx = INT32_MIN;
-	r.cz = INT32_MAX;
+	r.cx = INT32_MAX;
 	r.lod = MP_MAX_LOD;
-	r.cells = 64;
+	refused(&r);
+	mp_request_init(&r);
+	r.cz = INT32_MIN;
+	refused(&r);
+	/* 32 cells of 1 voxel at LOD 0: the chunk's box must stay within
+	 * 2^20 (floats 1/8 apart past it). */
+	mp_request_init(&r);
+	r.cx = 32767;
+	r.cy = -32768;
 	accepted(&r);
+	r.cx = 32768;
+	refused(&r);
+	r.cx = 0;
+	r.cy = -32769;
+	refused(&r);
+	/* The limit is in voxels: a power-of-two voxel scales it exactly. */
+	r.cy = 0;
+	r.cz = 32767;
+	r.voxel_size = 0.5f;
+	accepted(&r);
+	r.cz = 32768;
+	refused(&r);
+	/* LOD 15: the chunks touching the origin, and no further. */
+	mp_request_init(&r);
+	r.lod = MP_MAX_LOD;
+	r.cx = -1;
+	r.cz = -1;
+	accepted(&r);
+	r.cx = 1;
+	refused(&r);
 }
 
 static void
@@ -310,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_bad_octaves),
 		cmocka_unit_test(test_bad_kind),
 		cmocka_unit_test(test_bad_transitions),
+		cmocka_unit_test(test_bad_edges),
 		cmocka_unit_test(test_bad_priority),
 		cmocka_unit_test(test_bad_field_floats),
 		cmocka_unit_test(test_far_world),

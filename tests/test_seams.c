@@ -133,7 +133,7 @@ static long
 check_pattern(const struct field *f, unsigned pat, int base, int closed,
     struct mc_mesh *keep)
 {
-	struct layout l = { { 2, 2, 2 }, { 0, 0, 0 }, base, 8, 1.0f, NULL };
+	struct layout l = { { 2, 2, 2 }, { 0, 0, 0 }, base, 8, 1.0f, NULL, 1 };
 
 	return check_layout(f, pat, l, closed, keep);
 }
@@ -203,6 +203,21 @@ test_all_patterns_heightmap(void **state)
 		check_pattern(&fx.fhm, pat, 0, 0, NULL);
 }
 
+/* A host that does not set the edge bits (0: not known) gets the same
+ * guarantees: every chunk then keeps its vertices on plain faces in place. */
+static void
+test_all_patterns_edges_unknown(void **state)
+{
+	struct layout l = { { 2, 2, 2 }, { 0, 0, 0 }, 0, 8, 1.0f, NULL, 0 };
+	unsigned pat;
+
+	(void)state;
+	for (pat = 0; pat < 256; pat++) {
+		check_layout(&fx.fvol, pat, l, 0, NULL);
+		check_layout(&fx.fhm, pat, l, 0, NULL);
+	}
+}
+
 /* The same one level up: LOD 1 chunks next to LOD 2 chunks. */
 static void
 test_patterns_lod1_lod2(void **state)
@@ -220,7 +235,7 @@ test_patterns_lod1_lod2(void **state)
 static void
 test_patterns_odd_sizes_far_away(void **state)
 {
-	struct layout l = { { 2, 2, 2 }, { 391, 0, -257 }, 0, 12, 0.37f, NULL };
+	struct layout l = { { 2, 2, 2 }, { 391, 0, -257 }, 0, 12, 0.37f, NULL, 1 };
 	mp_field mf;
 	struct noise_field nf;
 	struct field f;
@@ -290,6 +305,7 @@ main(void)
 		cmocka_unit_test(test_ring_corner),
 		cmocka_unit_test(test_all_patterns_volume),
 		cmocka_unit_test(test_all_patterns_heightmap),
+		cmocka_unit_test(test_all_patterns_edges_unknown),
 		cmocka_unit_test(test_patterns_lod1_lod2),
 		cmocka_unit_test(test_sphere_two_lods_closed),
 		cmocka_unit_test(test_patterns_odd_sizes_far_away),

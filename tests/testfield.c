@@ -74,6 +74,56 @@ sphere_as_field(struct sphere *s)
 	return f;
 }
 
+/* Max-norm distance to the box: < 0 inside, exactly 0 on a face. */
+static float
+box_distance(const float lo[3], const float hi[3], const float p[3])
+{
+	float d = -INFINITY;
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		d = fmaxf(d, lo[a] - p[a]);
+		d = fmaxf(d, p[a] - hi[a]);
+	}
+	return d;
+}
+
+static int
+boxes_fill(const void *ctx, const struct grid *g, float *out, float *tmp,
+    int lazy)
+{
+	const struct boxes *b = ctx;
+	float p[3];
+	int i, j, k, e;
+
+	(void)lazy;                 /* the base must write every sample */
+	b->base->fill(b->base->ctx, g, out, tmp, 0);
+	for (k = 0; k < g->n[2]; k++) {
+		p[2] = field_world(g->g0[2] + k * g->step, g->voxel);
+		for (j = 0; j < g->n[1]; j++) {
+			p[1] = field_world(g->g0[1] + j * g->step, g->voxel);
+			for (i = 0; i < g->n[0]; i++, out++) {
+				p[0] = field_world(g->g0[0] + i * g->step, g->voxel);
+				for (e = 0; e < b->n; e++) {
+					float d = box_distance(b->box[e].lo, b->box[e].hi, p);
+
+					*out = b->box[e].carve ? fmaxf(*out, -d) :
+					    fminf(*out, d);
+				}
+			}
+		}
+	}
+	return FIELD_MIXED;
+}
+
+struct field
+boxes_as_field(const struct boxes *b)
+{
+	struct field f = { boxes_fill, NULL, b };
+
+	return f;
+}
+
 long
 mesh_chunk_into(struct mc_mesh *m, struct tv_scratch *s, const struct field *f,
     const struct tv_chunk *c)
@@ -110,28 +160,78 @@ lod_at(const struct layout *l, const int b[3])
 	return block_fine(l, b[0], b[1], b[2]) ? l->base : l->base + 1;
 }
 
-/* Transition bits of a chunk: a face whose neighbour is one LOD finer.
- * pos[] is the chunk's lowest corner in LOD-base chunk units relative to the
- * layout, size its size in the same units (1 or 2). */
-static unsigned
-transitions_of(const struct layout *l, const int pos[3], int size, int lod)
+/* The 12 chunk edges by their two faces (MP_TRANS_* bit numbers), written
+ * out from the public names rather than computed as the mesher does. */
+static const struct { int f, g; unsigned bit; } chunk_edges[12] = {
+	{ 0, 2, MP_EDGE_NX_NY }, { 1, 2, MP_EDGE_PX_NY },
+	{ 0, 3, MP_EDGE_NX_PY }, { 1, 3, MP_EDGE_PX_PY },
+	{ 0, 4, MP_EDGE_NX_NZ }, { 1, 4, MP_EDGE_PX_NZ },
+	{ 0, 5, MP_EDGE_NX_PZ }, { 1, 5, MP_EDGE_PX_PZ },
+	{ 2, 4, MP_EDGE_NY_NZ }, { 3, 4, MP_EDGE_PY_NZ },
+	{ 2, 5, MP_EDGE_NY_PZ }, { 3, 5, MP_EDGE_PY_PZ },
+};
+
+/* Direction of face f: -1 or +1 on its axis. */
+static void
+face_dir(int f, int o[3])
+{
+	o[f / 2] = (f & 1) ? 1 : -1;
+}
+
+unsigned
+layout_transitions(finer_fn finer, const void *ctx)
 {
 	unsigned bits = 0;
 	int f;
 
 	for (f = 0; f < 6; f++) {
-		int a = f / 2, p[3], b[3], k, nl;
+		int o[3] = { 0, 0, 0 };
 
-		for (k = 0; k < 3; k++)
-			p[k] = pos[k];
-		p[a] = (f & 1) ? pos[a] + size : pos[a] - 1;
-		for (k = 0; k < 3; k++)
-			b[k] = p[k] >= 0 ? p[k] / 2 : -1;
-		nl = lod_at(l, b);
-		if (nl >= 0 && nl < lod)
+		face_dir(f, o);
+		if (finer(ctx, o))
 			bits |= 1u << f;
 	}
 	return bits;
+}
+
+unsigned
+layout_edges(finer_fn finer, const void *ctx)
+{
+	unsigned bits = 0;
+	int e;
+
+	for (e = 0; e < 12; e++) {
+		int o[3] = { 0, 0, 0 };
+
+		face_dir(chunk_edges[e].f, o);
+		face_dir(chunk_edges[e].g, o);
+		if (finer(ctx, o))
+			bits |= chunk_edges[e].bit;
+	}
+	return bits;
+}
+
+/* A chunk of a block layout: its lowest corner in LOD-base chunk units
+ * relative to the layout, its size in those units (1 or 2), its LOD. */
+struct block_chunk {
+	const struct layout *l;
+	int pos[3], size, lod;
+};
+
+/* Is the region next to the chunk in direction o covered one LOD finer? */
+static int
+block_finer(const void *ctx, const int o[3])
+{
+	const struct block_chunk *c = ctx;
+	int p[3], b[3], k, nl;
+
+	for (k = 0; k < 3; k++) {
+		p[k] = o[k] > 0 ? c->pos[k] + c->size :
+		    o[k] < 0 ? c->pos[k] - 1 : c->pos[k];
+		b[k] = p[k] >= 0 ? p[k] / 2 : -1;
+	}
+	nl = lod_at(c->l, b);
+	return nl >= 0 && nl < c->lod;
 }
 
 static long
@@ -147,6 +247,7 @@ mesh_block(struct mc_mesh *m, struct tv_scratch *s, const struct field *f,
 	for (j = 0; j < n; j++)
 	for (i = 0; i < n; i++) {
 		struct tv_chunk c;
+		struct block_chunk bc;
 		int pos[3], d[3] = { i, j, k };
 
 		for (a = 0; a < 3; a++) {
@@ -156,7 +257,10 @@ mesh_block(struct mc_mesh *m, struct tv_scratch *s, const struct field *f,
 		c.cells = l->cells;
 		c.lod = fine ? l->base : l->base + 1;
 		c.voxel = l->voxel;
-		c.transitions = transitions_of(l, pos, fine ? 1 : 2, c.lod);
+		bc.l = l, bc.size = fine ? 1 : 2, bc.lod = c.lod;
+		memcpy(bc.pos, pos, sizeof pos);
+		c.transitions = layout_transitions(block_finer, &bc);
+		c.edges = l->edges ? layout_edges(block_finer, &bc) : 0;
 		if (mesh_chunk_into(m, s, f, &c) < 0)
 			return -1;
 		chunks++;

@@ -18,6 +18,26 @@ struct sphere {
 struct field sphere_as_field(struct sphere *s);
 float sphere_density(const struct sphere *s, const float p[3]);
 
+/* A base field with grid-aligned box edits, as an editor's CSG brush makes
+ * them: each box adds solid (d = min(d, b)) or carves air (d = max(d, -b)),
+ * b the box's max-norm distance, exactly 0 on its faces. */
+#define BOXES_MAX 8
+struct boxes {
+	const struct field *base;
+	int n;
+	struct { float lo[3], hi[3]; int carve; } box[BOXES_MAX];
+};
+struct field boxes_as_field(const struct boxes *b);
+
+/* A chunk's transition and edge bits as a host that knows its layout sets
+ * them: finer(ctx, o) says whether the region next to the chunk in
+ * direction o[] (each of -1, 0, 1; 0 = the chunk's own span on that axis)
+ * is covered by a chunk one LOD finer.  A face's neighbour is o with one
+ * non-zero component, an edge's diagonal chunk o with two. */
+typedef int (*finer_fn)(const void *ctx, const int o[3]);
+unsigned layout_transitions(finer_fn finer, const void *ctx);
+unsigned layout_edges(finer_fn finer, const void *ctx);
+
 /* Mesh one chunk into m (welded); returns triangles added, -1 on failure. */
 long mesh_chunk_into(struct mc_mesh *m, struct tv_scratch *s,
     const struct field *f, const struct tv_chunk *c);
@@ -29,6 +49,7 @@ struct layout {
 	int base, cells;
 	float voxel;
 	const uint8_t *fine;        /* nb[0]*nb[1]*nb[2], x fastest */
+	int edges;                  /* set the MP_EDGE_* bits (else 0: unknown) */
 };
 /* Mesh every chunk of the layout into m; returns chunks meshed or -1, and
  * the world box of the layout in box_lo/box_hi. */
