@@ -35,7 +35,7 @@ use crate::request::Request;
 /// fn is_send<T: Send>() {}
 /// is_send::<meshpool::Client>();
 /// ```
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn is_sync<T: Sync>() {}
 /// is_sync::<meshpool::Client>();
 /// ```
@@ -99,7 +99,8 @@ impl Client {
     }
 
     /// `mp_poll`: appends up to `max` finished results to `out` and returns
-    /// how many (0 if none is ready). Never blocks.
+    /// how many (0 if none is ready; `max` 0 asks nothing and says Ok(0)).
+    /// Never blocks.
     ///
     /// Each result holds its mesh until it is dropped. `Error::Disconnected`
     /// comes only once the daemon is gone *and* every result it finished

@@ -206,14 +206,23 @@ fn check_against_local(result: &MeshResult<'_>, request: &Request) -> bool {
 
 /// Submits every request (one at a time and in batches), polling while
 /// the lanes are full, and hands each result to `check` once.
-fn run_all(client: &Client, reqs: &[Request], mut check: impl FnMut(&MeshResult<'_>)) {
-    let deadline = Instant::now() + Duration::from_secs(120);
+fn run_all(client: &Client, reqs: &[Request], check: impl FnMut(&MeshResult<'_>)) {
+    run_all_within(client, reqs, Duration::from_secs(120), check);
+}
+
+fn run_all_within(
+    client: &Client,
+    reqs: &[Request],
+    limit: Duration,
+    mut check: impl FnMut(&MeshResult<'_>),
+) {
+    let deadline = Instant::now() + limit;
     let (mut sent, mut got) = (0, 0);
     let mut batch = true;
     while got < reqs.len() {
         assert!(
             Instant::now() < deadline,
-            "{got} of {} results in 120 s",
+            "{got} of {} results in {limit:?}",
             reqs.len()
         );
         while sent < reqs.len() {
@@ -235,7 +244,7 @@ fn run_all(client: &Client, reqs: &[Request], mut check: impl FnMut(&MeshResult<
         }
         let mut done = Vec::new();
         match client.poll(&mut done, 64) {
-            Ok(0) => match client.wait(Some(Duration::from_secs(10))) {
+            Ok(0) => match client.wait(Some(Duration::from_secs(1))) {
                 Ok(()) | Err(Error::TimedOut) => {}
                 Err(e) => panic!("wait: {e}"),
             },
@@ -317,6 +326,37 @@ fn invalid_requests_are_refused_and_a_batch_stops_at_the_first() {
     let mut ids: Vec<u64> = done.iter().map(MeshResult::user_data).collect();
     ids.sort_unstable();
     assert_eq!(ids, [1, 2]);
+}
+
+#[test]
+fn dropping_results_gives_their_memory_back() {
+    let _serial = serial();
+    let Some(daemon) = Daemon::start("release") else {
+        return;
+    };
+    let client = daemon.connect();
+    // More mesh than this client may hold in the arena at once (an eighth
+    // of the default 128 MiB): they all arrive only if each result dropped
+    // released its slab.
+    let reqs: Vec<Request> = (0..160)
+        .map(|i| {
+            Request::new()
+                .with_chunk(i, -1, -i)
+                .with_cells(64)
+                .with_user_data(i as u64)
+        })
+        .collect();
+    let mut bytes = 0;
+    run_all_within(&client, &reqs, Duration::from_secs(30), |result| {
+        let mesh = result.mesh().expect("a mesh");
+        bytes += std::mem::size_of_val(mesh.positions())
+            + std::mem::size_of_val(mesh.normals())
+            + std::mem::size_of_val(mesh.indices());
+    });
+    assert!(
+        bytes > 16 << 20,
+        "only {bytes} bytes of meshes: the test needs more"
+    );
 }
 
 #[test]
