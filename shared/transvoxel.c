@@ -451,7 +451,76 @@ struct edge {
 	int     axis;
 	int     solid0;             /* the low end is solid (see sample_solid) */
 	float   d0, d1;
+	float   lap0, lap1;         /* discrete Laplacians at the ends, or 0 */
 };
+
+/*
+ * Curvature.  A mesh whose vertices lie on a curved surface cuts its chords
+ * (a sphere's mesh is inscribed in it): on average by L^2/8R for triangles
+ * of side L on radius R, which for a 4-voxel sphere is 3.5% of its volume.
+ * The discrete Laplacian of a distance-like density measures that
+ * curvature (2s^2/R at spacing s for a sphere), so the vertex goes where the
+ * density equals CURVE_K times it, the average chord gap, on the convex
+ * side.  Only where the surface is smooth at the scale of the edge: the
+ * gradients at its ends within CURVE_COS of one direction and their
+ * Laplacians alike (same sign, within a factor CURVE_AGREE).  At a sharp
+ * feature (a box's edge, a crease) they are not, and the vertex stays
+ * where the samples put it.
+ * The Laplacian comes from the six neighbours of a sample, which every chunk
+ * that has the vertex has too, summed in one order by laplacian(): seams
+ * stay bit-exact.  Vertices on chunk edge lines are located at LOD 0 from
+ * single samples and are not moved.
+ */
+#define CURVE_K     0.13f
+#define CURVE_AGREE 2.0f
+#define CURVE_COS   0.9f        /* about 25 degrees */
+#define CURVE_MAX   0.25f       /* of the edge's density step */
+#define CURVE_FADE  0.35f       /* of the edge, from either end */
+
+/* How much of the move a crossing at t gets: none at the ends of its edge,
+ * all from CURVE_FADE in.  Around a lattice point the surface passes close
+ * to, the corner-cutting triangles are nearly flat on their edges; moving
+ * some of their vertices and not others would turn them over. */
+static inline float
+curve_fade(float t)
+{
+	float m = t < 1.0f - t ? t : 1.0f - t;
+
+	return m >= CURVE_FADE ? 1.0f : m > 0.0f ? m / CURVE_FADE : 0.0f;
+}
+
+/* The gradients at an edge's two ends point within CURVE_COS of each other
+ * (summed in axis order, like everything both sides of a seam compute). */
+static inline int
+gradients_agree(const float a[3], const float b[3])
+{
+	float ab = a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+	float aa = a[0] * a[0] + a[1] * a[1] + a[2] * a[2];
+	float bb = b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
+
+	return ab > 0.0f && ab * ab >= CURVE_COS * CURVE_COS * aa * bb;
+}
+
+/* Sum of the six neighbours (x-, x+, y-, y+, z-, z+) less 6 times c. */
+static inline float
+laplacian(const float nb[6], float c)
+{
+	return ((nb[0] + nb[1]) + (nb[2] + nb[3])) + (nb[4] + nb[5]) - 6.0f * c;
+}
+
+/* The density level the vertex of e goes to (0 when the ends disagree). */
+static inline float
+curve_level(const struct edge *e)
+{
+	float a = e->lap0, b = e->lap1, s, cap;
+
+	if (a * b <= 0.0f || fabsf(a) > CURVE_AGREE * fabsf(b) ||
+	    fabsf(b) > CURVE_AGREE * fabsf(a))
+		return 0.0f;
+	s = CURVE_K * 0.5f * (a + b);
+	cap = CURVE_MAX * fabsf(e->d0 - e->d1);
+	return s > cap ? cap : s < -cap ? -cap : s;
+}
 
 /* Density at one lattice point, sampled on its own. */
 static float
@@ -522,17 +591,21 @@ crossing_near_end(const struct edge *e, float zero_d, float lo)
 }
 
 /* Where the surface crosses e, as a fraction of it, kept at least
- * CLAMP_VOXELS from either end (x->clamp_lo of a chunk's own edge). */
+ * CLAMP_VOXELS from either end (x->clamp_lo of a chunk's own edge); moved
+ * by the curvature (see CURVE_K) unless an end is exactly 0. */
 static inline float
 crossing(const struct ctx *x, const struct edge *e)
 {
-	float t = e->d0 / (e->d0 - e->d1);
 	float lo = e->len == x->step ? x->clamp_lo :
-	    CLAMP_VOXELS / (float)e->len;
+	    CLAMP_VOXELS / (float)e->len, t;
 
-	if (t >= lo && t <= 1.0f - lo)
-		return t;
-	return crossing_near_end(e, x->zero_d, lo);
+	if (e->d0 == 0.0f || e->d1 == 0.0f)
+		return crossing_near_end(e, x->zero_d, lo);
+	t = e->d0 / (e->d0 - e->d1);
+	t += curve_fade(t) * (-curve_level(e) / (e->d0 - e->d1));
+	if (!(t >= lo))         /* a NaN density gives the low end */
+		return lo;
+	return t > 1.0f - lo ? 1.0f - lo : t;
 }
 
 static void
@@ -595,12 +668,27 @@ chunk_fraction(const struct edge *e, const int64_t gp[3], int64_t len,
 	    (float)len;
 }
 
+static float
+regular_laplacian(const struct ctx *x, int i, int j, int k)
+{
+	const float *d = &x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p +
+	    (i + 1)];
+	ptrdiff_t py = x->p, pz = py * py;
+	const float nb[6] = { d[-1], d[1], d[-py], d[py], d[-pz], d[pz] };
+
+	return laplacian(nb, d[0]);
+}
+
 static void
 regular_gradient(const struct ctx *x, int i, int j, int k, float g[3])
 {
-	g[0] = D(x, i + 1, j, k) - D(x, i - 1, j, k);
-	g[1] = D(x, i, j + 1, k) - D(x, i, j - 1, k);
-	g[2] = D(x, i, j, k + 1) - D(x, i, j, k - 1);
+	const float *d = &x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p +
+	    (i + 1)];
+	ptrdiff_t py = x->p, pz = py * py;
+
+	g[0] = d[1] - d[-1];
+	g[1] = d[py] - d[-py];
+	g[2] = d[pz] - d[-pz];
 }
 
 /* Room for what one cell can add, asked once per cell rather than once per
@@ -698,6 +786,13 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	e.axis = axis;
 	e.d0 = D(x, i, j, k);
 	e.d1 = D(x, r[0], r[1], r[2]);
+	regular_gradient(x, i, j, k, n0);
+	regular_gradient(x, r[0], r[1], r[2], n1);
+	e.lap0 = e.lap1 = 0.0f;
+	if (!on_chunk_edge(x, q, axis) && gradients_agree(n0, n1)) {
+		e.lap0 = regular_laplacian(x, i, j, k);
+		e.lap1 = regular_laplacian(x, r[0], r[1], r[2]);
+	}
 	if (x->step > 1 && on_chunk_edge(x, q, axis)) {
 		memcpy(gp, e.g, sizeof gp);
 		e.solid0 = mask_bit(x, i, j, k);
@@ -710,8 +805,6 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 		tc = t = crossing(x, &e);
 	}
 	make_vertex(&e, t, x->c->voxel, pos);
-	regular_gradient(x, i, j, k, n0);
-	regular_gradient(x, r[0], r[1], r[2], n1);
 	make_normal(n0, n1, tc, nrm);
 	if ((v = append_vertex(x, pos, nrm)) == UINT32_MAX)
 		return v;
@@ -886,6 +979,22 @@ FS(const struct face *fc, int l, int pu, int pv)
 	    (size_t)(pv + 1) * fc->sv];
 }
 
+/* The Laplacian at a half-step sample of the face plane, from the same six
+ * neighbours, in the same order, as the finer chunk's regular_laplacian. */
+static float
+fine_laplacian(const struct face *fc, int pu, int pv)
+{
+	float nb[6];
+
+	nb[2 * fc->a] = FS(fc, 0, pu, pv);
+	nb[2 * fc->a + 1] = FS(fc, 2, pu, pv);
+	nb[2 * fc->u] = FS(fc, 1, pu - 1, pv);
+	nb[2 * fc->u + 1] = FS(fc, 1, pu + 1, pv);
+	nb[2 * fc->v] = FS(fc, 1, pu, pv - 1);
+	nb[2 * fc->v + 1] = FS(fc, 1, pu, pv + 1);
+	return laplacian(nb, FS(fc, 1, pu, pv));
+}
+
 static void
 fine_gradient(const struct face *fc, int pu, int pv, float g[3])
 {
@@ -988,6 +1097,13 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	e.axis = axis;
 	e.d0 = FS(fc, 1, pu, pv);
 	e.d1 = FS(fc, 1, qu, qv);
+	fine_gradient(fc, pu, pv, n0);
+	fine_gradient(fc, qu, qv, n1);
+	e.lap0 = e.lap1 = 0.0f;
+	if (!on_fine_chunk_edge(x, dir ? pu : pv) && gradients_agree(n0, n1)) {
+		e.lap0 = fine_laplacian(fc, pu, pv);
+		e.lap1 = fine_laplacian(fc, qu, qv);
+	}
 	e.solid0 = face_solid(x, pu, pv);
 	memcpy(gp, e.g, sizeof gp);
 	if (h > 1 && on_fine_chunk_edge(x, dir ? pu : pv))
@@ -995,8 +1111,6 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	t = crossing(x, &e);
 	tc = chunk_fraction(&e, gp, h, t);
 	make_vertex(&e, t, x->c->voxel, pos);
-	fine_gradient(fc, pu, pv, n0);
-	fine_gradient(fc, qu, qv, n1);
 	make_normal(n0, n1, tc, nrm);
 	if ((v = append_vertex(x, pos, nrm)) == UINT32_MAX)
 		return v;

@@ -314,8 +314,7 @@ test_dug_sphere_volume(void **state)
 		print_message("# dug sphere r %.1f: %.1f units^3 enclosed, "
 		    "4/3 pi r^3 = %.1f (%.2f%%)\n", radii[k], fabs(v), want,
 		    100.0 * (fabs(v) - want) / want);
-		if (radii[k] >= 6.0f)   /* r 4: see the commit log */
-			assert_true(fabs(fabs(v) - want) < 0.03 * want);
+		assert_true(fabs(fabs(v) - want) < 0.03 * want);
 		mp_edits_free(e);
 	}
 }
