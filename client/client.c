@@ -480,6 +480,7 @@ mp_mesh(mp_client *c, const mp_result *r, mp_mesh_view *v)
 	v->positions = (const float *)p;
 	v->normals = (const float *)(p + map.normals);
 	v->indices = (const uint32_t *)(p + map.indices);
+	v->materials = p + map.materials;
 	v->vertex_count = r->vertex_count;
 	v->index_count = r->index_count;
 	return MP_OK;

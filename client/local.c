@@ -75,13 +75,16 @@ copy_out(const struct mesh *m, mp_mesh_buf *out)
 	out->positions = malloc(vb);
 	out->normals = malloc(vb);
 	out->indices = malloc(ib);
-	if (!out->positions || !out->normals || !out->indices) {
+	out->materials = malloc(m->nv);
+	if (!out->positions || !out->normals || !out->indices ||
+	    !out->materials) {
 		mp_mesh_buf_free(out);
 		return MP_ENOMEM;
 	}
 	memcpy(out->positions, m->pos, vb);
 	memcpy(out->normals, m->nrm, vb);
 	memcpy(out->indices, m->idx, ib);
+	memcpy(out->materials, m->mat, m->nv);
 	out->vertex_count = m->nv;
 	out->index_count = m->ni;
 	return 0;
@@ -149,5 +152,6 @@ mp_mesh_buf_free(mp_mesh_buf *b)
 	free(b->positions);
 	free(b->normals);
 	free(b->indices);
+	free(b->materials);
 	memset(b, 0, sizeof *b);
 }

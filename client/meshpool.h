@@ -104,6 +104,10 @@ typedef struct mp_mesh_view {         /* pointers into the read-only arena */
 	const float *positions, *normals;  /* 3 floats per vertex */
 	const uint32_t *indices;           /* 3 per triangle */
 	uint32_t vertex_count, index_count;
+	/* Per vertex: the material of the solid side of its edge (0, the
+	 * field's base, or the last brush that built or painted there); never
+	 * NULL when vertex_count > 0. */
+	const uint8_t *materials;
 } mp_mesh_view;
 
 typedef struct mp_mesh_buf {          /* owned, from mp_mesh_local */
@@ -111,6 +115,7 @@ typedef struct mp_mesh_buf {          /* owned, from mp_mesh_local */
 	uint32_t *indices;
 	uint32_t vertex_count, index_count;
 	float aabb_min[3], aabb_max[3];
+	uint8_t *materials;               /* per vertex, as in mp_mesh_view */
 } mp_mesh_buf;
 
 /* Defaults: cells 32, voxel 1, HEIGHTMAP seed 42, 4 octaves, frequency 0.02,

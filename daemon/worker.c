@@ -60,7 +60,8 @@ store(struct queue *q, uint32_t w, const struct mesh *m)
 	dst = mem;
 	memcpy(dst, m->pos, (size_t)map.normals);
 	memcpy(dst + map.normals, m->nrm, (size_t)map.normals);
-	memcpy(dst + map.indices, m->idx, (size_t)(map.bytes - map.indices));
+	memcpy(dst + map.indices, m->idx, (size_t)(map.materials - map.indices));
+	memcpy(dst + map.materials, m->mat, m->nv);
 	return h;
 }
 

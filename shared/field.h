@@ -35,6 +35,11 @@ struct field {
 	int  (*range)(const void *ctx, const double lo[3], const double hi[3],
 	              float *dmin, float *dmax);
 	const void *ctx;
+	/* fill, also writing each point's material id to mat (the field's
+	 * base is 0; see mp_brush for what brushes write).  NULL: a field whose
+	 * materials are all 0, like the plain noise. */
+	int  (*fill_materials)(const void *ctx, const struct grid *g, float *out,
+	             uint8_t *mat, float *tmp, int lazy);
 };
 
 enum { FIELD_MIXED = 0, FIELD_UNIFORM = 1 };

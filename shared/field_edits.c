@@ -59,15 +59,18 @@ coords(const struct grid *g, float *tmp)
 	return xs;
 }
 
+/* Does a brush reach the grid (a painting one too, with paint set)? */
 static int
-any_reach(const struct edits_field *ef, const struct grid *g, const float *xs)
+any_reach(const struct edits_field *ef, const struct grid *g, const float *xs,
+    int paint)
 {
 	const float *ys = xs + g->n[0], *zs = ys + g->n[1];
 	int a[3], b[3];
 	size_t k;
 
 	for (k = 0; k < ef->n; k++)
-		if (ef->b[k].op != MP_EDIT_PAINT && brush_box(ef, k, xs, ys, zs, g, a, b))
+		if ((paint || ef->b[k].op != MP_EDIT_PAINT) &&
+		    brush_box(ef, k, xs, ys, zs, g, a, b))
 			return 1;
 	return 0;
 }
@@ -92,22 +95,41 @@ apply_brush(const struct edits_field *ef, size_t k, const struct grid *g,
 		}
 }
 
+/* The noise, then the brushes in order; materials too when mat is set
+ * (painting brushes only matter then). */
+static int
+fill_edited(const struct edits_field *ef, const struct grid *g, float *out,
+    uint8_t *mat, float *tmp, int lazy)
+{
+	struct field base = noise_field_as_field(ef->base);
+	float *xs = coords(g, tmp);
+	size_t k, points;
+
+	if (mat != NULL) {
+		points = (size_t)g->n[0] * g->n[1] * g->n[2];
+		memset(mat, 0, points);
+	}
+	if (!any_reach(ef, g, xs, mat != NULL))
+		return base.fill(base.ctx, g, out, tmp, lazy);
+	base.fill(base.ctx, g, out, tmp, 0);
+	for (k = 0; k < ef->n; k++)
+		if (mat != NULL || ef->b[k].op != MP_EDIT_PAINT)
+			apply_brush(ef, k, g, xs, out, mat);
+	return FIELD_MIXED;     /* brushes may have put a surface anywhere */
+}
+
 static int
 edits_fill(const void *ctx, const struct grid *g, float *out, float *tmp,
     int lazy)
 {
-	const struct edits_field *ef = ctx;
-	struct field base = noise_field_as_field(ef->base);
-	float *xs = coords(g, tmp);
-	size_t k;
+	return fill_edited(ctx, g, out, NULL, tmp, lazy);
+}
 
-	if (!any_reach(ef, g, xs))
-		return base.fill(base.ctx, g, out, tmp, lazy);
-	base.fill(base.ctx, g, out, tmp, 0);
-	for (k = 0; k < ef->n; k++)
-		if (ef->b[k].op != MP_EDIT_PAINT)
-			apply_brush(ef, k, g, xs, out, NULL);
-	return FIELD_MIXED;     /* brushes may have put a surface anywhere */
+static int
+edits_fill_materials(const void *ctx, const struct grid *g, float *out,
+    uint8_t *mat, float *tmp, int lazy)
+{
+	return fill_edited(ctx, g, out, mat, tmp, lazy);
 }
 
 static int
@@ -149,7 +171,7 @@ edits_field_init(struct edits_field *ef, const struct noise_field *base,
 struct field
 edits_field_as_field(const struct edits_field *ef)
 {
-	struct field f = { edits_fill, edits_range, ef };
+	struct field f = { edits_fill, edits_range, ef, edits_fill_materials };
 
 	return f;
 }

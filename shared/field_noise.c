@@ -166,7 +166,7 @@ noise_field_sample(const struct noise_field *nf, float x, float y, float z)
 struct field
 noise_field_as_field(const struct noise_field *nf)
 {
-	struct field f = { noise_fill, noise_range, nf };
+	struct field f = { noise_fill, noise_range, nf, NULL };
 
 	return f;
 }

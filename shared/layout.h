@@ -65,7 +65,7 @@
 #include "meshpool.h"
 #include "ring.h"
 
-#define MP_ABI           4u
+#define MP_ABI           5u
 #define INST_MAGIC       0x6d70696e73746e63ull   /* "mpinstnc" */
 #define CSEG_MAGIC       0x6d70636c69656e74ull   /* "mpclient" */
 #define MP_LANES         4
@@ -149,10 +149,11 @@ _Static_assert(sizeof(mp_request) == RING_CACHELINE, "a lane item is a line");
 _Static_assert(sizeof(struct wire_res) % 8 == 0, "completions stay aligned");
 
 /* A mesh in its slab, as a worker writes it and a client reads it in
- * place: positions (3 floats per vertex), normals (the same), then indices
- * (3 per triangle).  Offsets in bytes from the slab's start. */
+ * place: positions (3 floats per vertex), normals (the same), indices (3
+ * per triangle), then materials (1 byte per vertex, last so nothing after
+ * them needs aligning).  Offsets in bytes from the slab's start. */
 struct mesh_slab_map {
-	uint64_t normals, indices, bytes;
+	uint64_t normals, indices, materials, bytes;
 };
 
 static inline struct mesh_slab_map
@@ -162,7 +163,8 @@ mesh_slab_map(uint32_t nv, uint32_t ni)
 
 	m.normals = (uint64_t)nv * 3 * sizeof(float);
 	m.indices = m.normals * 2;
-	m.bytes = m.indices + (uint64_t)ni * sizeof(uint32_t);
+	m.materials = m.indices + (uint64_t)ni * sizeof(uint32_t);
+	m.bytes = m.materials + nv;
 	return m;
 }
 

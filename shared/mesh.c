@@ -17,6 +17,7 @@ mesh_free(struct mesh *m)
 {
 	free(m->pos);
 	free(m->nrm);
+	free(m->mat);
 	free(m->idx);
 	mesh_init(m);
 }
@@ -48,6 +49,7 @@ mesh_reserve(struct mesh *m, uint32_t more_v, uint32_t more_i)
 	if (need_v > m->cap_v) {
 		uint32_t cap = grow_to(m->cap_v, need_v);
 		float *p, *n;
+		uint8_t *t;
 
 		if (cap == 0)
 			return -1;
@@ -57,6 +59,9 @@ mesh_reserve(struct mesh *m, uint32_t more_v, uint32_t more_i)
 		if ((n = realloc(m->nrm, (size_t)cap * 3 * sizeof *n)) == NULL)
 			return -1;
 		m->nrm = n;
+		if ((t = realloc(m->mat, cap)) == NULL)
+			return -1;
+		m->mat = t;
 		m->cap_v = cap;
 	}
 	if (need_i > m->cap_i) {

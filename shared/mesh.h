@@ -11,6 +11,7 @@
 struct mesh {
 	float    *pos;      /* 3 * nv */
 	float    *nrm;      /* 3 * nv */
+	uint8_t  *mat;      /* nv: material id of the vertex's solid side */
 	uint32_t *idx;      /* ni, 3 per triangle */
 	uint32_t  nv, ni;
 	uint32_t  cap_v, cap_i;

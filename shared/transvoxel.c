@@ -107,6 +107,7 @@ struct vmeta {                  /* how a vertex was made, for shifting */
 struct tv_scratch {
 	int       n;                /* cells per side the arrays are sized for */
 	float    *d;                /* (n+3)^3 padded samples */
+	uint8_t  *mat;              /* (n+3)^3 their materials */
 	float    *tmp;              /* field fill scratch */
 	size_t    tmp_len;
 	unsigned __int128 *mask;    /* (n+1)^2 rows: bit i set = point i solid */
@@ -115,6 +116,7 @@ struct tv_scratch {
 	int32_t  *rcache;           /* 3*(n+1)^3 regular edge -> vertex */
 	int32_t  *fcache;           /* 6 faces * 2 dirs * (2n+1)^2 fine edges */
 	float    *face[6];          /* 3 layers * (2n+3)^2 half-step samples */
+	uint8_t  *fmat[6];          /* their materials */
 	struct vmeta *meta;
 	uint32_t  cap_meta;
 	uint32_t *weld;             /* weld_coincident's hash and vertex map */
@@ -157,8 +159,11 @@ scratch_release(struct tv_scratch *s)
 	free(s->fsolid);
 	free(s->rcache);
 	free(s->fcache);
-	for (f = 0; f < 6; f++)
+	for (f = 0; f < 6; f++) {
 		free(s->face[f]);
+		free(s->fmat[f]);
+	}
+	free(s->mat);
 	free(s->meta);
 	free(s->weld);
 	free(s->edges);
@@ -197,17 +202,19 @@ scratch_prepare(struct tv_scratch *s, int n)
 	scratch_release(s);
 	s->tmp_len = q * q + 3 * q + p * p + 3 * p;
 	s->d = malloc(p * p * p * sizeof *s->d);
+	s->mat = malloc(p * p * p);
 	s->tmp = malloc(s->tmp_len * sizeof *s->tmp);
 	s->mask = malloc(e * e * sizeof *s->mask);
 	s->ruled = malloc(e * e);
 	s->fsolid = malloc(r * r);
 	s->rcache = new_cache(SLOTS_PER_POINT * e * e * e);
 	s->fcache = new_cache(12 * r * r);
-	if (!s->d || !s->tmp || !s->mask || !s->ruled || !s->fsolid ||
+	if (!s->d || !s->mat || !s->tmp || !s->mask || !s->ruled || !s->fsolid ||
 	    !s->rcache || !s->fcache)
 		goto fail;
 	for (f = 0; f < 6; f++)
-		if ((s->face[f] = malloc(3 * q * q * sizeof(float))) == NULL)
+		if ((s->face[f] = malloc(3 * q * q * sizeof(float))) == NULL ||
+		    (s->fmat[f] = malloc(3 * q * q)) == NULL)
 			goto fail;
 	s->n = n;
 	return 0;
@@ -258,10 +265,30 @@ D(const struct ctx *x, int i, int j, int k)
 	return x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p + (i + 1)];
 }
 
+/* Material of padded point (i, j, k). */
+static inline uint8_t
+M(const struct ctx *x, int i, int j, int k)
+{
+	return x->s->mat[(((size_t)k + 1) * x->p + (j + 1)) * x->p + (i + 1)];
+}
+
+/* Densities of g into out and, for a field with materials, theirs into mat
+ * (a field without has material 0 everywhere: mat is not touched). */
+static int
+fill_grid(const struct ctx *x, const struct grid *g, float *out, uint8_t *mat,
+    int lazy)
+{
+	const struct field *f = x->f;
+
+	if (f->fill_materials != NULL)
+		return f->fill_materials(f->ctx, g, out, mat, x->s->tmp, lazy);
+	return f->fill(f->ctx, g, out, x->s->tmp, lazy);
+}
+
 /* FIELD_UNIFORM when the field saw that no surface crosses the chunk's
  * samples; then, with no transition faces to build, nothing was written. */
 static int
-sample_chunk(struct ctx *x, const struct field *f)
+sample_chunk(struct ctx *x)
 {
 	struct grid g;
 	int a;
@@ -272,7 +299,7 @@ sample_chunk(struct ctx *x, const struct field *f)
 	}
 	g.step = x->step;
 	g.voxel = x->c->voxel;
-	return f->fill(f->ctx, &g, x->s->d, x->s->tmp, x->c->transitions == 0);
+	return fill_grid(x, &g, x->s->d, x->s->mat, x->c->transitions == 0);
 }
 
 /* Bits of n consecutive samples (n <= 65) that are below 0 (solid) or,
@@ -522,11 +549,12 @@ curve_level(const struct edge *e)
 	return s > cap ? cap : s < -cap ? -cap : s;
 }
 
-/* Density at one lattice point, sampled on its own. */
+/* Density (and material, if m) at one lattice point, sampled on its own. */
 static float
-sample_point(struct ctx *x, const int64_t g[3])
+sample_point_mat(struct ctx *x, const int64_t g[3], uint8_t *m)
 {
 	struct grid gr;
+	uint8_t mat = 0;
 	float d;
 	int a;
 
@@ -536,8 +564,16 @@ sample_point(struct ctx *x, const int64_t g[3])
 	}
 	gr.step = 1;
 	gr.voxel = x->c->voxel;
-	x->f->fill(x->f->ctx, &gr, &d, x->s->tmp, 0);
+	fill_grid(x, &gr, &d, &mat, 0);
+	if (m != NULL)
+		*m = x->f->fill_materials != NULL ? mat : 0;
 	return d;
+}
+
+static float
+sample_point(struct ctx *x, const int64_t g[3])
+{
+	return sample_point_mat(x, g, NULL);
 }
 
 /* Halve e down to one voxel, keeping the half whose ends differ in sign: the
@@ -711,7 +747,7 @@ cell_reserve(struct ctx *x, uint32_t verts, uint32_t tris)
 
 /* Append a vertex; the cell reserved room for it (cell_reserve). */
 static uint32_t
-append_vertex(struct ctx *x, const float *pos, const float *nrm)
+append_vertex(struct ctx *x, const float *pos, const float *nrm, uint8_t mat)
 {
 	struct mesh *m = x->out;
 	uint32_t v;
@@ -719,7 +755,24 @@ append_vertex(struct ctx *x, const float *pos, const float *nrm)
 	v = m->nv++;
 	memcpy(m->pos + 3 * v, pos, 3 * sizeof *pos);
 	memcpy(m->nrm + 3 * v, nrm, 3 * sizeof *nrm);
+	m->mat[v] = mat;
 	return v;
+}
+
+/* Material of the solid end of e, a LOD 0 edge found by refine_edge. */
+static uint8_t
+refined_material(struct ctx *x, const struct edge *e)
+{
+	int64_t g[3];
+	uint8_t m = 0;
+
+	if (x->f->fill_materials == NULL)
+		return 0;
+	memcpy(g, e->g, sizeof g);
+	if (!e->solid0)
+		g[e->axis] += e->len;
+	sample_point_mat(x, g, &m);
+	return m;
 }
 
 static void
@@ -775,6 +828,7 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	float n0[3], n1[3], pos[3], nrm[3], t, tc;
 	int64_t gp[3];
 	struct edge e;
+	uint8_t mat;
 
 	if (have >= 0)
 		return (uint32_t)have;
@@ -799,14 +853,18 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 		refine_edge(x, &e);
 		t = crossing(x, &e);
 		tc = chunk_fraction(&e, gp, x->step, t);
+		mat = refined_material(x, &e);
 	} else {
 		if (e.d0 == 0.0f && e.d1 == 0.0f)
 			e.solid0 = mask_bit(x, i, j, k);
 		tc = t = crossing(x, &e);
+		mat = mask_bit(x, i, j, k) ? M(x, i, j, k) : M(x, r[0], r[1], r[2]);
 	}
+	if (x->f->fill_materials == NULL)
+		mat = 0;
 	make_vertex(&e, t, x->c->voxel, pos);
 	make_normal(n0, n1, tc, nrm);
-	if ((v = append_vertex(x, pos, nrm)) == UINT32_MAX)
+	if ((v = append_vertex(x, pos, nrm, mat)) == UINT32_MAX)
 		return v;
 	set_meta(x, v, q, axis, tc, VK_REGULAR, slot);
 	x->s->rcache[slot] = (int32_t)v;
@@ -923,6 +981,7 @@ struct face {
 	int f, a, u, v, high, plane;   /* plane: local lattice index 0 or n */
 	int q;                         /* half-step points per in-plane side, 2n+3 */
 	const float *s;                /* 3 layers of q*q samples */
+	const uint8_t *m;              /* their materials */
 	size_t sa, su, sv;             /* strides of the layer and in-plane axes */
 };
 
@@ -948,13 +1007,14 @@ face_init(const struct ctx *x, int f, struct face *fc)
 	fc->plane = fc->high ? x->n : 0;
 	fc->q = 2 * x->n + 3;
 	fc->s = x->s->face[f];
+	fc->m = x->s->fmat[f];
 	face_strides(fc);
 }
 
 /* Sample the face plane and one half step either side of it, at half steps,
  * one point past the face on every in-plane side (for normals). */
 static void
-sample_face(struct ctx *x, const struct field *f, const struct face *fc)
+sample_face(struct ctx *x, const struct face *fc)
 {
 	int64_t h = x->step / 2;
 	struct grid g;
@@ -967,7 +1027,7 @@ sample_face(struct ctx *x, const struct field *f, const struct face *fc)
 	g.n[fc->v] = fc->q;
 	g.step = h;
 	g.voxel = x->c->voxel;
-	f->fill(f->ctx, &g, x->s->face[fc->f], x->s->tmp, 0);
+	fill_grid(x, &g, x->s->face[fc->f], x->s->fmat[fc->f], 0);
 }
 
 /* Sample at layer l (0 below, 1 on, 2 above the plane) and half-step in-plane
@@ -993,6 +1053,13 @@ fine_laplacian(const struct face *fc, int pu, int pv)
 	nb[2 * fc->v] = FS(fc, 1, pu, pv - 1);
 	nb[2 * fc->v + 1] = FS(fc, 1, pu, pv + 1);
 	return laplacian(nb, FS(fc, 1, pu, pv));
+}
+
+/* Material of the face-plane sample (pu, pv). */
+static inline uint8_t
+FM(const struct face *fc, int pu, int pv)
+{
+	return fc->m[fc->sa + (size_t)(pu + 1) * fc->su + (size_t)(pv + 1) * fc->sv];
 }
 
 static void
@@ -1085,6 +1152,7 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	uint32_t slot, v;
 	struct edge e;
 	int32_t have;
+	uint8_t mat;
 
 	fine_p2(fc, pu, pv, p2);
 	slot = fine_slot(x, p2, axis);
@@ -1106,13 +1174,18 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	}
 	e.solid0 = face_solid(x, pu, pv);
 	memcpy(gp, e.g, sizeof gp);
-	if (h > 1 && on_fine_chunk_edge(x, dir ? pu : pv))
+	mat = e.solid0 ? FM(fc, pu, pv) : FM(fc, qu, qv);
+	if (h > 1 && on_fine_chunk_edge(x, dir ? pu : pv)) {
 		refine_edge(x, &e);
+		mat = refined_material(x, &e);
+	}
+	if (x->f->fill_materials == NULL)
+		mat = 0;
 	t = crossing(x, &e);
 	tc = chunk_fraction(&e, gp, h, t);
 	make_vertex(&e, t, x->c->voxel, pos);
 	make_normal(n0, n1, tc, nrm);
-	if ((v = append_vertex(x, pos, nrm)) == UINT32_MAX)
+	if ((v = append_vertex(x, pos, nrm, mat)) == UINT32_MAX)
 		return v;
 	set_meta(x, v, p2, axis, tc, VK_FINE, slot);
 	x->s->fcache[slot] = (int32_t)v;
@@ -1206,7 +1279,7 @@ transition_pass(struct ctx *x, const struct field *f)
 		if (!(x->c->transitions & (1u << fi)))
 			continue;
 		face_init(x, fi, &fc);
-		sample_face(x, f, &fc);
+		sample_face(x, &fc);
 		face_signs(x, &fc);
 		for (cv = 0; cv < x->n; cv++)
 			for (cu = 0; cu < x->n; cu++)
@@ -1575,7 +1648,7 @@ flip_in_plane(struct ctx *x)
  * vertex at pos: (a, c, y) becomes (a, p, y) and (p, c, y). */
 static void
 split_edge(struct ctx *x, uint32_t tri, int k, const float *pos,
-    const float *nrm)
+    const float *nrm, uint8_t mat)
 {
 	struct mesh *m = x->out;
 	uint32_t *v, p, c, y;
@@ -1587,6 +1660,7 @@ split_edge(struct ctx *x, uint32_t tri, int k, const float *pos,
 	p = m->nv++;
 	memcpy(m->pos + 3 * p, pos, 3 * sizeof *pos);
 	memcpy(m->nrm + 3 * p, nrm, 3 * sizeof *nrm);
+	m->mat[p] = mat;
 	v = m->idx + 3 * tri;
 	c = v[(k + 1) % 3], y = v[(k + 2) % 3];
 	v[(k + 1) % 3] = p;
@@ -1653,7 +1727,10 @@ split_line_chords(struct ctx *x, int t, int f)
 			    line_factor(x, t, f, line, pos[line]) * cell;
 			pos[t / 2] += (t & 1) ? -depth : depth;
 			normalize(nrm);
-			split_edge(x, i, k, pos, nrm);
+			/* The smaller of the two materials: the same whichever
+			 * way round a chunk's triangle has the edge. */
+			split_edge(x, i, k, pos, nrm, m->mat[va] < m->mat[vc] ?
+			    m->mat[va] : m->mat[vc]);
 			break;
 		}
 }
@@ -1725,6 +1802,7 @@ weld_coincident(struct tv_scratch *s, struct mesh *m)
 		if (hash[h] == UINT32_MAX) {
 			memmove(m->pos + 3 * nv, p, 3 * sizeof *p);
 			memmove(m->nrm + 3 * nv, m->nrm + 3 * v, 3 * sizeof *p);
+			m->mat[nv] = m->mat[v];
 			hash[h] = nv++;
 		}
 		map[v] = hash[h];
@@ -1783,7 +1861,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	x.step = (int64_t)1 << c->lod;
 	x.zero_d = CLAMP_VOXELS * c->voxel;
 	x.clamp_lo = CLAMP_VOXELS / (float)x.step;
-	if (sample_chunk(&x, f) == FIELD_UNIFORM && c->transitions == 0)
+	if (sample_chunk(&x) == FIELD_UNIFORM && c->transitions == 0)
 		return 0;
 	build_masks(&x);
 	regular_pass(&x);

@@ -62,12 +62,12 @@ static uint64_t
 hash_buf(const mp_mesh_buf *b)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
-	const unsigned char *p[3] = { (const void *)b->positions,
-	    (const void *)b->normals, (const void *)b->indices };
-	size_t n[3] = { (size_t)b->vertex_count * 12, (size_t)b->vertex_count * 12,
-	    (size_t)b->index_count * 4 }, i, k;
+	const unsigned char *p[4] = { (const void *)b->positions,
+	    (const void *)b->normals, (const void *)b->indices, b->materials };
+	size_t n[4] = { (size_t)b->vertex_count * 12, (size_t)b->vertex_count * 12,
+	    (size_t)b->index_count * 4, b->vertex_count }, i, k;
 
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		for (i = 0; i < n[k]; i++)
 			h = (h ^ p[k][i]) * 0x100000001b3ull;
 	return h ^ b->vertex_count;
@@ -385,6 +385,117 @@ test_built_box_faces(void **state)
 	check_built_box(lo_lat, hi_lat, 1.0f / 32.0f);
 }
 
+/* --- materials ------------------------------------------------------------ */
+
+/* Position -> material of every vertex of the meshes added, to compare
+ * the two sides of a seam (a small open-addressing table). */
+struct matmap {
+	float   pos[1 << 16][3];
+	uint8_t mat[1 << 16];
+	uint8_t used[1 << 16];
+	int     shared, clashes;
+};
+
+static void
+matmap_add(struct matmap *mm, const mp_mesh_buf *m)
+{
+	uint32_t v;
+
+	for (v = 0; v < m->vertex_count; v++) {
+		const float *p = m->positions + 3 * v;
+		uint32_t h;
+
+		memcpy(&h, &p[0], 4);
+		h ^= (uint32_t)(p[1] * 7919.0f) ^ (uint32_t)(p[2] * 104729.0f);
+		h = (h * 2654435761u) >> 16;
+		while (mm->used[h] && memcmp(mm->pos[h], p, 12) != 0)
+			h = (h + 1) & 0xffff;
+		if (mm->used[h]) {
+			mm->shared++;
+			mm->clashes += mm->mat[h] != m->materials[v];
+		} else {
+			memcpy(mm->pos[h], p, 12);
+			mm->mat[h] = m->materials[v];
+			mm->used[h] = 1;
+		}
+	}
+}
+
+static float
+dist3(const float *p, const float *c)
+{
+	return sqrtf((p[0] - c[0]) * (p[0] - c[0]) + (p[1] - c[1]) *
+	    (p[1] - c[1]) + (p[2] - c[2]) * (p[2] - c[2]));
+}
+
+/*
+ * A sphere of material 7 built on flat ground across a chunk seam and, on
+ * the other side, an LOD seam; a painted box (material 5) with a hole dug
+ * in it.  Every vertex has the material of the solid it bounds, and the two
+ * sides of every seam give a shared vertex the same material.
+ */
+static void
+test_materials(void **state)
+{
+	static const float c[3] = { 32.0f, 2.0f, 16.0f };
+	mp_brush ball = sphere(MP_EDIT_ADD, c[0], c[1], c[2], 6.0f);
+	mp_brush paint = box(MP_EDIT_PAINT, 4.0f, -4.0f, 4.0f, 20.0f, 3.0f, 28.0f);
+	mp_brush hole = sphere(MP_EDIT_SUBTRACT, 8.0f, 0.0f, 16.0f, 2.5f);
+	struct matmap *mm = calloc(1, sizeof *mm);
+	int x, y, seen[3] = { 0, 0, 0 };
+	mp_request r;
+	mp_edits *e;
+
+	(void)state;
+	assert_non_null(mm);
+	ball.material = 7;
+	assert_int_equal(mp_edits_new(&e), MP_OK);
+	assert_int_equal(mp_edits_add(e, &ball), MP_OK);
+	assert_int_equal(mp_edits_add(e, &paint), MP_OK);
+	assert_int_equal(mp_edits_add(e, &hole), MP_OK);
+	/* LOD 0 chunks x 0..1 (the ball sits on their seam at x = 32), and the
+	 * LOD 1 chunk beyond, x 64..128, with a transition face toward them. */
+	flat_request(&r, 0.0f);
+	for (x = 0; x < 3; x++)
+		for (y = -1; y <= 0; y++) {
+			mp_mesh_buf m;
+			uint32_t v;
+
+			r.lod = x == 2 ? 1 : 0;
+			r.cx = x == 2 ? 1 : x, r.cy = y, r.cz = 0;
+			r.transitions = x == 2 ? MP_TRANS_NX : 0;
+			assert_int_equal(mp_mesh_local_edited(&r, e, &m), MP_OK);
+			for (v = 0; v < m.vertex_count; v++) {
+				const float *p = m.positions + 3 * v;
+				uint8_t want = 0;
+
+				if (dist3(p, c) < 6.5f && p[1] > 0.3f)
+					want = 7;           /* the ball, above the ground */
+				else if (p[0] > 4.5f && p[0] < 19.5f && p[2] > 4.5f &&
+				    p[2] < 27.5f && (dist3(p, c) > 7.5f || p[1] < 0.3f))
+					want = 5;           /* painted ground, and the hole */
+				else if (dist3(p, c) < 7.5f)
+					continue;           /* where ball meets ground */
+				else if (p[0] > 3.5f && p[0] < 20.5f && p[2] > 3.5f &&
+				    p[2] < 28.5f)
+					continue;           /* the paint's edge */
+				if (m.materials[v] != want)
+					fail_msg("vertex (%.2f %.2f %.2f): material %u, want %u",
+					    p[0], p[1], p[2], m.materials[v], want);
+				seen[want == 7 ? 2 : want == 5 ? 1 : 0]++;
+			}
+			matmap_add(mm, &m);
+			mp_mesh_buf_free(&m);
+		}
+	print_message("# %d base, %d painted, %d built vertices; %d shared on "
+	    "seams\n", seen[0], seen[1], seen[2], mm->shared);
+	assert_true(seen[0] > 100 && seen[1] > 100 && seen[2] > 50);
+	assert_true(mm->shared > 20);
+	assert_int_equal(mm->clashes, 0);
+	mp_edits_free(e);
+	free(mm);
+}
+
 /* --- sampling and rays -------------------------------------------------- */
 
 static void
@@ -582,6 +693,8 @@ test_daemon_edits_bit_identical(void **state)
 				    (size_t)b.vertex_count * 12);
 				assert_memory_equal(v.indices, b.indices,
 				    (size_t)b.index_count * 4);
+				assert_memory_equal(v.materials, b.materials,
+				    b.vertex_count);
 			}
 			mp_mesh_buf_free(&b);
 			mp_release(c, &res[i]);
@@ -747,6 +860,7 @@ main(void)
 		cmocka_unit_test(test_chunks_exact),
 		cmocka_unit_test(test_dug_sphere_volume),
 		cmocka_unit_test(test_built_box_faces),
+		cmocka_unit_test(test_materials),
 		cmocka_unit_test(test_sample_and_ray),
 		cmocka_unit_test(test_save_and_load),
 		cmocka_unit_test(test_kill_during_save),

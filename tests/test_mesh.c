@@ -460,6 +460,7 @@ test_lazy_fill_loses_no_surface(void **state)
 	lazy = noise_field_as_field(&nf);
 	e.inner = lazy, e.uniform = 0;
 	eager.fill = eager_fill, eager.range = NULL, eager.ctx = &e;
+	eager.fill_materials = NULL;
 	mesh_init(&a);
 	mesh_init(&b);
 	for (t = 0; t < 2; t++)
