@@ -12,6 +12,23 @@ run ./tests/bench-daemon
 run sh "${srcdir:-.}/tests/bench_syscalls.sh"
 run ./tests/bench-noise
 run ./tests/bench-mesh
+run ./tests/bench-edits
+# Instructions per edited chunk, exact where the timings above are noisy
+# (callgrind counts only inside mp_mesh_local_edited; valgrind optional).
+if command -v valgrind >/dev/null 2>&1; then
+	run echo "callgrind: instructions of one mp_mesh_local_edited call" \
+	    "(bench-edits --once N)"
+	base=
+	for n in 0 10 100 1000; do
+		ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+		    --toggle-collect=mp_mesh_local_edited ./tests/bench-edits --once "$n" \
+		    2>&1 | sed -n 's/.*Collected : *//p')
+		[ -n "$ir" ] || { run echo "  $n brushes: callgrind failed"; continue; }
+		base=${base:-$ir}
+		run awk -v n="$n" -v ir="$ir" -v base="$base" 'BEGIN {
+		    printf "  %4d brushes %12d instructions  %6.2fx\n", n, ir, ir / base }'
+	done
+fi
 printf '\nsummary (%s, %s CPUs, %s)\n' "$(uname -m)" "$(nproc)" \
     "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
 awk '
@@ -32,6 +49,11 @@ function row(what, got, target, ok) {
 /syscalls inside .* mp_submit:/ { sub_sys = $7 }
 /syscalls inside .* mp_poll:/   { poll_sys = $7 }
 /^ *idle 10 s/ { idle = $(NF - 5) + $(NF - 2) }
+/^ *1,000 small brushes:/ { brush_x = $4 + 0 }
+/^ *brush to its group out of mp_poll:/ {
+	match($0, /p50 [0-9.]+/); lat50 = substr($0, RSTART + 4, RLENGTH - 4) + 0
+	match($0, /p99 [0-9.]+/); lat99 = substr($0, RSTART + 4, RLENGTH - 4) + 0
+}
 END {
 	row("LOD 0 surface chunk, one core (us)", lod0, "<= 150", lod0 <= 150)
 	row("empty chunk outside the band (us)", out_empty, "<= 1", out_empty <= 1)
@@ -49,4 +71,7 @@ END {
 	printf "  %-46s %14s  %s\n", "mp_submit futex calls in 102,400",
 	    sub_sys, "(only to wake parked workers; see README)"
 	row("idle 10 s: CPU ticks + context switches", idle, "0", idle == 0)
+	row("1,000 small brushes vs unedited chunk", brush_x "x", "< 10x", brush_x < 10)
+	row("dig to its group polled, p50 (ms)", lat50, "< 3", lat50 < 3)
+	row("dig to its group polled, p99 (ms)", lat99, "< 16.7", lat99 < 16.7)
 }' "$log"

@@ -614,12 +614,14 @@ test_lost_requests_are_named(void **state)
 
 /* The example host (client/examples/host_loop) rides out a daemon killed
  * and started again: it reconnects, submits again what was lost, and
- * goes on meshing. */
+ * goes on meshing; and it digs as it goes, each dig's chunks swapped in as
+ * a group that never came out of mp_poll split. */
 static void
 test_host_example_survives_restart(void **state)
 {
 	struct daemon d;
 	char cmd[256], out[4096], *p;
+	long dug, swapped, superseded, split;
 	pid_t pid;
 	int fd[2], st;
 	ssize_t n;
@@ -651,6 +653,13 @@ test_host_example_survives_restart(void **state)
 	assert_non_null(p = strstr(out, "reconnected 1 times"));
 	print_message("# %.*s\n", (int)strcspn(strstr(out, "submitted "), "\n"),
 	    strstr(out, "submitted "));
+	assert_non_null(p = strstr(out, "dug "));
+	assert_int_equal(sscanf(p, "dug %ld, groups swapped %ld, superseded %ld, "
+	    "split %ld", &dug, &swapped, &superseded, &split), 4);
+	print_message("# %.*s\n", (int)strcspn(p, "\n"), p);
+	assert_true(dug > 0);
+	assert_true(swapped > 0);
+	assert_int_equal(split, 0);
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
