@@ -50,3 +50,7 @@ END {
 	    sub_sys, "(only to wake parked workers; see README)"
 	row("idle 10 s: CPU ticks + context switches", idle, "0", idle == 0)
 }' "$log"
+# The viewer's frame times, when it was built (GLFW, epoxy and libpng).
+if [ -x ./meshpool-view ]; then
+	sh "${srcdir:-.}/tests/bench_view.sh"
+fi

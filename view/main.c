@@ -38,7 +38,7 @@ struct options {
 	const char *screenshot;
 	const char *instance;           /* NULL: a private daemon */
 	int local, vsync, width, height, workers, budget, rings, tint;
-	float altitude;
+	float altitude, speed;
 };
 
 /* Everything the viewer holds, in one place. */
@@ -47,6 +47,7 @@ struct viewer {
 	struct private_daemon daemon;
 	GLFWwindow *win;
 	int glfw_up, render_up, stats_up;
+	int daemon_lost;                /* show what the private one said */
 	struct render gl;
 	struct stream *stream;
 	struct stats stats;
@@ -60,7 +61,7 @@ usage(FILE *f)
 	    "usage: meshpool-view [-n INSTANCE | --local] [--frames N]\n"
 	    "                     [--screenshot FILE.png] [--size WxH] [--vsync 0|1]\n"
 	    "                     [--workers N] [--budget N] [--rings K]\n"
-	    "                     [--altitude X] [--plain]\n"
+	    "                     [--altitude X] [--speed X] [--plain]\n"
 	    "  -n INSTANCE        stream through a running meshpoold (default: a\n"
 	    "                     private one, $MESHPOOLD or the installed one)\n"
 	    "  --local            mesh on the frame thread instead (mp_mesh_local)\n"
@@ -73,6 +74,7 @@ usage(FILE *f)
 	    "  --rings K          chunks from the centre to the edge of each\n"
 	    "                     LOD ring, even, 4..32 (default 8)\n"
 	    "  --altitude X       fly X times higher, looking further down\n"
+	    "  --speed X          fly X times faster\n"
 	    "  --plain            do not tint the LOD rings or draw chunk borders\n");
 }
 
@@ -121,6 +123,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "budget", required_argument, NULL, 'b' },
 		{ "rings", required_argument, NULL, 'r' },
 		{ "altitude", required_argument, NULL, 'a' },
+		{ "speed", required_argument, NULL, 'x' },
 		{ "plain", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -132,7 +135,7 @@ parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof *o);
 	o->width = DEFAULT_WIDTH, o->height = DEFAULT_HEIGHT;
 	o->workers = DEFAULT_WORKERS, o->budget = DEFAULT_BUDGET;
-	o->rings = DEFAULT_RINGS, o->tint = 1, o->altitude = 1;
+	o->rings = DEFAULT_RINGS, o->tint = 1, o->altitude = 1, o->speed = 1;
 	while (!bad && (ch = getopt_long(argc, argv, "n:hV", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'n': o->instance = optarg; break;
@@ -150,6 +153,10 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'a':
 			o->altitude = strtof(optarg, &end);
 			bad = *end != '\0' || !(o->altitude >= 0.2f && o->altitude <= 20);
+			break;
+		case 'x':
+			o->speed = strtof(optarg, &end);
+			bad = *end != '\0' || !(o->speed >= 0 && o->speed <= 100);
 			break;
 		case 'p': o->tint = 0; break;
 		case 'h': usage(stdout); exit(EXIT_DONE);
@@ -241,18 +248,21 @@ frame(struct viewer *v, long n, int last)
 	const struct stream_counts *sc = stream_counts(v->stream);
 	struct gpu_mesh *const *list;
 	struct camera cam;
-	uint64_t t0 = mono_ns(), t1;
+	uint64_t t0 = mono_ns(), ts, t1;
 	size_t meshes;
 	int finished;
 
 	glfwPollEvents();
-	camera_at(&cam, (double)n / FRAME_HZ,
+	camera_at(&cam, (double)n / FRAME_HZ * v->opt.speed,
 	    (float)v->gl.width / (float)v->gl.height,
 	    (float)v->opt.rings * rings_chunk_size(RING_LEVELS - 1), v->opt.altitude);
+	ts = mono_ns();
 	if ((finished = stream_frame(v->stream, &cam)) < 0) {
 		fprintf(stderr, "meshpool-view: %s\n", mp_strerror(finished));
+		v->daemon_lost = 1;
 		return -1;
 	}
+	ts = mono_ns() - ts;
 	meshes = stream_meshes(v->stream, &list);
 	render_frame(&v->gl, &cam, list, meshes);
 	tool_frame(v, &cam);
@@ -260,7 +270,7 @@ frame(struct viewer *v, long n, int last)
 		return -1;
 	glfwSwapBuffers(v->win);
 	t1 = mono_ns();
-	if (stats_frame(&v->stats, (t1 - t0) / 1e6, sc->upload_ns / 1e6) != 0)
+	if (stats_frame(&v->stats, (t1 - t0) / 1e6, ts / 1e6, sc->upload_ns / 1e6) != 0)
 		return -1;
 	stats_progress(&v->stats, t1, finished, sc->missing);
 	return 0;
@@ -305,7 +315,7 @@ run(struct viewer *v)
 }
 
 static void
-cleanup(struct viewer *v, int failed)
+cleanup(struct viewer *v)
 {
 	stream_close(v->stream);        /* its GL buffers: context still up */
 	if (v->render_up)
@@ -314,8 +324,10 @@ cleanup(struct viewer *v, int failed)
 		glfwDestroyWindow(v->win);
 	if (v->glfw_up)
 		glfwTerminate();
-	if (failed && v->daemon.pid > 0)
+	if (v->daemon_lost && v->daemon.pid > 0) {
+		fprintf(stderr, "meshpool-view: the private meshpoold said:\n");
 		private_show_log(&v->daemon, stderr);
+	}
 	private_stop(&v->daemon);
 	if (v->stats_up)
 		stats_fini(&v->stats);
@@ -332,6 +344,6 @@ main(int argc, char **argv)
 	if (parse_options(argc, argv, &v.opt) != 0)
 		return EXIT_USAGE;
 	rc = run(&v) == 0 ? EXIT_DONE : EXIT_ERR;
-	cleanup(&v, rc != EXIT_DONE);
+	cleanup(&v);
 	return rc;
 }

@@ -19,8 +19,9 @@ stats_init(struct stats *st, uint64_t start_ns)
 	st->start_ns = st->progress_ns = start_ns;
 	st->cap = FIRST_CAP;
 	st->frame_ms = malloc(st->cap * sizeof *st->frame_ms);
+	st->stream_ms = malloc(st->cap * sizeof *st->stream_ms);
 	st->upload_ms = malloc(st->cap * sizeof *st->upload_ms);
-	if (st->frame_ms == NULL || st->upload_ms == NULL) {
+	if (st->frame_ms == NULL || st->stream_ms == NULL || st->upload_ms == NULL) {
 		stats_fini(st);
 		return -1;
 	}
@@ -31,8 +32,9 @@ void
 stats_fini(struct stats *st)
 {
 	free(st->frame_ms);
+	free(st->stream_ms);
 	free(st->upload_ms);
-	st->frame_ms = st->upload_ms = NULL;
+	st->frame_ms = st->stream_ms = st->upload_ms = NULL;
 }
 
 static int
@@ -47,15 +49,18 @@ grow(double **p, size_t cap)
 }
 
 int
-stats_frame(struct stats *st, double frame_ms, double upload_ms)
+stats_frame(struct stats *st, double frame_ms, double stream_ms,
+    double upload_ms)
 {
 	if (st->n == st->cap) {
 		if (grow(&st->frame_ms, 2 * st->cap) != 0 ||
+		    grow(&st->stream_ms, 2 * st->cap) != 0 ||
 		    grow(&st->upload_ms, 2 * st->cap) != 0)
 			return -1;
 		st->cap *= 2;
 	}
 	st->frame_ms[st->n] = frame_ms;
+	st->stream_ms[st->n] = stream_ms;
 	st->upload_ms[st->n] = upload_ms;
 	st->n++;
 	return 0;
@@ -101,6 +106,8 @@ stats_print(FILE *f, const struct stats *st, const char *mode,
 	double p50 = percentile(st->frame_ms, st->n, 50);
 	double p99 = percentile(st->frame_ms, st->n, 99);
 	double max = st->n > 0 ? st->frame_ms[st->n - 1] : 0;
+	double s50 = percentile(st->stream_ms, st->n, 50);
+	double s99 = percentile(st->stream_ms, st->n, 99);
 	double up99 = percentile(st->upload_ms, st->n, 99);
 	char complete[32];
 
@@ -110,8 +117,9 @@ stats_print(FILE *f, const struct stats *st, const char *mode,
 	else
 		snprintf(complete, sizeof complete, "never");
 	fprintf(f, "meshpool-view: mode=%s frames=%zu frame_ms_p50=%.2f "
-	    "frame_ms_p99=%.2f frame_ms_max=%.2f uploaded=%llu "
-	    "upload_ms_p99=%.2f complete_s=%s stall_max_s=%.2f missing=%zu\n",
-	    mode, st->n, p50, p99, max, (unsigned long long)uploaded, up99,
+	    "frame_ms_p99=%.2f frame_ms_max=%.2f stream_ms_p50=%.3f "
+	    "stream_ms_p99=%.3f uploaded=%llu upload_ms_p99=%.3f complete_s=%s "
+	    "stall_max_s=%.2f missing=%zu\n",
+	    mode, st->n, p50, p99, max, s50, s99, (unsigned long long)uploaded, up99,
 	    complete, st->stall_max_ns / 1e9, missing);
 }
