@@ -8,7 +8,8 @@
  *
  * Then the viewer itself under xvfb-run (Mesa's software GL), skipped if
  * xvfb-run is missing: a few hundred frames against a private daemon,
- * then the same in-process with --local.  Its summary line must say the
+ * then the same in-process with --local, then through a named daemon
+ * that is killed and started again.  Its summary line must say the
  * view was complete at some point and that, once streaming started, no
  * second went by with chunks missing and none arriving (a liveness bound:
  * frame times are only printed).  The screenshot must show terrain:
@@ -294,6 +295,41 @@ test_meshes_on_the_frame_thread(void **state)
 	unlink(shot);
 }
 
+/* Through a named daemon that is killed and started again: the viewer
+ * says so, connects again, keeps going, and stops cleanly on SIGTERM. */
+static void
+test_rides_out_a_daemon_restart(void **state)
+{
+	char cmd[2048], out[8192];
+	long me = (long)getpid();
+	int st;
+
+	(void)state;
+	if (!have_xvfb())
+		skip();
+	snprintf(cmd, sizeof cmd, "xvfb-run -a -s \"-screen 0 %dx%dx24\" sh -c '"
+	    "daemon() { ./meshpoold -f -n vr-%ld -c /dev/null -w 2 "
+	    "    2>>tests/vr-%ld.log & d=$!; i=0;"
+	    "  until ./meshpoolctl -n vr-%ld status >/dev/null 2>&1; do"
+	    "    sleep 0.1; i=$((i + 1)); [ $i -lt 100 ] || exit 3; done; };"
+	    "daemon;"
+	    "./meshpool-view -n vr-%ld --size %dx%d --rings 4 --speed 4"
+	    "    >tests/vr-%ld.out 2>&1 & v=$!;"
+	    "sleep 2; kill -9 $d; wait $d; daemon; i=0;"
+	    "until grep -q \"connected again\" tests/vr-%ld.out; do"
+	    "  sleep 0.1; i=$((i + 1)); [ $i -lt 300 ] || break; done;"
+	    "sleep 1; kill -TERM $v; wait $v; echo viewer exit $?;"
+	    "kill $d; wait $d; cat tests/vr-%ld.out' 2>&1; rm -f tests/vr-%ld.*",
+	    SHOT_W, SHOT_H, me, me, me, me, SHOT_W, SHOT_H, me, me, me, me);
+	st = shell_out(cmd, out, sizeof out);
+	print_message("# %s", out);
+	assert_int_equal(st, 0);
+	assert_non_null(strstr(out, "viewer exit 0"));
+	assert_non_null(strstr(out, "the daemon went away"));
+	assert_non_null(strstr(out, "connected again"));
+	assert_non_null(strstr(out, "meshpool-view: mode=meshpoold"));
+}
+
 /* A daemon that cannot start: the viewer says why and exits 1, before
  * it opens a window (so this needs no display). */
 static void
@@ -328,6 +364,7 @@ main(void)
 		cmocka_unit_test(test_daemon_that_cannot_start),
 		cmocka_unit_test(test_streams_through_a_private_daemon),
 		cmocka_unit_test(test_meshes_on_the_frame_thread),
+		cmocka_unit_test(test_rides_out_a_daemon_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
  * Exit status: 0 done, 1 error, 2 usage.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ struct viewer {
 	GLFWwindow *win;
 	int glfw_up, render_up, stats_up;
 	int daemon_lost;                /* show what the private one said */
+	int was_connected;
 	struct render gl;
 	struct stream *stream;
 	struct stats stats;
@@ -263,6 +265,11 @@ frame(struct viewer *v, long n, int last)
 		return -1;
 	}
 	ts = mono_ns() - ts;
+	if (sc->connected != v->was_connected && !v->opt.local)
+		fprintf(stderr, "meshpool-view: %s\n", sc->connected ?
+		    "connected again; asking again for what was lost" :
+		    "the daemon went away; connecting again once a second");
+	v->was_connected = sc->connected;
 	meshes = stream_meshes(v->stream, &list);
 	render_frame(&v->gl, &cam, list, meshes);
 	tool_frame(v, &cam);
@@ -276,6 +283,29 @@ frame(struct viewer *v, long n, int last)
 	return 0;
 }
 
+/* SIGINT and SIGTERM end the run like closing the window (the summary is
+ * printed, the private daemon stopped).  They are blocked and looked for
+ * once a frame, so no handler and no global flag are needed. */
+static void
+block_stop_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+static int
+stop_requested(void)
+{
+	sigset_t pending;
+
+	return sigpending(&pending) == 0 && (sigismember(&pending, SIGINT) ||
+	    sigismember(&pending, SIGTERM));
+}
+
 static int
 run(struct viewer *v)
 {
@@ -283,6 +313,7 @@ run(struct viewer *v)
 	long n;
 	int r;
 
+	block_stop_signals();
 	if (!v->opt.local && v->opt.instance == NULL) {
 		if (private_start(&v->daemon, v->opt.workers) != 0)
 			return -1;
@@ -300,11 +331,12 @@ run(struct viewer *v)
 		fprintf(stderr, "meshpool-view: %s: %s\n", so.instance, mp_strerror(r));
 		return -1;
 	}
+	v->was_connected = stream_counts(v->stream)->connected;
 	if (stats_init(&v->stats, mono_ns()) != 0)
 		return -1;
 	v->stats_up = 1;
 	for (n = 0; v->opt.frames == 0 || n < v->opt.frames; n++) {
-		if (glfwWindowShouldClose(v->win))
+		if (glfwWindowShouldClose(v->win) || stop_requested())
 			break;
 		if (frame(v, n, n + 1 == v->opt.frames) != 0)
 			return -1;

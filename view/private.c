@@ -29,11 +29,19 @@ exec_daemon(const char *name, int workers, int log_fd)
 	char *argv[] = { "meshpoold", "-f", "-n", (char *)name, "-c",
 	    "/dev/null", "-w", w, NULL };
 
+	sigset_t none;
+
 	snprintf(w, sizeof w, "%d", workers);
-	/* If the viewer dies without stopping it, the daemon goes too. */
+	/* If the viewer dies without stopping it, the daemon goes too; a
+	 * Ctrl-C at the terminal is the viewer's to handle (its own process
+	 * group), and the viewer's blocked signals are not the daemon's. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	setpgid(0, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (dup2(log_fd, STDERR_FILENO) < 0 ||
-	    freopen("/dev/null", "r", stdin) == NULL)
+	    freopen("/dev/null", "r", stdin) == NULL ||
+	    freopen("/dev/null", "w", stdout) == NULL)
 		_exit(127);
 	if (bin != NULL)
 		execv(bin, argv);

@@ -392,20 +392,30 @@ mesh_here(struct stream *s)
 	return finished;
 }
 
+/* Connect again, at most once a second: 1 when connected. */
+static int
+reconnect(struct stream *s)
+{
+	uint64_t now = mono_ns();
+
+	if (now < s->retry_at)
+		return 0;
+	if (mp_connect(s->opts.instance, &s->mc) != MP_OK) {
+		s->mc = NULL;
+		s->retry_at = now + RETRY_NS;
+		return 0;
+	}
+	s->counts.connected = 1;
+	return 1;
+}
+
 static int
 with_daemon(struct stream *s)
 {
 	int n;
 
-	if (s->mc == NULL) {
-		if (mono_ns() < s->retry_at ||
-		    mp_connect(s->opts.instance, &s->mc) != MP_OK) {
-			s->mc = NULL;
-			s->retry_at = mono_ns() + RETRY_NS;
-			return 0;
-		}
-		s->counts.connected = 1;
-	}
+	if (s->mc == NULL && !reconnect(s))
+		return 0;
 	submit(s);
 	if ((n = take_results(s)) == MP_EDISCONNECTED) {
 		lost_daemon(s);
