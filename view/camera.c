@@ -14,7 +14,6 @@
 #define WANDER       60.0       /* sideways swing of the loop, units */
 #define HEIGHT       34.0       /* above the terrain's mean (it is +-10) */
 #define BOB           6.0
-#define PITCH_DOWN    0.30      /* radians below the horizon */
 #define FOV_Y         1.05      /* radians, about 60 degrees */
 #define NEAR_PLANE    0.5
 
@@ -117,7 +116,8 @@ extract_planes(struct camera *c)
 }
 
 void
-camera_at(struct camera *c, double t, float aspect, float far, float altitude)
+camera_at(struct camera *c, double t, float aspect, float far, float altitude,
+    float pitch)
 {
 	float ahead[3], view[16], proj[16], horiz;
 
@@ -127,7 +127,7 @@ camera_at(struct camera *c, double t, float aspect, float far, float altitude)
 	c->fwd[1] = 0;
 	c->fwd[2] = ahead[2] - c->eye[2];
 	normalize(c->fwd);
-	horiz = cosf(PITCH_DOWN * altitude > 1.2f ? 1.2f : PITCH_DOWN * altitude);
+	horiz = cosf(pitch);
 	c->fwd[0] *= horiz;
 	c->fwd[2] *= horiz;
 	c->fwd[1] = -sqrtf(1 - horiz * horiz);

@@ -16,9 +16,10 @@ struct camera {
 
 /* Where the flight is t seconds after the start, seen with the given
  * aspect ratio and far plane; altitude scales the height above the
- * terrain's mean (1 is the default flight). */
+ * terrain's mean (1 is the default flight), pitch is the look's angle
+ * below the horizon in radians. */
 void camera_at(struct camera *c, double t, float aspect, float far,
-    float altitude);
+    float altitude, float pitch);
 
 /* 1 if any part of the box [lo, hi] may be in view. */
 int camera_sees(const struct camera *c, const float lo[3], const float hi[3]);

@@ -7,6 +7,7 @@
  * Exit status: 0 done, 1 error, 2 usage.
  */
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,13 +34,14 @@ enum { EXIT_DONE = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 #define DEFAULT_RINGS      8    /* half-size k: 16 x 16 chunks per level */
 #define FRAME_HZ        60.0    /* the camera's clock: one step per frame */
 #define MAX_SIDE       16384
+#define DEFAULT_PITCH     17    /* degrees below the horizon */
 
 struct options {
 	long frames;                    /* 0: until the window closes */
 	const char *screenshot;
 	const char *instance;           /* NULL: a private daemon */
 	int local, vsync, width, height, workers, budget, rings, tint;
-	float altitude, speed;
+	float altitude, speed, pitch;   /* pitch in degrees */
 };
 
 /* Everything the viewer holds, in one place. */
@@ -63,7 +65,7 @@ usage(FILE *f)
 	    "usage: meshpool-view [-n INSTANCE | --local] [--frames N]\n"
 	    "                     [--screenshot FILE.png] [--size WxH] [--vsync 0|1]\n"
 	    "                     [--workers N] [--budget N] [--rings K]\n"
-	    "                     [--altitude X] [--speed X] [--plain]\n"
+	    "                     [--altitude X] [--pitch DEG] [--speed X] [--plain]\n"
 	    "  -n INSTANCE        stream through a running meshpoold (default: a\n"
 	    "                     private one, $MESHPOOLD or the installed one)\n"
 	    "  --local            mesh on the frame thread instead (mp_mesh_local)\n"
@@ -75,7 +77,8 @@ usage(FILE *f)
 	    "  --budget N         mesh uploads per frame, at most (default 16)\n"
 	    "  --rings K          chunks from the centre to the edge of each\n"
 	    "                     LOD ring, even, 4..32 (default 8)\n"
-	    "  --altitude X       fly X times higher, looking further down\n"
+	    "  --altitude X       fly X times higher\n"
+	    "  --pitch DEG        look DEG degrees down (default 17)\n"
 	    "  --speed X          fly X times faster\n"
 	    "  --plain            do not tint the LOD rings or draw chunk borders\n");
 }
@@ -126,6 +129,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "rings", required_argument, NULL, 'r' },
 		{ "altitude", required_argument, NULL, 'a' },
 		{ "speed", required_argument, NULL, 'x' },
+		{ "pitch", required_argument, NULL, 'P' },
 		{ "plain", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -138,6 +142,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->width = DEFAULT_WIDTH, o->height = DEFAULT_HEIGHT;
 	o->workers = DEFAULT_WORKERS, o->budget = DEFAULT_BUDGET;
 	o->rings = DEFAULT_RINGS, o->tint = 1, o->altitude = 1, o->speed = 1;
+	o->pitch = DEFAULT_PITCH;
 	while (!bad && (ch = getopt_long(argc, argv, "n:hV", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'n': o->instance = optarg; break;
@@ -159,6 +164,10 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'x':
 			o->speed = strtof(optarg, &end);
 			bad = *end != '\0' || !(o->speed >= 0 && o->speed <= 100);
+			break;
+		case 'P':
+			o->pitch = strtof(optarg, &end);
+			bad = *end != '\0' || !(o->pitch >= 0 && o->pitch <= 89);
 			break;
 		case 'p': o->tint = 0; break;
 		case 'h': usage(stdout); exit(EXIT_DONE);
@@ -257,7 +266,8 @@ frame(struct viewer *v, long n, int last)
 	glfwPollEvents();
 	camera_at(&cam, (double)n / FRAME_HZ * v->opt.speed,
 	    (float)v->gl.width / (float)v->gl.height,
-	    (float)v->opt.rings * rings_chunk_size(RING_LEVELS - 1), v->opt.altitude);
+	    (float)v->opt.rings * rings_chunk_size(RING_LEVELS - 1), v->opt.altitude,
+	    v->opt.pitch * (float)M_PI / 180);
 	ts = mono_ns();
 	if ((finished = stream_frame(v->stream, &cam)) < 0) {
 		fprintf(stderr, "meshpool-view: %s\n", mp_strerror(finished));

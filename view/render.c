@@ -41,7 +41,7 @@ static const char *fragment_src =
     "const vec3 SUN = normalize(vec3(0.45, 0.8, 0.3));\n"
     "const vec3 SKY = vec3(0.62, 0.74, 0.86);\n"
     "const vec3 TINT[3] = vec3[3](vec3(1.0, 1.0, 1.0),\n"
-    "    vec3(1.30, 1.05, 0.62), vec3(0.70, 0.92, 1.30));\n"
+    "    vec3(1.30, 1.05, 0.62), vec3(1.35, 0.80, 0.80));\n"
     "void main() {\n"
     "	vec3 n = normalize(v_nrm);\n"
     "	float flat_ = clamp((n.y - 0.72) / 0.2, 0.0, 1.0);\n"
@@ -58,7 +58,7 @@ static const char *fragment_src =
     "	float sky = 0.5 + 0.5 * n.y;\n"
     "	vec3 c = base * (0.30 * sky + 0.85 * sun);\n"
     "	float d = distance(eye, v_pos) * fog;\n"
-    "	colour = vec4(mix(c, SKY, 1.0 - exp(-d * d)), 1.0);\n"
+    "	colour = vec4(mix(c, SKY, 1.0 - exp(-d * d * d * d)), 1.0);\n"
     "}\n";
 
 static GLuint
@@ -115,8 +115,8 @@ out:
 int
 render_init(struct render *r, int width, int height, int tint, float fog_dist)
 {
-	/* exp(-(d * fog)^2) is 5% at fog_dist. */
-	r->fog = 1.73f / fog_dist;
+	/* exp(-(d * fog)^4) is 5% at fog_dist: clear near, thick at the end. */
+	r->fog = 1.316f / fog_dist;
 	r->width = width;
 	r->height = height;
 	r->tint = tint;
