@@ -131,8 +131,6 @@ camera_at(struct camera *c, double t, float aspect, float far, float altitude,
 	c->fwd[0] *= horiz;
 	c->fwd[2] *= horiz;
 	c->fwd[1] = -sqrtf(1 - horiz * horiz);
-	c->aspect = aspect;
-	c->far = far;
 	look_along(c->eye, c->fwd, view);
 	perspective(FOV_Y, aspect, NEAR_PLANE, far, proj);
 	mat_mul(proj, view, c->vp);

@@ -8,8 +8,6 @@
 struct camera {
 	float eye[3];           /* world position */
 	float fwd[3];           /* unit view direction */
-	float aspect;           /* width / height */
-	float far;              /* far plane distance */
 	float vp[16];           /* projection * view, column major */
 	float planes[6][4];     /* frustum planes, inside where dot >= 0 */
 };

@@ -120,7 +120,6 @@ render_init(struct render *r, int width, int height, int tint, float fog_dist)
 	r->width = width;
 	r->height = height;
 	r->tint = tint;
-	r->drawn = r->culled = 0;
 	if ((r->program = link_program()) == 0)
 		return -1;
 	r->u_vp = glGetUniformLocation(r->program, "vp");
@@ -205,20 +204,16 @@ render_frame(struct render *r, const struct camera *cam,
 	glUniformMatrix4fv(r->u_vp, 1, GL_FALSE, cam->vp);
 	glUniform3fv(r->u_eye, 1, cam->eye);
 	glUniform1f(r->u_fog, r->fog);
-	r->drawn = r->culled = 0;
 	for (i = 0; i < n; i++) {
 		const struct gpu_mesh *g = list[i];
 
 		if (g->vao == 0)
 			continue;
-		if (!camera_sees(cam, g->lo, g->hi)) {
-			r->culled++;
+		if (!camera_sees(cam, g->lo, g->hi))
 			continue;
-		}
 		glUniform1i(r->u_lod, r->tint ? g->lod : -1);
 		glBindVertexArray(g->vao);
 		glDrawElements(GL_TRIANGLES, g->index_count, GL_UNSIGNED_INT, NULL);
-		r->drawn++;
 	}
 	glBindVertexArray(0);
 }

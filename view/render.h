@@ -24,7 +24,6 @@ struct render {
 	int      width, height;
 	float    fog;                   /* density: 1 / distance */
 	int      tint;                  /* colour the LOD rings apart */
-	uint64_t drawn, culled;         /* meshes in the last frame */
 };
 
 /* Compile the shader and set the fixed state (depth test, back-face
