@@ -336,8 +336,8 @@ test_rides_out_a_daemon_restart(void **state)
 	assert_non_null(strstr(out, "meshpool-view: mode=meshpoold"));
 }
 
-/* A daemon that cannot start: the viewer says why and exits 1, before
- * it opens a window (so this needs no display). */
+/* A daemon that cannot start, or is not there: the viewer says why and
+ * exits 1, before it opens a window (so this needs no display). */
 static void
 test_daemon_that_cannot_start(void **state)
 {
@@ -349,6 +349,11 @@ test_daemon_that_cannot_start(void **state)
 	print_message("# %s", out);
 	assert_non_null(strstr(out, "did not start"));
 	assert_non_null(strstr(out, "cannot run /nonexistent/meshpoold"));
+	/* A named one that is not running: the library's sentence. */
+	assert_int_equal(shell_out("./meshpool-view -n view-not-running-here "
+	    "--frames 1 2>&1", out, sizeof out), 1);
+	print_message("# %s", out);
+	assert_non_null(strstr(out, "not running"));
 }
 
 static void

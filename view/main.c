@@ -66,8 +66,9 @@ usage(FILE *f)
 	    "                     [--screenshot FILE.png] [--size WxH] [--vsync 0|1]\n"
 	    "                     [--workers N] [--budget N] [--rings K]\n"
 	    "                     [--altitude X] [--pitch DEG] [--speed X] [--plain]\n"
-	    "  -n INSTANCE        stream through a running meshpoold (default: a\n"
-	    "                     private one, $MESHPOOLD or the installed one)\n"
+	    "  -n INSTANCE        a running meshpoold, by name or socket path\n"
+	    "                     (default: a private one: $MESHPOOLD, else the\n"
+	    "                     installed one)\n"
 	    "  --local            mesh on the frame thread instead (mp_mesh_local)\n"
 	    "  --frames N         exit after N frames (default: when closed)\n"
 	    "  --screenshot FILE  write the last frame as PNG\n"
@@ -335,8 +336,6 @@ run(struct viewer *v)
 			return -1;
 		v->opt.instance = v->daemon.name;
 	}
-	if (open_window(v) != 0)
-		return -1;
 	memset(&so, 0, sizeof so);
 	so.instance = v->opt.instance;
 	so.local = v->opt.local;
@@ -344,9 +343,16 @@ run(struct viewer *v)
 	so.half_size = v->opt.rings;
 	so.budget = v->opt.budget;
 	if ((r = stream_open(&v->stream, &so)) != MP_OK) {
-		fprintf(stderr, "meshpool-view: %s: %s\n", so.instance, mp_strerror(r));
+		const char *why = so.local ? NULL : mp_connect_problem();
+
+		fprintf(stderr, "meshpool-view: %s: %s\n", so.local ? "local" :
+		    so.instance, why != NULL ? why : mp_strerror(r));
 		return -1;
 	}
+	/* After connecting: a daemon that is not there is told without a
+	 * window flashing up (or a display at all). */
+	if (open_window(v) != 0)
+		return -1;
 	v->was_connected = stream_counts(v->stream)->connected;
 	if (stats_init(&v->stats, mono_ns()) != 0)
 		return -1;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "meshpool.h"
+#include "mp_paths.h"
 #include "private.h"
 
 #define START_POLLS   500       /* times START_POLL_US: 5 s to come up */
