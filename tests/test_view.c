@@ -4,7 +4,8 @@
  * The ring rule first (no display needed): for camera positions all over,
  * the LOD rings tile the ground exactly once, no chunk meets one two
  * levels away, and a chunk has a transition bit on exactly the faces that
- * meet a finer one.
+ * meet a finer one and an edge bit on exactly the edges with a finer
+ * chunk diagonally across.
  *
  * Then the viewer itself under xvfb-run (Mesa's software GL), skipped if
  * xvfb-run is missing: a few hundred frames against a private daemon,
@@ -119,6 +120,40 @@ across(struct cover *g, const struct ring_chunk *c, int dx, int dz)
 	return lod;
 }
 
+/* Is the chunk diagonally across an edge (offsets ox, oy, oz, two of
+ * them non-zero) covered one level finer, by the coverage grid? */
+static int
+finer_across_edge(struct cover *g, const struct ring_chunk *c, int ox, int oy,
+    int oz)
+{
+	int s = 1 << c->lod;
+
+	if (c->y + oy != -1 && c->y + oy != 0)
+		return 0;               /* no chunk of the view up or down there */
+	if (ox != 0 && oz != 0)         /* the column at the corner */
+		return *at(g, ox < 0 ? c->x * s - 1 : (c->x + 1) * s,
+		    oz < 0 ? c->z * s - 1 : (c->z + 1) * s) == c->lod - 1;
+	return across(g, c, ox, oz) == c->lod - 1;
+}
+
+static void
+check_edges(struct cover *g, const struct ring_chunk *c)
+{
+	static const struct { int o[3]; int bit; } edge[12] = {
+		{ { -1, -1, 0 }, MP_EDGE_NX_NY }, { { 1, -1, 0 }, MP_EDGE_PX_NY },
+		{ { -1, 1, 0 }, MP_EDGE_NX_PY }, { { 1, 1, 0 }, MP_EDGE_PX_PY },
+		{ { -1, 0, -1 }, MP_EDGE_NX_NZ }, { { 1, 0, -1 }, MP_EDGE_PX_NZ },
+		{ { -1, 0, 1 }, MP_EDGE_NX_PZ }, { { 1, 0, 1 }, MP_EDGE_PX_PZ },
+		{ { 0, -1, -1 }, MP_EDGE_NY_NZ }, { { 0, 1, -1 }, MP_EDGE_PY_NZ },
+		{ { 0, -1, 1 }, MP_EDGE_NY_PZ }, { { 0, 1, 1 }, MP_EDGE_PY_PZ },
+	};
+	int e;
+
+	for (e = 0; e < 12; e++)
+		assert_int_equal(!!(c->edges & edge[e].bit), c->lod > 0 &&
+		    finer_across_edge(g, c, edge[e].o[0], edge[e].o[1], edge[e].o[2]));
+}
+
 static void
 check_faces(struct cover *g, const struct ring_chunk *c)
 {
@@ -139,6 +174,19 @@ check_faces(struct cover *g, const struct ring_chunk *c)
 	assert_int_equal(c->transitions & (MP_TRANS_NY | MP_TRANS_PY), 0);
 }
 
+static int
+request_ok(const struct ring_chunk *c)
+{
+	mp_request r;
+
+	mp_request_init(&r);
+	r.cx = c->x, r.cy = c->y, r.cz = c->z;
+	r.lod = c->lod;
+	r.transitions = c->transitions;
+	r.edges = c->edges;
+	return mp_request_validate(&r) == MP_OK;
+}
+
 static void
 check_layout(int k, float x, float z)
 {
@@ -156,8 +204,12 @@ check_layout(int k, float x, float z)
 	for (j = 0; j < g.side * g.side; j++)
 		covered += g.lod[j] >= 0;
 	assert_int_equal(covered, (size_t)g.side * (size_t)g.side);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		check_faces(&g, &c[i]);
+		check_edges(&g, &c[i]);
+		/* What the mesher will be asked is a valid request. */
+		assert_int_equal(request_ok(&c[i]), 1);
+	}
 	/* LOD 0 is around the camera. */
 	assert_int_equal(*at(&g, (int32_t)(x / RING_CELLS) - (x < 0),
 	    (int32_t)(z / RING_CELLS) - (z < 0)), 0);

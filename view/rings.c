@@ -4,8 +4,9 @@
  *
  * Level L covers chunks [c_L - k, c_L + k)^2 of its own size on x and z,
  * y chunks -1 and 0 (the seed terrain stays within +-10), minus the hole
- * that level L-1 covers.  A chunk of level L >= 1 has a transition bit on
- * each side face whose neighbour is in that hole, i.e. one level finer.
+ * that level L-1 covers (in the same two layers).  A chunk of level L >= 1
+ * has a transition bit on each face whose neighbour is in that hole, i.e.
+ * one level finer, and an edge bit on each edge whose diagonal chunk is.
  *
  * demo.c's centres are all 0; here c_L follows the camera.  c_L is even,
  * so level L's region is a whole number of level L+1 chunks and is
@@ -82,13 +83,47 @@ hole(int k, int lod, float x, float z)
 	return h;
 }
 
-static uint8_t
-transitions(const struct square *h, int32_t x, int32_t z)
+/* Where a chunk's faces and edges lead: the neighbour across a face, the
+ * chunk diagonally across an edge. */
+static const struct { int8_t o[3]; uint16_t bit; } faces[6] = {
+	{ { -1, 0, 0 }, MP_TRANS_NX }, { { 1, 0, 0 }, MP_TRANS_PX },
+	{ { 0, -1, 0 }, MP_TRANS_NY }, { { 0, 1, 0 }, MP_TRANS_PY },
+	{ { 0, 0, -1 }, MP_TRANS_NZ }, { { 0, 0, 1 }, MP_TRANS_PZ },
+}, edges[12] = {
+	{ { -1, -1, 0 }, MP_EDGE_NX_NY }, { { 1, -1, 0 }, MP_EDGE_PX_NY },
+	{ { -1, 1, 0 }, MP_EDGE_NX_PY }, { { 1, 1, 0 }, MP_EDGE_PX_PY },
+	{ { -1, 0, -1 }, MP_EDGE_NX_NZ }, { { 1, 0, -1 }, MP_EDGE_PX_NZ },
+	{ { -1, 0, 1 }, MP_EDGE_NX_PZ }, { { 1, 0, 1 }, MP_EDGE_PX_PZ },
+	{ { 0, -1, -1 }, MP_EDGE_NY_NZ }, { { 0, 1, -1 }, MP_EDGE_PY_NZ },
+	{ { 0, -1, 1 }, MP_EDGE_NY_PZ }, { { 0, 1, 1 }, MP_EDGE_PY_PZ },
+};
+
+/* Is the place of chunk (x, y, z) covered one level finer: in the hole,
+ * in one of the two layers? */
+static int
+finer(const struct square *h, int32_t x, int32_t y, int32_t z)
 {
-	return (uint8_t)((in_square(h, x - 1, z) ? MP_TRANS_NX : 0) |
-	    (in_square(h, x + 1, z) ? MP_TRANS_PX : 0) |
-	    (in_square(h, x, z - 1) ? MP_TRANS_NZ : 0) |
-	    (in_square(h, x, z + 1) ? MP_TRANS_PZ : 0));
+	return (y == -1 || y == 0) && in_square(h, x, z);
+}
+
+/* Transition and edge bits of a chunk around hole h, so the mesher can
+ * give transition cells their full width where two neighbouring chunks
+ * both have them. */
+static void
+set_neighbours(const struct square *h, struct ring_chunk *c)
+{
+	int i;
+
+	c->transitions = 0;
+	c->edges = 0;
+	for (i = 0; i < 6; i++)
+		if (finer(h, c->x + faces[i].o[0], c->y + faces[i].o[1],
+		    c->z + faces[i].o[2]))
+			c->transitions |= (uint8_t)faces[i].bit;
+	for (i = 0; i < 12; i++)
+		if (finer(h, c->x + edges[i].o[0], c->y + edges[i].o[1],
+		    c->z + edges[i].o[2]))
+			c->edges |= edges[i].bit;
 }
 
 size_t
@@ -113,8 +148,10 @@ rings_layout(int k, float x, float z, struct ring_chunk *out)
 
 					c->x = cx, c->y = cy, c->z = cz;
 					c->lod = (uint8_t)lod;
-					c->transitions = lod > 0 ?
-					    transitions(&h, cx, cz) : 0;
+					c->transitions = 0;
+					c->edges = 0;
+					if (lod > 0)
+						set_neighbours(&h, c);
 				}
 			}
 	}
@@ -145,5 +182,7 @@ rings_cmp(const void *a, const void *b)
 
 	if (c != 0)
 		return c;
-	return (p->transitions > q->transitions) - (p->transitions < q->transitions);
+	if (p->transitions != q->transitions)
+		return p->transitions < q->transitions ? -1 : 1;
+	return (p->edges > q->edges) - (p->edges < q->edges);
 }

@@ -8,7 +8,7 @@
  * dropped, whatever order results come back in.
  *
  * When the rings move, a chunk whose place stays in the view but whose
- * transition faces change is a new request; the old mesh is kept on
+ * transition faces or edges change is a new request; the old mesh is kept on
  * screen ("retiring") until the new one is uploaded, so the seam between
  * two rings never opens.  A future dig tool re-meshes edited chunks the
  * same way: a new request for the place, the old mesh drawn until then.
@@ -238,6 +238,7 @@ make_request(const struct stream *s, uint32_t slot, mp_request *r)
 	r->cx = c->key.x, r->cy = c->key.y, r->cz = c->key.z;
 	r->lod = c->key.lod;
 	r->transitions = c->key.transitions;
+	r->edges = c->key.edges;
 	r->priority = lane(c->dist);
 }
 
