@@ -75,3 +75,7 @@ END {
 	row("dig to its group polled, p50 (ms)", lat50, "< 3", lat50 < 3)
 	row("dig to its group polled, p99 (ms)", lat99, "< 16.7", lat99 < 16.7)
 }' "$log"
+# The viewer's frame times, when it was built (GLFW, epoxy and libpng).
+if [ -x ./meshpool-view ]; then
+	sh "${srcdir:-.}/tests/bench_view.sh"
+fi
