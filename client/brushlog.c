@@ -13,9 +13,8 @@ brushlog_init(struct brushlog *l, uint32_t cap, uint32_t tickets)
 	l->cap = cap;
 	l->fifo_cap = tickets;
 	l->fifo = calloc(tickets, sizeof *l->fifo);
-	l->span = calloc(tickets, sizeof *l->span);
-	l->freed = calloc(tickets, 1);
-	if (l->fifo == NULL || l->span == NULL || l->freed == NULL) {
+	l->at = calloc(tickets, sizeof *l->at);
+	if (l->fifo == NULL || l->at == NULL) {
 		brushlog_free(l);
 		return -1;
 	}
@@ -26,8 +25,7 @@ void
 brushlog_free(struct brushlog *l)
 {
 	free(l->fifo);
-	free(l->span);
-	free(l->freed);
+	free(l->at);
 	memset(l, 0, sizeof *l);
 }
 
@@ -67,26 +65,27 @@ brushlog_fit(struct brushlog *st, uint32_t n, uint32_t *off)
 int
 brushlog_alloc(struct brushlog *l, uint32_t ticket, uint32_t n, uint32_t *off)
 {
-	uint32_t held;
+	uint32_t held, k;
 
 	if (l->fifo_n == l->fifo_cap || place(l, n, off, &held) != 0)
 		return -1;
-	l->span[ticket] = held;
-	l->freed[ticket] = 0;
-	l->fifo[(l->fifo_h + l->fifo_n++) % l->fifo_cap] = ticket;
+	k = (l->fifo_h + l->fifo_n++) % l->fifo_cap;
+	l->fifo[k].span = held;
+	l->fifo[k].freed = 0;
+	l->at[ticket] = k;
 	return 0;
 }
 
 void
 brushlog_release(struct brushlog *l, uint32_t ticket)
 {
-	l->freed[ticket] = 1;
-	while (l->fifo_n > 0 && l->freed[l->fifo[l->fifo_h]]) {
-		uint32_t t = l->fifo[l->fifo_h];
+	l->fifo[l->at[ticket]].freed = 1;
+	while (l->fifo_n > 0 && l->fifo[l->fifo_h].freed) {
+		struct brushlog_block *b = &l->fifo[l->fifo_h];
 
-		l->tail = (l->tail + l->span[t]) % l->cap;
-		l->live -= l->span[t];
-		l->freed[t] = 0;
+		l->tail = (l->tail + b->span) % l->cap;
+		l->live -= b->span;
+		b->freed = 0;
 		l->fifo_h = (l->fifo_h + 1) % l->fifo_cap;
 		l->fifo_n--;
 	}

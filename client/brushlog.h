@@ -11,13 +11,20 @@
 
 #include <stdint.h>
 
+/* A block in the log.  Its ticket may be reused as soon as its result is
+ * in, while the block itself waits behind older ones, so what the block
+ * holds is kept here and the ticket only says where its block is. */
+struct brushlog_block {
+	uint32_t span;               /* slots it holds (with a skipped end) */
+	uint32_t freed;              /* its result is in */
+};
+
 struct brushlog {
 	uint32_t cap;                /* slots in the region */
 	uint32_t head, tail, live;   /* next write, oldest block, slots held */
-	uint32_t *fifo;              /* tickets of the blocks, oldest first */
+	struct brushlog_block *fifo; /* blocks, oldest first */
 	uint32_t fifo_cap, fifo_h, fifo_n;
-	uint32_t *span;              /* per ticket: slots its block holds */
-	uint8_t  *freed;             /* per ticket: its result is in */
+	uint32_t *at;                /* per ticket: its block's fifo index */
 };
 
 /* Room for a region of cap slots and tickets below tickets: 0 or -1. */
