@@ -314,27 +314,6 @@ mp_poll(mp_client *c, mp_result *out, size_t max)
 	return daemon_gone(c, 0) ? MP_EDISCONNECTED : 0;
 }
 
-/* The brushes of e that touch r's chunk, into *out (malloc'd, NULL when
- * none): how many, or a negative MP_E* code. */
-static long
-brushes_for(const mp_request *r, const mp_edits *e, mp_brush **out)
-{
-	double lo[3], hi[3];
-	long n;
-
-	*out = NULL;
-	request_sample_box(r, lo, hi);
-	if ((n = edits_touching(e, lo, hi, NULL, 0)) < 0)
-		return MP_ENOMEM;
-	if (n > MP_MAX_BRUSHES)
-		return MP_EINVAL;
-	if (n > 0 && (*out = malloc((size_t)n * sizeof **out)) == NULL)
-		return MP_ENOMEM;
-	if (n > 0)
-		edits_touching(e, lo, hi, *out, (size_t)n);
-	return n;
-}
-
 int
 mp_submit_edited(mp_client *c, const mp_request *r, const mp_edits *e)
 {
@@ -346,7 +325,7 @@ mp_submit_edited(mp_client *c, const mp_request *r, const mp_edits *e)
 		return MP_EINVAL;
 	if ((err = accepting(c)) != MP_OK)
 		return err;
-	if ((n = brushes_for(r, e, &b)) < 0)
+	if ((n = edits_for_request(e, r, &b)) < 0)
 		return (int)n;
 	err = port_submit_brushes(&c->port, r, b, (uint32_t)n);
 	free(b);
@@ -377,7 +356,7 @@ mp_submit_group(mp_client *c, const mp_request *r, size_t n, const mp_edits *e)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((k = brushes_for(&r[i], e, &b[i])) < 0) {
+		if ((k = edits_for_request(e, &r[i], &b[i])) < 0) {
 			err = (int)k;
 			goto out;
 		}
@@ -394,7 +373,7 @@ out:
 
 /* Sleep in slices, so a daemon killed outright is noticed within one. */
 static int
-wait_for(mp_client *c, uint32_t want, int timeout_ms)
+wait_for(mp_client *c, uint32_t want, int all, int timeout_ms)
 {
 	uint64_t until = timeout_ms < 0 ? UINT64_MAX :
 	    mono_ns() + (uint64_t)timeout_ms * 1000000u;
@@ -403,7 +382,7 @@ wait_for(mp_client *c, uint32_t want, int timeout_ms)
 		uint64_t now = mono_ns();
 		int slice = WAIT_SLICE_MS;
 
-		if (port_wait_count(&c->port, want, 0))
+		if (port_wait_results(&c->port, want, all, 0))
 			return MP_OK;
 		if (daemon_gone(c, 1))
 			return MP_EDISCONNECTED;
@@ -411,7 +390,7 @@ wait_for(mp_client *c, uint32_t want, int timeout_ms)
 			return MP_ETIMEDOUT;
 		if (until - now < (uint64_t)slice * 1000000u)
 			slice = (int)((until - now + 999999) / 1000000);
-		if (port_wait_count(&c->port, want, slice))
+		if (port_wait_results(&c->port, want, all, slice))
 			return MP_OK;
 	}
 }
@@ -421,7 +400,7 @@ mp_wait(mp_client *c, int timeout_ms)
 {
 	if (c == NULL)
 		return MP_EINVAL;
-	return wait_for(c, 1, timeout_ms);
+	return wait_for(c, 1, 0, timeout_ms);
 }
 
 int
@@ -431,7 +410,7 @@ mp_drain(mp_client *c, int timeout_ms)
 		return MP_EINVAL;
 	if (c->port.in_flight == 0)
 		return MP_OK;
-	return wait_for(c, c->port.in_flight, timeout_ms);
+	return wait_for(c, c->port.in_flight, 1, timeout_ms);
 }
 
 int

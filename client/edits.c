@@ -287,6 +287,36 @@ edits_touching(const mp_edits *e, const double lo[3], const double hi[3],
 	return k;
 }
 
+long
+edits_for_request(const mp_edits *e, const mp_request *r, mp_brush **out)
+{
+	double lo[3], hi[3];
+	long n;
+
+	*out = NULL;
+	request_sample_box(r, lo, hi);
+	if ((n = edits_touching(e, lo, hi, NULL, 0)) < 0)
+		return MP_ENOMEM;
+	if (n > MP_MAX_BRUSHES)
+		return MP_EINVAL;       /* more than a request may carry */
+	if (n > 0 && (*out = malloc((size_t)n * sizeof **out)) == NULL)
+		return MP_ENOMEM;
+	if (n > 0)
+		edits_touching(e, lo, hi, *out, (size_t)n);
+	return n;
+}
+
+long
+mp_edits_touching(const mp_edits *e, const mp_request *r)
+{
+	double lo[3], hi[3];
+
+	if (r == NULL || request_problem(r) != NULL)
+		return -1;
+	request_sample_box(r, lo, hi);
+	return edits_touching(e, lo, hi, NULL, 0);
+}
+
 /* --- the set ------------------------------------------------------------- */
 
 int
@@ -370,31 +400,45 @@ mp_edits_chunks(const mp_brush *b, const mp_request *like, int32_t lo[3],
 
 /* --- sampling and rays -------------------------------------------------- */
 
+/* Apply brush i of e to density d at one point, if it reaches there. */
+static void
+apply_one(const mp_edits *e, uint32_t i, float x, float y, float z, float *d)
+{
+	float lo[3], hi[3];
+
+	brush_reach(&e->b[i], lo, hi);
+	brush_apply(&e->b[i], lo, hi, x, y, z, d, NULL);
+}
+
 float
 mp_edits_sample(const mp_edits *e, const mp_field *f, float x, float y,
     float z)
 {
 	struct noise_field nf;
 	double p[3] = { x, y, z };
-	mp_brush *b;
-	long n, i;
+	int64_t a[3], b[3];
+	const struct cell *cl;
+	uint32_t i = 0, j = 0, ni, nj;
 	float d;
 
 	if (f == NULL || field_problem(f) != NULL)
 		return NAN;
 	noise_field_init(&nf, f);
 	d = noise_field_sample(&nf, x, y, z);
-	if ((n = edits_touching(e, p, p, NULL, 0)) <= 0 ||
-	    (b = malloc((size_t)n * sizeof *b)) == NULL)
+	if (e == NULL || e->n == 0)
 		return d;
-	edits_touching(e, p, p, b, (size_t)n);
-	for (i = 0; i < n; i++) {
-		float lo[3], hi[3];
-
-		brush_reach(&b[i], lo, hi);
-		brush_apply(&b[i], lo, hi, x, y, z, &d, NULL);
+	/* The brushes reaching a point are in its one cell and the list of
+	 * big ones, both in the order they were added: merge the two, so the
+	 * order holds and nothing is allocated (sampling cannot fail). */
+	cell_span(p, p, a, b);
+	cl = cell_find(e, a);
+	ni = cl != NULL ? cl->n : 0, nj = e->nbig;
+	while (i < ni || j < nj) {
+		if (j == nj || (i < ni && cl->idx[i] < e->big[j]))
+			apply_one(e, cl->idx[i++], x, y, z, &d);
+		else
+			apply_one(e, e->big[j++], x, y, z, &d);
 	}
-	free(b);
 	return d;
 }
 

@@ -13,5 +13,10 @@
  * which may be NULL to count), or -1 when memory ran out. */
 long edits_touching(const mp_edits *e, const double lo[3], const double hi[3],
          mp_brush *out, size_t max);
+/* The brushes of e an edited request r carries (r valid), into *out
+ * (malloc'd, NULL when none): the count, MP_EINVAL (more than
+ * MP_MAX_BRUSHES) or MP_ENOMEM. */
+long edits_for_request(const mp_edits *e, const mp_request *r,
+         mp_brush **out);
 
 #endif

@@ -120,7 +120,6 @@ int
 mp_mesh_local_edited(const mp_request *r, const mp_edits *e,
     mp_mesh_buf *out)
 {
-	double lo[3], hi[3];
 	mp_brush *b = NULL;
 	long n;
 	int err;
@@ -130,15 +129,8 @@ mp_mesh_local_edited(const mp_request *r, const mp_edits *e,
 	memset(out, 0, sizeof *out);
 	if (r == NULL || request_problem(r) != NULL)
 		return MP_EINVAL;
-	request_sample_box(r, lo, hi);
-	if ((n = edits_touching(e, lo, hi, NULL, 0)) < 0)
-		return MP_ENOMEM;
-	if (n > MP_MAX_BRUSHES)
-		return MP_EINVAL;       /* more than a request may carry */
-	if (n > 0 && (b = malloc((size_t)n * sizeof *b)) == NULL)
-		return MP_ENOMEM;
-	if (n > 0)
-		edits_touching(e, lo, hi, b, (size_t)n);
+	if ((n = edits_for_request(e, r, &b)) < 0)
+		return (int)n;
 	err = mesh_into(r, b, (size_t)n, out);
 	free(b);
 	return err;

@@ -222,7 +222,8 @@ typedef struct mp_brush {      /* world units */
 /* The ordered brushes of one world, with a spatial index. */
 typedef struct mp_edits mp_edits;
 
-int    mp_edits_new(mp_edits **out);                  /* MP_OK | MP_ENOMEM */
+/* MP_OK, MP_EINVAL (out is NULL), MP_ENOMEM. */
+int    mp_edits_new(mp_edits **out);
 void   mp_edits_free(mp_edits *e);
 /* Append b (it applies after every brush before it): MP_OK, MP_EINVAL (a
  * field out of range: see mp_brush_problem; nothing is kept), MP_ENOMEM. */
@@ -237,12 +238,15 @@ const char *mp_brush_problem(const mp_brush *b);
 int    mp_edits_chunks(const mp_brush *b, const mp_request *like,
            int32_t lo[3], int32_t hi[3]);
 /* Write e to path: atomically (a crash leaves the old file or the new
- * one), versioned and checksummed.  MP_OK, MP_EIO (with errno). */
+ * one), versioned and checksummed.  MP_OK, MP_EINVAL (NULL), MP_ENOMEM,
+ * MP_EIO (with errno; if only the final sync of the folder failed, the new
+ * file is already in place). */
 int    mp_edits_save(const mp_edits *e, const char *path);
 /* Read an edit set saved by mp_edits_save: MP_OK, MP_EPROTO (damaged,
  * truncated or not an edit set: nothing is loaded), MP_EIO, MP_ENOMEM. */
 int    mp_edits_load(const char *path, mp_edits **out);
-/* The edited density of field f at a world point (negative: solid). */
+/* The edited density of field f at a world point (negative: solid); NaN
+ * if f is invalid.  Allocates nothing. */
 float  mp_edits_sample(const mp_edits *e, const mp_field *f, float x, float y,
            float z);
 /* Where the ray from, along dir (need not be unit), first enters solid
@@ -250,17 +254,26 @@ float  mp_edits_sample(const mp_edits *e, const mp_field *f, float x, float y,
 int    mp_edits_raycast(const mp_edits *e, const mp_field *f,
            const float from[3], const float dir[3], float max_dist,
            float hit[3]);
+/* How many brushes of e touch r's chunk (the samples it reads beyond its
+ * box included): what an edited request carries, at most MP_MAX_BRUSHES.
+ * -1 if r is invalid or memory ran out. */
+long   mp_edits_touching(const mp_edits *e, const mp_request *r);
 /* Like mp_submit / mp_mesh_local, meshing the chunk with the brushes of e
  * (NULL: none) that touch it; the brushes travel with the request, into
- * this client's own shared memory.  mp_submit_edited also returns
- * MP_EAGAIN when that memory is full of brushes still out. */
+ * this client's own shared memory.  MP_EINVAL also when more than
+ * MP_MAX_BRUSHES touch it (mp_edits_touching).  mp_submit_edited also
+ * returns MP_EAGAIN when that memory is full of brushes still out. */
 int    mp_submit_edited(mp_client *c, const mp_request *r, const mp_edits *e);
 int    mp_mesh_local_edited(const mp_request *r, const mp_edits *e,
            mp_mesh_buf *out);
-/* All n requests or none (MP_EAGAIN), each with the brushes of e that
- * touch it.  Their results come out of mp_poll together, in one call, once
+/* All n requests or none, each with the brushes of e that touch it:
+ * MP_OK, MP_EAGAIN (not now: poll, then retry), MP_EINVAL (a member is
+ * invalid, or the group could never fit: more members than can be in
+ * flight or than a lane holds, more brushes than this client's memory
+ * holds).  Their results come out of mp_poll together, in one call, once
  * all are done (a call with room for all of them), so a host swaps every
- * chunk of one edit in the same frame. */
+ * chunk of one edit in the same frame; mp_unfinished lists members not yet
+ * handed out, also those done and held for the rest. */
 int    mp_submit_group(mp_client *c, const mp_request *r, size_t n,
            const mp_edits *e);
 

@@ -5,7 +5,7 @@
  * shared/status.h define them.
  *
  * Exit status: 0 done, 1 the daemon refused or failed, 2 usage,
- * 3 no such daemon running.
+ * 3 no such daemon running, 4 not allowed to talk to it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -335,7 +335,7 @@ run_remote(const struct options *o, const struct ctl_cmd *c, const char *line)
 		return r;
 	if (proto_parse_error(buf, &code, msg, sizeof msg) == 0) {
 		fprintf(stderr, "meshpoolctl: %s\n", msg);
-		return EXIT_ERR;
+		return code == MP_EPERM ? EXIT_DENIED : EXIT_ERR;
 	}
 	if (o->json)
 		printf("%s\n", buf);

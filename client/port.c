@@ -184,7 +184,33 @@ port_submit_brushes(struct port *p, const mp_request *r, const mp_brush *b,
 	return MP_OK;
 }
 
-/* Whether the whole group fits: tickets, lanes, input region, a group. */
+/* Whether the group could fit at all, with nothing else in flight: no more
+ * members than tickets, in a lane than it holds, brushes than the input
+ * region holds.  If not, waiting would never help. */
+static int
+group_can_fit(const struct port *p, const mp_request *r, size_t n,
+    const uint32_t *nb)
+{
+	uint64_t per_lane[MP_LANES] = { 0 }, brushes = 0;
+	size_t i;
+
+	if (n > p->seg.geo.cq_cap)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (r[i].priority >= MP_LANES ||
+		    (nb != NULL && nb[i] > MP_MAX_BRUSHES))
+			return 0;
+		per_lane[r[i].priority]++;
+		brushes += nb != NULL ? nb[i] : 0;
+	}
+	for (i = 0; i < MP_LANES; i++)
+		if (per_lane[i] > p->lane[i].cap)
+			return 0;
+	return brushes <= p->brushes.cap;
+}
+
+/* Whether the whole group fits now: tickets, lanes, input region, a
+ * group. */
 static int
 group_fits(const struct port *p, const mp_request *r, size_t n,
     const uint32_t *nb)
@@ -216,10 +242,8 @@ port_submit_group(struct port *p, const mp_request *r, size_t n,
 
 	if (n == 0)
 		return MP_OK;
-	for (i = 0; i < n; i++)
-		if (r[i].priority >= MP_LANES ||
-		    (nb != NULL && nb[i] > MP_MAX_BRUSHES))
-			return MP_EINVAL;
+	if (!group_can_fit(p, r, n, b != NULL ? nb : NULL))
+		return MP_EINVAL;
 	if (!group_fits(p, r, n, b != NULL ? nb : NULL))
 		return MP_EAGAIN;
 	slot = p->free_groups[--p->nfree_groups];
@@ -282,6 +306,7 @@ hand_out_groups(struct port *p, mp_result *out, size_t room)
 			free_ticket(p, t);
 			t = next;
 		}
+		p->held -= g->size;
 		g->size = 0;
 		p->free_groups[p->nfree_groups++] = s;
 		p->ready--;
@@ -308,6 +333,7 @@ take_result(struct port *p, mp_result *res, uint32_t t)
 	}
 	e->res = *res;
 	e->arrived = 1;
+	p->held++;
 	if (--p->groups[e->group - 1].left == 0)
 		p->ready++;
 	return 0;
@@ -333,30 +359,29 @@ port_poll(struct port *p, mp_result *out, size_t max)
 	return (int)n;
 }
 
-/* Enough results to stop waiting (a broken ring also stops it). */
+/* Enough results to stop waiting (a broken ring also stops it): with
+ * all set, want results in, counting those held for their groups (for
+ * mp_drain); else want to poll, where a group counts once it is whole. */
 static int
-results_waiting(const struct port *p, uint32_t want)
+results_waiting(const struct port *p, uint32_t want, int all)
 {
 	int64_t n = ring_count(&p->cq);
 
-	return n < 0 || n >= (int64_t)want;
+	if (n < 0)
+		return 1;
+	n += all ? p->held : p->ready;
+	return n >= (int64_t)want;
 }
 
 int
-port_wait(struct port *p, int timeout_ms)
-{
-	return port_wait_count(p, 1, timeout_ms);
-}
-
-int
-port_wait_count(struct port *p, uint32_t want, int timeout_ms)
+port_wait_results(struct port *p, uint32_t want, int all, int timeout_ms)
 {
 	struct cseg_hdr *h = p->seg.h;
 	uint64_t until = timeout_ms < 0 ? UINT64_MAX :
 	    mono_ns() + (uint64_t)timeout_ms * 1000000u;
 
-	if (results_waiting(p, want) || timeout_ms == 0)
-		return results_waiting(p, want);
+	if (results_waiting(p, want, all) || timeout_ms == 0)
+		return results_waiting(p, want, all);
 	atomic_store(&h->waiting, 1);
 	for (;;) {
 		uint32_t v = atomic_load(&h->wake);
@@ -365,14 +390,21 @@ port_wait_count(struct port *p, uint32_t want, int timeout_ms)
 		/* Pairs with the worker's fence between push and reading
 		 * waiting: either it sees us waiting, or we see its result. */
 		atomic_thread_fence(memory_order_seq_cst);
-		if (results_waiting(p, want) || (now = mono_ns()) >= until)
+		if (results_waiting(p, want, all) || (now = mono_ns()) >= until)
 			break;
 		futex_wait(&h->wake, v, until == UINT64_MAX ? -1 :
 		    (int)((until - now + 999999) / 1000000));
 	}
 	atomic_store(&h->waiting, 0);
-	return results_waiting(p, want);
+	return results_waiting(p, want, all);
 }
+
+int
+port_wait(struct port *p, int timeout_ms)
+{
+	return port_wait_results(p, 1, 0, timeout_ms);
+}
+
 
 /* Requests wait in our lanes (taken ones do not count). */
 static int

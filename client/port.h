@@ -52,6 +52,7 @@ struct port {
 	uint32_t          *next;       /* per ticket: the next of its group */
 	uint32_t          *free_groups, nfree_groups;
 	uint32_t           ready;      /* groups all in, not yet handed out */
+	uint32_t           held;       /* results of groups, in but held */
 };
 
 /* Open the port on a client segment and the instance header: 0, or -1
@@ -79,11 +80,13 @@ int    port_submit_group(struct port *p, const mp_request *r, size_t n,
  * their slabs already handed back; a group's results come out together,
  * in one call with room for all of them, once all are in. */
 int    port_poll(struct port *p, mp_result *out, size_t max);
-/* Sleep until a result is there or timeout_ms passes (-1: forever):
- * 1 (results waiting), 0 (timeout). */
+/* Sleep until something can be polled or timeout_ms passes (-1: forever):
+ * 1 (results waiting), 0 (timeout).  A group counts once it is whole. */
 int    port_wait(struct port *p, int timeout_ms);
-/* The same, until at least want results are waiting. */
-int    port_wait_count(struct port *p, uint32_t want, int timeout_ms);
+/* The same until want results are there; with all, results held for
+ * groups still incomplete count too (every request has its result in). */
+int    port_wait_results(struct port *p, uint32_t want, int all,
+           int timeout_ms);
 /* Hand a slab back: 0, or MP_EAGAIN if the release ring is full. */
 int    port_release(struct port *p, uint64_t handle);
 /* Cancel the oldest request in flight with user_data that is not already

@@ -115,6 +115,37 @@ test_brush_checks(void **state)
 	mp_edits_free(e);
 }
 
+/* What a request carries: the brushes touching its chunk, at most
+ * MP_MAX_BRUSHES of them. */
+static void
+test_touching(void **state)
+{
+	mp_brush in = sphere(MP_EDIT_ADD, 10, 5, 10, 2);
+	mp_brush near = sphere(MP_EDIT_ADD, 33, 5, 10, 1);    /* padding */
+	mp_brush far = sphere(MP_EDIT_ADD, 100, 5, 10, 2);
+	mp_request r;
+	mp_mesh_buf m;
+	mp_edits *e;
+	int i;
+
+	(void)state;
+	mp_request_init(&r);
+	assert_int_equal(mp_edits_new(&e), MP_OK);
+	assert_int_equal(mp_edits_touching(e, &r), 0);
+	assert_int_equal(mp_edits_add(e, &in), MP_OK);
+	assert_int_equal(mp_edits_add(e, &near), MP_OK);
+	assert_int_equal(mp_edits_add(e, &far), MP_OK);
+	assert_int_equal(mp_edits_touching(e, &r), 2);
+	r.cells = 3;
+	assert_int_equal(mp_edits_touching(e, &r), -1);      /* invalid */
+	r.cells = 0;
+	for (i = 0; i < MP_MAX_BRUSHES; i++)
+		assert_int_equal(mp_edits_add(e, &in), MP_OK);
+	assert_int_equal(mp_edits_touching(e, &r), MP_MAX_BRUSHES + 2);
+	assert_int_equal(mp_mesh_local_edited(&r, e, &m), MP_EINVAL);
+	mp_edits_free(e);
+}
+
 static void
 test_shapes(void **state)
 {
@@ -665,6 +696,44 @@ some_edits(int n, unsigned seed)
 	return e;
 }
 
+/* mp_edits_sample through the index is every brush applied in order, at
+ * any point (the mixed big and small brushes of a random set too). */
+static void
+test_sample_is_all_brushes(void **state)
+{
+	mp_edits *e;
+	mp_brush all[400];
+	mp_request r;
+	unsigned seed = 77;
+	int i, k;
+
+	(void)state;
+	assert_int_equal(mp_edits_new(&e), MP_OK);
+	for (i = 0; i < 400; i++) {
+		all[i] = random_brush(&seed, 60.0f);
+		if (i % 50 == 0)                /* a few that span the world */
+			all[i] = box(all[i].op, -500, -1 - i % 7, -500, 500, 1, 500);
+		assert_int_equal(mp_edits_add(e, &all[i]), MP_OK);
+	}
+	flat_request(&r, 2.0f);
+	for (k = 0; k < 5000; k++) {
+		float p[3], want;
+
+		for (i = 0; i < 3; i++)
+			p[i] = (float)(rand_r(&seed) % 16000) / 100.0f - 80.0f;
+		want = p[1] - 2.0f;
+		for (i = 0; i < 400; i++) {
+			float lo[3], hi[3];
+
+			brush_reach(&all[i], lo, hi);
+			brush_apply(&all[i], lo, hi, p[0], p[1], p[2], &want, NULL);
+		}
+		assert_float_equal(mp_edits_sample(e, &r.field, p[0], p[1], p[2]),
+		    want, 0.0f);
+	}
+	mp_edits_free(e);
+}
+
 static long
 file_size(const char *path)
 {
@@ -886,6 +955,21 @@ test_groups_come_whole(void **state)
 	assert_int_equal(mp_submit_group(c, g, 12, NULL), MP_OK);
 	assert_int_equal(mp_drain(c, 10000), MP_OK);
 	assert_int_equal(mp_poll(c, res, 11), 0);
+	/* The poll took them in and holds them: there is still something to
+	 * poll, and nothing left to drain. */
+	assert_int_equal(mp_wait(c, 10000), MP_OK);
+	assert_int_equal(mp_drain(c, 10000), MP_OK);
+	assert_int_equal(mp_poll(c, res, 12), 12);
+	for (i = 0; i < 12; i++)
+		mp_release(c, &res[i]);
+	/* Members polled while the group is still short: held, and mp_drain
+	 * still sees when the last one is in. */
+	for (i = 0; i < 12; i++)
+		g[i].user_data = 3000 + (uint64_t)i;
+	assert_int_equal(mp_submit_group(c, g, 12, NULL), MP_OK);
+	assert_int_equal(mp_wait(c, 10000), MP_OK);      /* one is in... */
+	assert_int_equal(mp_poll(c, res, 11), 0);        /* ...and held */
+	assert_int_equal(mp_drain(c, 10000), MP_OK);
 	assert_int_equal(mp_poll(c, res, 12), 12);
 	for (i = 0; i < 12; i++)
 		mp_release(c, &res[i]);
@@ -899,6 +983,10 @@ test_groups_come_whole(void **state)
 		assert_int_equal(mp_submit_group(c, many, 1100, NULL), MP_EINVAL);
 		many[3].cells = 3;
 		assert_int_equal(mp_submit_group(c, many, 8, NULL), MP_EINVAL);
+		/* More in one lane than it holds (256) could never go: not
+		 * MP_EAGAIN, which would have the host retry for ever. */
+		many[3].cells = 0;
+		assert_int_equal(mp_submit_group(c, many, 300, NULL), MP_EINVAL);
 		assert_int_equal(mp_pending(c), 0);
 	}
 	mp_disconnect(c);
@@ -977,6 +1065,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_brush_checks),
 		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_touching),
 		cmocka_unit_test(test_chunks_exact),
 		cmocka_unit_test(test_dug_sphere_volume),
 		cmocka_unit_test(test_built_box_faces),
@@ -984,6 +1073,7 @@ main(void)
 		cmocka_unit_test(test_brushlog_reuse),
 		cmocka_unit_test(test_edited_out_of_order),
 		cmocka_unit_test(test_sample_and_ray),
+		cmocka_unit_test(test_sample_is_all_brushes),
 		cmocka_unit_test(test_save_and_load),
 		cmocka_unit_test(test_kill_during_save),
 		cmocka_unit_test(test_daemon_edits_bit_identical),

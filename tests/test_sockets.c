@@ -322,6 +322,21 @@ test_other_user_finds_system_instance(void **state)
 	print_message("# meshpoolctl as nobody: %s", err);
 	assert_non_null(strstr(err, sock));
 
+	/* A socket anyone may reach, a daemon that refuses them itself: also
+	 * "not allowed" (exit 4), not a failure. */
+	{
+		struct daemon open;
+		char conf2[128], extra2[160];
+
+		snprintf(conf2, sizeof conf2, "test-open-%ld.conf", (long)getpid());
+		write_file(conf2, "mode = 0666\n");
+		snprintf(extra2, sizeof extra2, "-c %s", conf2);
+		assert_int_equal(daemon_start(&open, 1, extra2), 0);
+		assert_int_equal(ctl_as(&o, open.name, err, sizeof err), 4);
+		assert_int_equal(daemon_stop(&open, SIGTERM), 0);
+		unlink(conf2);
+	}
+
 	/* No such instance: "not running", with every path it tried. */
 	if ((pid = fork()) == 0) {
 		char mine[SOCK_PATH_MAX];
