@@ -203,14 +203,6 @@ index_brush(mp_edits *e, uint32_t i)
 }
 
 static int
-by_index(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
 reaches(const mp_brush *b, const double lo[3], const double hi[3])
 {
 	float rlo[3], rhi[3];
@@ -224,46 +216,49 @@ reaches(const mp_brush *b, const double lo[3], const double hi[3])
 }
 
 /* Candidate indexes for a box, sorted and unique, into *out (malloc'd):
- * how many, or -1 (out of memory). */
+ * how many, or -1 (out of memory).  A brush filed in several cells is
+ * marked once in a bitmap of all brushes, which read in order gives them
+ * sorted. */
 static long
 candidates(const mp_edits *e, const double lo[3], const double hi[3],
     uint32_t **out)
 {
-	uint32_t *v = NULL, n = 0, cap = 0, i, k;
+	uint64_t *seen;
+	uint32_t *v, n = 0, i, w, words = (uint32_t)((e->n + 63) / 64);
 	int64_t a[3], b[3], c[3];
 
 	*out = NULL;
+	if ((seen = calloc(words ? words : 1, sizeof *seen)) == NULL)
+		return -1;
 	cell_span(lo, hi, a, b);
 	if (span_cells(a, b) > (uint64_t)e->cells_used * 4 + 64) {
 		/* A box over most of the world: every brush is a candidate. */
 		for (i = 0; i < e->n; i++)
-			if (push_index(&v, &n, &cap, i) != 0)
-				goto fail;
-		*out = v;
-		return n;
-	}
-	for (c[0] = a[0]; c[0] <= b[0]; c[0]++)
-		for (c[1] = a[1]; c[1] <= b[1]; c[1]++)
-			for (c[2] = a[2]; c[2] <= b[2]; c[2]++) {
-				const struct cell *cl = cell_find(e, c);
+			seen[i / 64] |= 1ull << (i % 64);
+	} else {
+		for (c[0] = a[0]; c[0] <= b[0]; c[0]++)
+			for (c[1] = a[1]; c[1] <= b[1]; c[1]++)
+				for (c[2] = a[2]; c[2] <= b[2]; c[2]++) {
+					const struct cell *cl = cell_find(e, c);
 
-				for (i = 0; cl != NULL && i < cl->n; i++)
-					if (push_index(&v, &n, &cap, cl->idx[i]) != 0)
-						goto fail;
-			}
-	for (i = 0; i < e->nbig; i++)
-		if (push_index(&v, &n, &cap, e->big[i]) != 0)
-			goto fail;
-	if (n > 1)
-		qsort(v, n, sizeof *v, by_index);
-	for (i = k = 0; i < n; i++)
-		if (k == 0 || v[k - 1] != v[i])
-			v[k++] = v[i];
+					for (i = 0; cl != NULL && i < cl->n; i++)
+						seen[cl->idx[i] / 64] |= 1ull << (cl->idx[i] % 64);
+				}
+		for (i = 0; i < e->nbig; i++)
+			seen[e->big[i] / 64] |= 1ull << (e->big[i] % 64);
+	}
+	for (w = 0; w < words; w++)
+		n += (uint32_t)__builtin_popcountll(seen[w]);
+	if ((v = malloc((n ? n : 1) * sizeof *v)) == NULL) {
+		free(seen);
+		return -1;
+	}
+	for (w = 0, n = 0; w < words; w++)
+		for (; seen[w] != 0; seen[w] &= seen[w] - 1)
+			v[n++] = w * 64 + (uint32_t)__builtin_ctzll(seen[w]);
+	free(seen);
 	*out = v;
-	return k;
-fail:
-	free(v);
-	return -1;
+	return n;
 }
 
 long
@@ -404,10 +399,10 @@ mp_edits_chunks(const mp_brush *b, const mp_request *like, int32_t lo[3],
 static void
 apply_one(const mp_edits *e, uint32_t i, float x, float y, float z, float *d)
 {
-	float lo[3], hi[3];
+	struct brush_prep p;
 
-	brush_reach(&e->b[i], lo, hi);
-	brush_apply(&e->b[i], lo, hi, x, y, z, d, NULL);
+	brush_prepare(&e->b[i], &p);
+	brush_apply(&p, x, y, z, d, NULL);
 }
 
 float

@@ -213,8 +213,10 @@ typedef struct mp_brush {      /* world units */
 	float   smooth;            /* smooth union/subtraction radius, 0: sharp */
 } mp_brush;
 
-/* A brush changes nothing outside its shape's box grown by its smooth
- * radius and this many world units: what makes mp_edits_chunks exact. */
+/* A brush (adding or digging) acts within its smooth radius plus this many
+ * world units of its shape, painting only inside it, and nowhere else: so
+ * nothing outside the shape's box grown by as much changes, which is what
+ * makes mp_edits_chunks exact. */
 #define MP_BRUSH_REACH 2.0f
 /* Brushes one edited request may carry (those touching its chunk). */
 #define MP_MAX_BRUSHES 8192

@@ -3,9 +3,10 @@
  * the same code for the workers, the in-process mesher and the edit set's
  * sampling, so that an edited chunk is bit-identical wherever it is made.
  *
- * A brush acts only inside its reach box: its shape's box grown by its
- * smooth radius and MP_BRUSH_REACH.  Outside it nothing changes, which is
- * what lets a host re-mesh exactly the chunks mp_edits_chunks names.  (A
+ * A brush acts only within its smooth radius plus MP_BRUSH_REACH of its
+ * shape, so nothing changes outside its reach box (the shape's box grown
+ * by as much), which is what lets a host re-mesh exactly the chunks
+ * mp_edits_chunks names.  (A
  * union or subtraction would otherwise change densities far away, in air
  * high above the ground or deep in rock, where they matter for nothing
  * but would make every chunk "touched".)
@@ -25,12 +26,34 @@ const char *brush_problem(const mp_brush *b);
 void brush_reach(const mp_brush *b, float lo[3], float hi[3]);
 /* Signed distance to the brush's shape (negative inside). */
 float brush_sdf(const mp_brush *b, float x, float y, float z);
-/* Apply b to the density d and material m of point (x, y, z), if the point
- * is in its reach box (lo, hi from brush_reach). */
-void brush_apply(const mp_brush *b, const float lo[3], const float hi[3],
-         float x, float y, float z, float *d, uint8_t *m);
-/* The same for n points (xs[i], y, z); m may be NULL. */
-void brush_apply_row(const mp_brush *b, const float lo[3], const float hi[3],
-         const float *xs, float y, float z, int n, float *d, uint8_t *m);
+
+/* A valid brush made ready to apply: its reach box and the numbers every
+ * point shares, worked out once (it points at the brush, which must
+ * outlive it). */
+struct brush_prep {
+	const mp_brush *b;
+	float lo[3], hi[3];          /* the reach box */
+	float reach;                 /* smooth + MP_BRUSH_REACH */
+	float core_lo[3], core_hi[3];/* the sphere's centre, the box, the
+	                              * capsule segment's box */
+	float shell;                 /* how far from the core reach goes */
+	float c[3], e[3];            /* box: centre, half size less rounding */
+	float ba[3], bb;             /* capsule: b - a and its length^2 */
+};
+void brush_prepare(const mp_brush *b, struct brush_prep *p);
+/* Apply the brush to the density d and material m (may be NULL) of a point
+ * within smooth + MP_BRUSH_REACH of its shape; elsewhere nothing changes. */
+void brush_apply(const struct brush_prep *p, float x, float y, float z,
+         float *d, uint8_t *m);
+/* The y interval [*y0, *y1] of plane z the brush can reach (a
+ * conservative one): 0 if none. */
+int  brush_plane_span(const struct brush_prep *p, float z, float *y0,
+         float *y1);
+/* The same for the points (xs[i], ys[j], z), i < n, j0 <= j <= j1, inside
+ * the reach box, xs evenly spaced and increasing: point (i, j) at
+ * d[(j - j0) * stride + i] (and m likewise; m may be NULL). */
+void brush_apply_plane(const struct brush_prep *p, const float *xs, int n,
+         const float *ys, int j0, int j1, float z, float *d, size_t stride,
+         uint8_t *m);
 
 #endif

@@ -49,7 +49,11 @@ enum { FIELD_MIXED = 0, FIELD_UNIFORM = 1 };
 #define FIELD_BASE_TMP_FLOATS(g) \
 	((size_t)(g)->n[0] * (g)->n[2] + (g)->n[0] + (g)->n[1] + (g)->n[2])
 #define FIELD_TMP_FLOATS(g) \
-	(FIELD_BASE_TMP_FLOATS(g) + (g)->n[0] + (g)->n[1] + (g)->n[2])
+	(FIELD_BASE_TMP_FLOATS(g) + (g)->n[0] + (g)->n[1] + (g)->n[2] + \
+	 FIELD_ROW_PAD)
+/* Floats a brush row may read past the end of its coordinates (whole
+ * vectors: brush.c), which the scratch must allow for. */
+#define FIELD_ROW_PAD 8
 
 /* World coordinate of lattice index g: the one place it is computed. */
 static inline float field_world(int64_t g, float voxel)

@@ -20,18 +20,31 @@ axis_coords(const struct grid *g, int a, float *out)
 		out[i] = field_world(g->g0[a] + (int64_t)i * g->step, g->voxel);
 }
 
+/* The first index of c[0..n) (increasing) whose coordinate is >= x, or
+ * > x with past set. */
+static int
+first_index(const float *c, int n, float x, int past)
+{
+	int lo = 0, hi = n;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (past ? c[mid] > x : c[mid] >= x)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 /* The index range [*a, *b] of coords inside [lo, hi]; empty if *a > *b.
  * Coordinates grow with the index. */
 static void
 index_range(const float *c, int n, float lo, float hi, int *a, int *b)
 {
-	int i = 0, j = n - 1;
-
-	while (i < n && c[i] < lo)
-		i++;
-	while (j >= 0 && c[j] > hi)
-		j--;
-	*a = i, *b = j;
+	*a = first_index(c, n, lo, 0);
+	*b = first_index(c, n, hi, 1) - 1;
 }
 
 /* Which brushes reach the grid at all: their index ranges per axis, or
@@ -40,9 +53,11 @@ static int
 brush_box(const struct edits_field *ef, size_t k, const float *xs,
     const float *ys, const float *zs, const struct grid *g, int a[3], int b[3])
 {
-	index_range(xs, g->n[0], ef->lo[k][0], ef->hi[k][0], &a[0], &b[0]);
-	index_range(ys, g->n[1], ef->lo[k][1], ef->hi[k][1], &a[1], &b[1]);
-	index_range(zs, g->n[2], ef->lo[k][2], ef->hi[k][2], &a[2], &b[2]);
+	const struct brush_prep *p = &ef->p[k];
+
+	index_range(xs, g->n[0], p->lo[0], p->hi[0], &a[0], &b[0]);
+	index_range(ys, g->n[1], p->lo[1], p->hi[1], &a[1], &b[1]);
+	index_range(zs, g->n[2], p->lo[2], p->hi[2], &a[2], &b[2]);
 	return a[0] <= b[0] && a[1] <= b[1] && a[2] <= b[2];
 }
 
@@ -69,7 +84,7 @@ any_reach(const struct edits_field *ef, const struct grid *g, const float *xs,
 	size_t k;
 
 	for (k = 0; k < ef->n; k++)
-		if ((paint || ef->b[k].op != MP_EDIT_PAINT) &&
+		if ((paint || ef->p[k].b->op != MP_EDIT_PAINT) &&
 		    brush_box(ef, k, xs, ys, zs, g, a, b))
 			return 1;
 	return 0;
@@ -82,17 +97,26 @@ apply_brush(const struct edits_field *ef, size_t k, const struct grid *g,
     const float *xs, float *out, uint8_t *mat)
 {
 	const float *ys = xs + g->n[0], *zs = ys + g->n[1];
-	int a[3], b[3], j, l;
+	int a[3], b[3], l, j0, j1;
+	float y0, y1;
 
 	if (!brush_box(ef, k, xs, ys, zs, g, a, b))
 		return;
-	for (l = a[2]; l <= b[2]; l++)
-		for (j = a[1]; j <= b[1]; j++) {
-			size_t row = ((size_t)l * g->n[1] + j) * g->n[0] + a[0];
+	for (l = a[2]; l <= b[2]; l++) {
+		/* Only the rows of this plane the brush can reach. */
+		if (!brush_plane_span(&ef->p[k], zs[l], &y0, &y1))
+			continue;
+		index_range(ys, g->n[1], y0, y1, &j0, &j1);
+		j0 = j0 > a[1] ? j0 : a[1];
+		j1 = j1 < b[1] ? j1 : b[1];
+		if (j0 <= j1) {
+			size_t row = ((size_t)l * g->n[1] + j0) * g->n[0] + a[0];
 
-			brush_apply_row(&ef->b[k], ef->lo[k], ef->hi[k], xs + a[0], ys[j],
-			    zs[l], b[0] - a[0] + 1, out + row, mat ? mat + row : NULL);
+			brush_apply_plane(&ef->p[k], xs + a[0], b[0] - a[0] + 1, ys,
+			    j0, j1, zs[l], out + row, (size_t)g->n[0],
+			    mat ? mat + row : NULL);
 		}
+	}
 }
 
 /* The noise, then the brushes in order; materials too when mat is set
@@ -113,7 +137,7 @@ fill_edited(const struct edits_field *ef, const struct grid *g, float *out,
 		return base.fill(base.ctx, g, out, tmp, lazy);
 	base.fill(base.ctx, g, out, tmp, 0);
 	for (k = 0; k < ef->n; k++)
-		if (mat != NULL || ef->b[k].op != MP_EDIT_PAINT)
+		if (mat != NULL || ef->p[k].b->op != MP_EDIT_PAINT)
 			apply_brush(ef, k, g, xs, out, mat);
 	return FIELD_MIXED;     /* brushes may have put a surface anywhere */
 }
@@ -142,10 +166,10 @@ edits_range(const void *ctx, const double lo[3], const double hi[3],
 	int i;
 
 	for (k = 0; k < ef->n; k++) {
-		if (ef->b[k].op == MP_EDIT_PAINT)
+		if (ef->p[k].b->op == MP_EDIT_PAINT)
 			continue;       /* materials only */
 		for (i = 0; i < 3; i++)
-			if (ef->lo[k][i] > hi[i] || ef->hi[k][i] < lo[i])
+			if (ef->p[k].lo[i] > hi[i] || ef->p[k].hi[i] < lo[i])
 				break;
 		if (i == 3)
 			return 0;       /* a brush reaches the box: cannot tell */
@@ -155,17 +179,15 @@ edits_range(const void *ctx, const double lo[3], const double hi[3],
 
 void
 edits_field_init(struct edits_field *ef, const struct noise_field *base,
-    const mp_brush *b, size_t n, float (*lo)[3], float (*hi)[3])
+    const mp_brush *b, size_t n, struct brush_prep *p)
 {
 	size_t k;
 
 	ef->base = base;
-	ef->b = b;
+	ef->p = p;
 	ef->n = n;
-	ef->lo = lo;
-	ef->hi = hi;
 	for (k = 0; k < n; k++)
-		brush_reach(&b[k], lo[k], hi[k]);
+		brush_prepare(&b[k], &p[k]);
 }
 
 struct field

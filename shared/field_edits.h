@@ -7,21 +7,21 @@
 
 #include <stddef.h>
 
+#include "brush.h"
 #include "field.h"
 #include "field_noise.h"
 #include "meshpool.h"
 
 struct edits_field {
 	const struct noise_field *base;
-	const mp_brush *b;               /* valid brushes, in the order they apply */
+	const struct brush_prep *p;      /* valid brushes, in the order they apply */
 	size_t          n;
-	float         (*lo)[3], (*hi)[3];  /* their reach boxes */
 };
 
-/* Set ef up over base and b[0..n) (all valid); lo and hi are room for n
- * reach boxes, filled here.  Everything must outlive the field. */
+/* Set ef up over base and b[0..n) (all valid); p is room for n prepared
+ * brushes, filled here.  Everything must outlive the field. */
 void edits_field_init(struct edits_field *ef, const struct noise_field *base,
-         const mp_brush *b, size_t n, float (*lo)[3], float (*hi)[3]);
+         const mp_brush *b, size_t n, struct brush_prep *p);
 struct field edits_field_as_field(const struct edits_field *ef);
 
 #endif

@@ -16,7 +16,7 @@ mesh_chunk(const mp_request *r, const mp_brush *b, size_t nb,
 	struct edits_field ef;
 	struct tv_chunk c;
 	struct field f;
-	float (*box)[3] = NULL;
+	struct brush_prep *prep = NULL;
 	size_t k;
 	int r_ok;
 
@@ -29,12 +29,12 @@ mesh_chunk(const mp_request *r, const mp_brush *b, size_t nb,
 	request_field(r, &nf);
 	f = noise_field_as_field(&nf);
 	if (nb > 0) {
-		if ((box = malloc(nb * 2 * sizeof *box)) == NULL)
+		if ((prep = malloc(nb * sizeof *prep)) == NULL)
 			return MP_ENOMEM;
-		edits_field_init(&ef, &nf, b, nb, box, box + nb);
+		edits_field_init(&ef, &nf, b, nb, prep);
 		f = edits_field_as_field(&ef);
 	}
 	r_ok = tv_extract(&c, &f, s, m) == 0 ? MP_OK : MP_ENOMEM;
-	free(box);
+	free(prep);
 	return r_ok;
 }

@@ -13,6 +13,7 @@
  */
 #include <math.h>
 
+#include "clones.h"
 #include "noise.h"
 
 #define NOISE3_SCALE (1.0f / 1.5f)
@@ -247,14 +248,8 @@ row_body(int dims3, uint32_t s, float f, float w, float yf, float zf,
 	}
 }
 
-/* Built once per ISA, picked at load by an ifunc: the hash needs a 32-bit
- * vector multiply that baseline x86-64 lacks.  No FMA is enabled, so every
- * clone computes the same bits. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ROW_CLONES __attribute__((target_clones("avx2", "sse4.1", "default")))
-#else
-#define ROW_CLONES
-#endif
+/* Rows are built once per ISA (clones.h): the hash needs a 32-bit vector
+ * multiply that baseline x86-64 lacks. */
 
 ROW_CLONES static void
 row2(uint32_t s, float f, float w, float yf, const float *restrict x, int n,

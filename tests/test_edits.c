@@ -723,10 +723,10 @@ test_sample_is_all_brushes(void **state)
 			p[i] = (float)(rand_r(&seed) % 16000) / 100.0f - 80.0f;
 		want = p[1] - 2.0f;
 		for (i = 0; i < 400; i++) {
-			float lo[3], hi[3];
+			struct brush_prep bp;
 
-			brush_reach(&all[i], lo, hi);
-			brush_apply(&all[i], lo, hi, p[0], p[1], p[2], &want, NULL);
+			brush_prepare(&all[i], &bp);
+			brush_apply(&bp, p[0], p[1], p[2], &want, NULL);
 		}
 		assert_float_equal(mp_edits_sample(e, &r.field, p[0], p[1], p[2]),
 		    want, 0.0f);
