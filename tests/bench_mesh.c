@@ -6,6 +6,11 @@
  * Surface and empty chunks are timed separately; each figure is the median
  * of RUNS passes.  The noise column is the cost of sampling the chunk's
  * density grid alone; extraction is the rest.  Run by "make bench".
+ *
+ * "bench-mesh --instr N" lists the workloads; "bench-mesh --instr N KIND"
+ * meshes up to 64 surface (KIND s) or empty (KIND e) chunks of workload N
+ * in mesh_list(), so callgrind --toggle-collect=mesh_list counts the
+ * instructions of exactly those; it prints how many chunks that was.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,8 +106,46 @@ run(const char *name, mp_request *r, int y0, int y1, float *buf, float *tmp)
 	}
 }
 
+#define INSTR_CHUNKS 64
+
+/* Mesh list[0..n): what callgrind counts (kept out of line for that). */
+__attribute__((noinline)) static void
+mesh_list(const mp_request *list, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		mp_mesh_buf b;
+
+		if (mp_mesh_local(&list[i], &b) != 0)
+			exit(1);
+		mp_mesh_buf_free(&b);
+	}
+}
+
+/* The first INSTR_CHUNKS surface (or empty) chunks of r's block. */
+static int
+instr_list(mp_request *r, int y0, int y1, int surface, mp_request *list)
+{
+	int x, y, z, n = 0;
+
+	for (z = 0; z < 16 && n < INSTR_CHUNKS; z++)
+		for (y = y0; y < y1 && n < INSTR_CHUNKS; y++)
+			for (x = 0; x < 16 && n < INSTR_CHUNKS; x++) {
+				mp_mesh_buf b;
+
+				r->cx = x, r->cy = y, r->cz = z;
+				if (mp_mesh_local(r, &b) != 0)
+					exit(1);
+				if ((b.vertex_count > 0) == surface)
+					list[n++] = *r;
+				mp_mesh_buf_free(&b);
+			}
+	return n;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	static const struct { const char *name; int lod, trans, kind, y0, y1; } cfg[] = {
 		{ "heightmap LOD0",             0, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
@@ -115,10 +158,37 @@ main(void)
 		{ "heightmap LOD0 cy 1..2",     0, 0,    MP_FIELD_HEIGHTMAP, 1, 3 },
 		{ "volume LOD0 (f .05 a 24)",   0, 0,    MP_FIELD_VOLUME, -1, 1 },
 	};
-	size_t n = (size_t)67 * 67 * 67;
-	float *buf = malloc(n * sizeof *buf), *tmp = malloc(8192 * sizeof *tmp);
+	size_t n = (size_t)67 * 67 * 67, ncfg = sizeof cfg / sizeof cfg[0];
+	float *buf, *tmp;
 	size_t i;
 
+	if (argc >= 2 && strcmp(argv[1], "--instr") == 0) {
+		static mp_request list[INSTR_CHUNKS];
+		mp_request r;
+		int k;
+
+		if (argc == 2) {
+			for (i = 0; i < ncfg; i++)
+				printf("%zu %s\n", i, cfg[i].name);
+			return 0;
+		}
+		if ((i = strtoul(argv[2], NULL, 10)) >= ncfg || argc != 4)
+			return 2;
+		mp_request_init(&r);
+		r.lod = (uint8_t)cfg[i].lod;
+		r.transitions = (uint8_t)cfg[i].trans;
+		r.field.kind = (uint32_t)cfg[i].kind;
+		if (cfg[i].kind == MP_FIELD_VOLUME) {
+			r.field.frequency = 0.05f;
+			r.field.amplitude = 24.0f;
+		}
+		k = instr_list(&r, cfg[i].y0, cfg[i].y1, argv[3][0] == 's', list);
+		mesh_list(list, k);
+		printf("%d\n", k);
+		return 0;
+	}
+	buf = malloc(n * sizeof *buf);
+	tmp = malloc(8192 * sizeof *tmp);
 	if (!buf || !tmp)
 		return 1;
 	printf("bench-mesh: 16 x 2 x 16 chunks of 32^3 cells, median of %d passes, one thread\n",
@@ -126,7 +196,7 @@ main(void)
 	printf("%-28s %5s %9s %9s %8s %5s %8s %9s %9s\n", "workload", "surf",
 	    "us/chunk", "chunks/s", "tris/ch", "empty", "us/empty", "noise us",
 	    "extract");
-	for (i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
+	for (i = 0; i < ncfg; i++) {
 		mp_request r;
 
 		mp_request_init(&r);
