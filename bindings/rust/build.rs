@@ -36,8 +36,8 @@ fn main() {
     println!("cargo:rerun-if-changed={}", header.display());
     let text = fs::read_to_string(&header)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", header.display()));
-    let (structs, consts) = parse_header(&text);
-    let layout = measure(&out, &includes, &header, &structs, &consts);
+    let (structs, consts, functions) = parse_header(&text);
+    let layout = measure(&out, &includes, &header, &structs, &consts, &functions);
     fs::write(out.join("c_layout.rs"), layout).expect("cannot write c_layout.rs");
 }
 
@@ -152,10 +152,11 @@ fn find_header(out: &Path, includes: &[String]) -> PathBuf {
 type Structs = Vec<(String, Vec<String>)>;
 
 /// The fields of every `typedef struct NAME { ... } NAME;` in the header,
-/// and the names of its `MP_` constants (enumerators and object-like
-/// macros).  meshpool.h is plain enough for a scan; a construct this does
-/// not understand shows up as a missing or extra field in the tests.
-fn parse_header(text: &str) -> (Structs, Vec<String>) {
+/// the names of its `MP_` constants (enumerators and object-like macros)
+/// and of its functions (`mp_` names followed by a parenthesis).
+/// meshpool.h is plain enough for a scan; a construct this does not
+/// understand shows up as a missing or extra name in the tests.
+fn parse_header(text: &str) -> (Structs, Vec<String>, Vec<String>) {
     let text = strip_comments(text);
     let mut structs = Vec::new();
     let mut rest = text.as_str();
@@ -197,7 +198,21 @@ fn parse_header(text: &str) -> (Structs, Vec<String>) {
             }
         }
     }
-    (structs, consts)
+    let mut functions: Vec<String> = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("mp_") {
+        let before = rest[..at].chars().next_back();
+        rest = &rest[at..];
+        let name: String = rest.chars().take_while(|c| is_ident(*c)).collect();
+        rest = &rest[name.len()..];
+        if before.is_some_and(is_ident) {
+            continue; // the middle of another name
+        }
+        if rest.trim_start().starts_with('(') && !functions.contains(&name) {
+            functions.push(name);
+        }
+    }
+    (structs, consts, functions)
 }
 
 fn is_ident(c: char) -> bool {
@@ -250,6 +265,7 @@ fn measure(
     header: &Path,
     structs: &Structs,
     consts: &[String],
+    functions: &[String],
 ) -> String {
     let mut c = String::from(
         "#include <stddef.h>\n#include <stdio.h>\n#include <meshpool.h>\n\nint\nmain(void)\n{\n",
@@ -272,10 +288,13 @@ fn measure(
         }
         writeln!(c, "\tprintf(\"}}\\n\");").unwrap();
     }
+    // As f64, which holds every constant of the header exactly (integers
+    // well below 2^53, and MP_BRUSH_REACH, a float); "%.17g" may print no
+    // decimal point, hence the suffix ("2_f64", "-1_f64", "1e+20_f64").
     for k in consts {
         writeln!(
             c,
-            "\tprintf(\"pub const {k}: i64 = %lld;\\n\", (long long)({k}));"
+            "\tprintf(\"pub const {k}: f64 = %.17g_f64;\\n\", (double)({k}));"
         )
         .unwrap();
     }
@@ -312,6 +331,10 @@ fn measure(
     rs.push_str("];\n/// Every MP_ constant in meshpool.h.\npub const CONSTS: &[&str] = &[\n");
     for k in consts {
         writeln!(rs, "    \"{k}\",").unwrap();
+    }
+    rs.push_str("];\n/// Every function meshpool.h declares.\npub const FUNCTIONS: &[&str] = &[\n");
+    for f in functions {
+        writeln!(rs, "    \"{f}\",").unwrap();
     }
     rs.push_str("];\n");
     rs

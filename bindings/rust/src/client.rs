@@ -1,10 +1,11 @@
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::fmt;
 use std::os::raw::c_int;
 use std::ptr::{self, NonNull};
 use std::time::Duration;
 
-use crate::error::Error;
+use crate::edits::{edited_invalid, group_invalid, Edits};
+use crate::error::{ConnectError, Error};
 use crate::ffi;
 use crate::local::OwnedMesh;
 use crate::raw_slice;
@@ -48,18 +49,26 @@ pub struct Client {
 // from NonNull, never implemented here) and ownership guarantee.
 unsafe impl Send for Client {}
 
-/// Results are taken from the completion ring this many at a time, on the
-/// stack, so that `poll` needs no heap buffer of C structs.
-const POLL_CHUNK: usize = 32;
+/// `poll` takes up to this many results into a buffer on the stack; more
+/// (a frame that asks for more, with more in flight) into one on the heap.
+const POLL_STACK: usize = 32;
 
 impl Client {
     /// `mp_connect`: registers with the daemon instance `instance` (None
     /// means "default"; a name starting with '/' is a socket path).
     /// Blocks until the daemon answers, at most 5 s (`Error::TimedOut`).
-    /// `Error::NotFound` means no such daemon is running.
-    pub fn connect(instance: Option<&str>) -> Result<Client, Error> {
+    ///
+    /// The error carries `mp_connect_problem`'s sentence, naming the
+    /// sockets tried and what each said; its [`error`](ConnectError::error)
+    /// is `Error::NotFound` when no such daemon is running.
+    pub fn connect(instance: Option<&str>) -> Result<Client, ConnectError> {
         let name = match instance {
-            Some(name) => Some(CString::new(name).map_err(|_| Error::Invalid)?),
+            Some(name) => Some(CString::new(name).map_err(|_| {
+                ConnectError::new(
+                    Error::Invalid(None),
+                    Some("the instance name holds a NUL byte".to_owned()),
+                )
+            })?),
             None => None,
         };
         let mut raw = ptr::null_mut();
@@ -67,9 +76,17 @@ impl Client {
         // NULL, which means "default"); raw is a valid out-pointer.
         let rc =
             unsafe { ffi::mp_connect(name.as_ref().map_or(ptr::null(), |n| n.as_ptr()), &mut raw) };
-        Error::check(rc)?;
+        if rc != ffi::MP_OK {
+            // SAFETY: same thread, right after its mp_connect: NULL, or this
+            // thread's NUL-terminated buffer, copied before any other call.
+            let problem = unsafe {
+                let why = ffi::mp_connect_problem();
+                (!why.is_null()).then(|| CStr::from_ptr(why).to_string_lossy().into_owned())
+            };
+            return Err(ConnectError::new(Error::from_code(rc), problem));
+        }
         // mp_connect returned MP_OK, so it stored a live handle.
-        let raw = NonNull::new(raw).ok_or(Error::Protocol)?;
+        let raw = NonNull::new(raw).ok_or(ConnectError::new(Error::Protocol, None))?;
         Ok(Client { raw })
     }
 
@@ -80,10 +97,58 @@ impl Client {
     /// `mp_submit`: queues one request in its lane. Never blocks.
     /// `Error::Again` when the lane or the in-flight limit is full (poll,
     /// then submit again): the bounded channel's "full", without waiting.
+    /// `Error::Invalid` carries the request's problem.
     pub fn submit(&self, request: &Request) -> Result<(), Error> {
         // SAFETY: the handle is live (we own it) and used by this thread
         // only (!Sync); the request is a valid mp_request, only read.
-        Error::check(unsafe { ffi::mp_submit(self.ptr(), &request.0) })
+        match unsafe { ffi::mp_submit(self.ptr(), &request.0) } {
+            ffi::MP_OK => Ok(()),
+            ffi::MP_EINVAL => Err(request.invalid()),
+            rc => Err(Error::from_code(rc)),
+        }
+    }
+
+    /// `mp_submit_edited`: as [`submit`](Client::submit), meshing the chunk
+    /// with the brushes of `edits` that touch it. They are copied into this
+    /// client's shared memory now, so `edits` may change or go right after;
+    /// the mesh is bit for bit [`mesh_local_edited`](crate::mesh_local_edited)'s.
+    /// Also `Error::Again` when that memory is full of brushes still out,
+    /// and `Error::Invalid` when more than [`MAX_BRUSHES`](crate::MAX_BRUSHES)
+    /// touch the chunk (with a sentence saying so).
+    pub fn submit_edited(&self, request: &Request, edits: &Edits) -> Result<(), Error> {
+        // SAFETY: live handle, this thread only; the request and the set
+        // are valid and only read (the brushes are copied).
+        match unsafe { ffi::mp_submit_edited(self.ptr(), &request.0, edits.as_ptr()) } {
+            ffi::MP_OK => Ok(()),
+            ffi::MP_EINVAL => Err(edited_invalid(request, Some(edits))),
+            rc => Err(Error::from_code(rc)),
+        }
+    }
+
+    /// `mp_submit_group`: queues all of `requests` or none, each with the
+    /// brushes of `edits` (None: no brushes) that touch it. Their results
+    /// come out of one [`poll`](Client::poll), together, once all are done
+    /// (a poll whose `max` has room for all of them), so a frame swaps every
+    /// chunk of one edit at once.
+    ///
+    /// `Error::Again`: not now (poll, then retry). `Error::Invalid`: a member
+    /// is invalid (its sentence), or the group could never fit (more
+    /// members than can be in flight or than a lane holds, more brushes than
+    /// this client's memory holds), which waiting does not change. An empty
+    /// group is Ok and yields nothing.
+    pub fn submit_group(&self, requests: &[Request], edits: Option<&Edits>) -> Result<(), Error> {
+        let e = edits.map_or(ptr::null(), Edits::as_ptr);
+        // SAFETY: live handle, this thread only; Request is
+        // repr(transparent) over mp_request, so the slice is requests.len()
+        // valid mp_requests in a row, only read; the set is NULL or live,
+        // only read (brushes are copied).
+        match unsafe {
+            ffi::mp_submit_group(self.ptr(), requests.as_ptr().cast(), requests.len(), e)
+        } {
+            ffi::MP_OK => Ok(()),
+            ffi::MP_EINVAL => Err(group_invalid(requests, edits)),
+            rc => Err(Error::from_code(rc)),
+        }
     }
 
     /// `mp_submit_batch`: queues `requests` in order up to the first one not
@@ -106,29 +171,35 @@ impl Client {
     /// comes only once the daemon is gone *and* every result it finished
     /// has been returned: what is still pending then is [`unfinished`].
     ///
+    /// The results of a [group](Client::submit_group) come out together,
+    /// all in one call, and only from a call whose `max` has room for the
+    /// whole group: ask for at least the size of the largest group out.
+    ///
     /// [`unfinished`]: Client::unfinished
     pub fn poll<'c>(&'c self, out: &mut Vec<MeshResult<'c>>, max: usize) -> Result<usize, Error> {
-        let mut buf = [ffi::mp_result::default(); POLL_CHUNK];
-        let mut got = 0;
-        while got < max {
-            let want = (max - got).min(POLL_CHUNK);
-            // SAFETY: live handle, this thread only; buf holds want >= 1
-            // writable mp_results.
-            let n = unsafe { ffi::mp_poll(self.ptr(), buf.as_mut_ptr(), want) };
-            let n = match usize::try_from(n) {
-                Ok(n) => n.min(want),
-                // Results already taken come first: the error repeats on
-                // the next call, when there is nothing else to say.
-                Err(_) if got > 0 => break,
-                Err(_) => return Err(Error::from_code(n)),
-            };
-            out.extend(buf[..n].iter().map(|&raw| MeshResult { raw, client: self }));
-            got += n;
-            if n < want {
-                break;
-            }
+        if max == 0 {
+            return Ok(0);
         }
-        Ok(got)
+        // One C call, with room for all that may be asked: no more than is
+        // in flight can be ready, and a group comes out only of a call with
+        // room for all of it, so splitting the call could keep it in.
+        let want = max.min(self.pending()).max(1);
+        let mut stack = [ffi::mp_result::default(); POLL_STACK];
+        let mut heap = Vec::new();
+        let buf = if want <= POLL_STACK {
+            &mut stack[..want]
+        } else {
+            heap.resize(want, ffi::mp_result::default());
+            &mut heap[..]
+        };
+        // SAFETY: live handle, this thread only; buf holds want writable
+        // mp_results.
+        let n = unsafe { ffi::mp_poll(self.ptr(), buf.as_mut_ptr(), want) };
+        let n = usize::try_from(n)
+            .map_err(|_| Error::from_code(n))?
+            .min(want);
+        out.extend(buf[..n].iter().map(|&raw| MeshResult { raw, client: self }));
+        Ok(n)
     }
 
     /// `mp_wait`: sleeps until a result is ready (Ok), `timeout` passes
@@ -271,20 +342,13 @@ impl<'c> MeshResult<'c> {
     /// An error result gives its status as the error.
     pub fn mesh(&self) -> Result<MeshView<'_>, Error> {
         self.status()?;
-        let mut v = ffi::mp_mesh_view {
-            positions: ptr::null(),
-            normals: ptr::null(),
-            indices: ptr::null(),
-            vertex_count: 0,
-            index_count: 0,
-        };
+        let mut v = ffi::mp_mesh_view::EMPTY;
         // SAFETY: live handle (borrowed for 'c), this thread only (a
         // MeshResult is !Send because &Client is); raw is the result as
         // mp_poll gave it; v is a writable mp_mesh_view.
         Error::check(unsafe { ffi::mp_mesh(self.client.ptr(), &self.raw, &mut v) })?;
-        let floats = (v.vertex_count as usize)
-            .checked_mul(3)
-            .ok_or(Error::Invalid)?;
+        let vertices = v.vertex_count as usize;
+        let floats = vertices.checked_mul(3).ok_or(Error::Invalid(None))?;
         // SAFETY: mp_mesh said MP_OK, so each pointer covers its count of
         // elements in the read-only arena mapping, which stays mapped while
         // the client lives; the slab is not reused before mp_release, which
@@ -296,16 +360,18 @@ impl<'c> MeshResult<'c> {
                 raw_slice(v.positions, floats),
                 raw_slice(v.normals, floats),
                 raw_slice(v.indices, v.index_count as usize),
+                raw_slice(v.materials, vertices),
             )
         };
         match slices {
-            (Some(positions), Some(normals), Some(indices)) => Ok(MeshView {
+            (Some(positions), Some(normals), Some(indices), Some(materials)) => Ok(MeshView {
                 positions,
                 normals,
                 indices,
+                materials,
                 aabb: self.aabb(),
             }),
-            _ => Err(Error::Invalid), // NULL or misaligned: not a mesh
+            _ => Err(Error::Invalid(None)), // NULL or misaligned: not a mesh
         }
     }
 }
@@ -340,6 +406,7 @@ pub struct MeshView<'r> {
     positions: &'r [f32],
     normals: &'r [f32],
     indices: &'r [u32],
+    materials: &'r [u8],
     aabb: ([f32; 3], [f32; 3]),
 }
 
@@ -357,6 +424,12 @@ impl<'r> MeshView<'r> {
     /// Three per triangle, counter-clockwise seen from the air.
     pub fn indices(&self) -> &'r [u32] {
         self.indices
+    }
+
+    /// One per vertex: the material of the solid side of its edge (0, the
+    /// field's own, or that of the last brush that built or painted there).
+    pub fn materials(&self) -> &'r [u8] {
+        self.materials
     }
 
     pub fn vertex_count(&self) -> usize {
@@ -382,6 +455,7 @@ impl<'r> MeshView<'r> {
             positions: self.positions.to_vec(),
             normals: self.normals.to_vec(),
             indices: self.indices.to_vec(),
+            materials: self.materials.to_vec(),
             aabb_min: self.aabb.0,
             aabb_max: self.aabb.1,
         }
@@ -414,17 +488,28 @@ mod tests {
     #[test]
     fn connect_rejects_names_before_dialling() {
         // A NUL cannot be passed to C; the library refuses bad names itself.
-        assert_eq!(Client::connect(Some("a\0b")).err(), Some(Error::Invalid));
-        assert_eq!(
-            Client::connect(Some("bad name!")).err(),
-            Some(Error::Invalid)
-        );
-        assert_eq!(Client::connect(Some("")).err(), Some(Error::Invalid));
+        let error = |name| Client::connect(Some(name)).expect_err("refused");
+        let e = error("a\0b");
+        assert_eq!(e.error(), Error::Invalid(None));
+        assert!(e.problem().unwrap().contains("NUL"), "{e}");
+        for name in ["bad name!", ""] {
+            let e = error(name);
+            assert_eq!(e.error(), Error::Invalid(None), "{name:?}");
+            // The library's sentence names the name and the rule.
+            let why = e.problem().expect("mp_connect_problem");
+            assert!(why.contains("bad instance name"), "{why}");
+            assert!(e.to_string().ends_with(why), "{e}");
+        }
     }
 
     #[test]
-    fn connect_to_no_daemon_is_not_found() {
+    fn connect_to_no_daemon_is_not_found_and_says_where_it_looked() {
         let name = format!("rust-unit-nobody-{}", std::process::id());
-        assert_eq!(Client::connect(Some(&name)).err(), Some(Error::NotFound));
+        let e = Client::connect(Some(&name)).expect_err("no such daemon");
+        assert_eq!(e.error(), Error::NotFound);
+        let why = e.problem().expect("mp_connect_problem");
+        assert!(why.contains(&name), "names the instance: {why}");
+        assert!(why.contains('/'), "names the sockets tried: {why}");
+        assert_eq!(Error::from(e), Error::NotFound);
     }
 }

@@ -18,18 +18,26 @@
 //! # Ok::<(), meshpool::Error>(())
 //! ```
 //!
+//! Terrain edits: [`Brush`]es go into an [`Edits`] set that the game owns;
+//! [`Client::submit_edited`] and [`mesh_local_edited`] mesh a chunk with
+//! the brushes that touch it, [`Client::submit_group`] meshes every chunk
+//! one brush changed and hands their results out together, so a frame
+//! swaps all of them at once.
+//!
 //! See README.md for linking, the safety model and the map to the C API.
 
 mod client;
+mod edits;
 mod error;
 mod ffi;
 mod local;
 mod request;
 
 pub use client::{Client, MeshResult, MeshView};
-pub use error::Error;
-pub use local::{mesh_local, OwnedMesh};
-pub use request::{FieldKind, Request, Transitions};
+pub use edits::{Brush, BrushShape, ChunkBox, EditOp, Edits};
+pub use error::{ConnectError, Error};
+pub use local::{mesh_local, mesh_local_edited, OwnedMesh};
+pub use request::{Edges, FieldKind, Request, Transitions};
 
 /// Highest LOD a request may ask for (`MP_MAX_LOD`).
 pub const MAX_LOD: u8 = ffi::MP_MAX_LOD;
@@ -41,6 +49,29 @@ pub const MIN_CELLS: u8 = ffi::MP_MIN_CELLS;
 pub const MAX_OCTAVES: u32 = ffi::MP_MAX_OCTAVES;
 /// The version of meshpool.h these bindings mirror (`MP_VERSION_*`).
 pub const VERSION: (u32, u32) = (ffi::MP_VERSION_MAJOR, ffi::MP_VERSION_MINOR);
+/// Brushes one edited request may carry, those touching its chunk
+/// (`MP_MAX_BRUSHES`); more is `Error::Invalid`.
+pub const MAX_BRUSHES: usize = ffi::MP_MAX_BRUSHES;
+/// A brush changes nothing outside its shape's box grown by its smooth
+/// radius and this many world units (`MP_BRUSH_REACH`).
+pub const BRUSH_REACH: f32 = ffi::MP_BRUSH_REACH;
+
+/// A sentence from the library (`mp_request_problem`, `mp_brush_problem`):
+/// None for NULL.
+///
+/// # Safety
+/// `ptr` must be NULL or point to a NUL-terminated string that lives, and
+/// is never written, for the rest of the program (a string literal in C).
+unsafe fn static_sentence(ptr: *const std::os::raw::c_char) -> Option<&'static str> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL, and static and NUL-terminated by the caller's
+    // promise. The library's sentences are ASCII; one that were not UTF-8
+    // would read as a fixed one rather than be lost.
+    let text = unsafe { std::ffi::CStr::from_ptr(ptr) };
+    Some(text.to_str().unwrap_or("(a sentence that is not UTF-8)"))
+}
 
 /// `len` elements at `ptr` as a slice; an empty slice for `len == 0`
 /// whatever `ptr` is (C gives NULL for empty arrays, which a Rust slice may

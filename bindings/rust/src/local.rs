@@ -1,3 +1,4 @@
+use crate::edits::{edited_invalid, Edits};
 use crate::error::Error;
 use crate::ffi;
 use crate::raw_slice;
@@ -13,6 +14,9 @@ pub struct OwnedMesh {
     pub normals: Vec<f32>,
     /// Three per triangle, counter-clockwise seen from the air.
     pub indices: Vec<u32>,
+    /// One per vertex: the material of the solid side of its edge (0, the
+    /// field's own, or that of the last brush that built or painted there).
+    pub materials: Vec<u8>,
     /// The bounding box of the vertices (zero when empty).
     pub aabb_min: [f32; 3],
     pub aabb_max: [f32; 3],
@@ -35,50 +39,70 @@ impl OwnedMesh {
 /// `mp_mesh_local`: meshes `request` in the calling thread, no daemon
 /// involved, bit-identical to what the daemon gives for it. The C arrays
 /// are copied into Vecs and freed (`mp_mesh_buf_free`) before returning.
+/// `Error::Invalid` carries the request's problem.
 ///
 /// The thread keeps a scratch area between calls, freed when it exits.
 pub fn mesh_local(request: &Request) -> Result<OwnedMesh, Error> {
-    let mut buf = MeshBuf(ffi::mp_mesh_buf {
-        positions: std::ptr::null_mut(),
-        normals: std::ptr::null_mut(),
-        indices: std::ptr::null_mut(),
-        vertex_count: 0,
-        index_count: 0,
-        aabb_min: [0.0; 3],
-        aabb_max: [0.0; 3],
-    });
+    let mut buf = MeshBuf(ffi::mp_mesh_buf::EMPTY);
     // SAFETY: the request is a valid mp_request, only read; buf.0 is a
     // writable mp_mesh_buf. On error C leaves it zeroed and allocates
     // nothing; on success MeshBuf's drop frees what it allocated.
-    Error::check(unsafe { ffi::mp_mesh_local(&request.0, &mut buf.0) })?;
-    let b = &buf.0;
-    let floats = (b.vertex_count as usize)
-        .checked_mul(3)
-        .ok_or(Error::Invalid)?;
-    // SAFETY: on success each array holds its count of elements (3 floats
-    // per vertex, index_count indices), or is NULL with a count of 0; they
-    // stay allocated until buf drops, after the copies below.
-    let slices = unsafe {
-        (
-            raw_slice(b.positions, floats),
-            raw_slice(b.normals, floats),
-            raw_slice(b.indices, b.index_count as usize),
-        )
-    };
-    let (Some(positions), Some(normals), Some(indices)) = slices else {
-        return Err(Error::Invalid);
-    };
-    Ok(OwnedMesh {
-        positions: positions.to_vec(),
-        normals: normals.to_vec(),
-        indices: indices.to_vec(),
-        aabb_min: b.aabb_min,
-        aabb_max: b.aabb_max,
-    })
+    match unsafe { ffi::mp_mesh_local(&request.0, &mut buf.0) } {
+        ffi::MP_OK => buf.to_owned_mesh(),
+        ffi::MP_EINVAL => Err(request.invalid()),
+        rc => Err(Error::from_code(rc)),
+    }
+}
+
+/// `mp_mesh_local_edited`: as [`mesh_local`], with the brushes of `edits`
+/// that touch the chunk; bit-identical to what the daemon gives for
+/// [`Client::submit_edited`](crate::Client::submit_edited) with the same
+/// set. `Error::Invalid` carries the request's problem, or says that more
+/// than [`MAX_BRUSHES`](crate::MAX_BRUSHES) brushes touch it.
+pub fn mesh_local_edited(request: &Request, edits: &Edits) -> Result<OwnedMesh, Error> {
+    let mut buf = MeshBuf(ffi::mp_mesh_buf::EMPTY);
+    // SAFETY: as in mesh_local; the set is live and only read (copied).
+    match unsafe { ffi::mp_mesh_local_edited(&request.0, edits.as_ptr(), &mut buf.0) } {
+        ffi::MP_OK => buf.to_owned_mesh(),
+        ffi::MP_EINVAL => Err(edited_invalid(request, Some(edits))),
+        rc => Err(Error::from_code(rc)),
+    }
 }
 
 /// Frees the C arrays on every way out of `mesh_local`, panics included.
 struct MeshBuf(ffi::mp_mesh_buf);
+
+impl MeshBuf {
+    /// Copies of what mp_mesh_local(_edited) filled in after MP_OK.
+    fn to_owned_mesh(&self) -> Result<OwnedMesh, Error> {
+        let b = &self.0;
+        let vertices = b.vertex_count as usize;
+        let floats = vertices.checked_mul(3).ok_or(Error::Invalid(None))?;
+        // SAFETY: on success each array holds its count of elements (3
+        // floats per vertex, index_count indices, a material per vertex), or
+        // is NULL with a count of 0; they stay allocated until self drops,
+        // after the copies below.
+        let slices = unsafe {
+            (
+                raw_slice(b.positions, floats),
+                raw_slice(b.normals, floats),
+                raw_slice(b.indices, b.index_count as usize),
+                raw_slice(b.materials, vertices),
+            )
+        };
+        let (Some(positions), Some(normals), Some(indices), Some(materials)) = slices else {
+            return Err(Error::Invalid(None));
+        };
+        Ok(OwnedMesh {
+            positions: positions.to_vec(),
+            normals: normals.to_vec(),
+            indices: indices.to_vec(),
+            materials: materials.to_vec(),
+            aabb_min: b.aabb_min,
+            aabb_max: b.aabb_max,
+        })
+    }
+}
 
 impl Drop for MeshBuf {
     fn drop(&mut self) {
@@ -91,7 +115,7 @@ impl Drop for MeshBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Transitions;
+    use crate::{Brush, Transitions};
 
     #[test]
     fn a_surface_chunk_has_a_mesh() {
@@ -101,6 +125,9 @@ mod tests {
         assert!(m.triangle_count() > 0);
         assert_eq!(m.positions.len(), m.normals.len());
         assert_eq!(m.indices.len() % 3, 0);
+        // Unedited ground: every vertex has the field's own material.
+        assert_eq!(m.materials.len(), m.vertex_count());
+        assert!(m.materials.iter().all(|&k| k == 0));
         assert!(m.indices.iter().all(|&i| (i as usize) < m.vertex_count()));
         for v in m.positions.chunks_exact(3) {
             for ((lo, x), hi) in m.aabb_min.iter().zip(v).zip(&m.aabb_max) {
@@ -122,12 +149,63 @@ mod tests {
         // y = 3 spans [96, 128], far above the surface.
         let m = mesh_local(&Request::new().with_chunk(0, 3, 0)).unwrap();
         assert!(m.is_empty() && m.positions.is_empty() && m.normals.is_empty());
+        assert!(m.materials.is_empty());
         assert_eq!((m.aabb_min, m.aabb_max), ([0.0; 3], [0.0; 3]));
     }
 
     #[test]
-    fn an_invalid_request_is_invalid() {
+    fn an_invalid_request_is_invalid_with_its_sentence() {
         let r = Request::new().with_transitions(Transitions::NX); // at LOD 0
-        assert_eq!(mesh_local(&r).err(), Some(Error::Invalid));
+        let e = mesh_local(&r).unwrap_err();
+        assert_eq!(e, Error::Invalid(r.problem()));
+        assert!(e.to_string().contains("transitions need lod >= 1"), "{e}");
+        let e = mesh_local_edited(&r, &Edits::new()).unwrap_err();
+        assert_eq!(e, Error::Invalid(r.problem()));
+    }
+
+    #[test]
+    fn an_edit_changes_the_mesh_and_its_materials() {
+        // The chunk of 16 cells where the ground is at (8, 8).
+        let field = Request::new().with_cells(16);
+        let edits = Edits::new();
+        let ground = edits
+            .raycast(&field, [8.0, 40.0, 8.0], [0.0, -1.0, 0.0], 80.0)
+            .unwrap()
+            .expect("ground below");
+        let r = field.with_chunk(0, (ground[1] / 16.0).floor() as i32, 0);
+        let plain = mesh_local(&r).unwrap();
+        assert!(!plain.is_empty());
+        // No brushes: the same mesh as mesh_local, bit for bit.
+        let none = mesh_local_edited(&r, &edits).unwrap();
+        assert_eq!(bits(&none.positions), bits(&plain.positions));
+        assert_eq!(bits(&none.normals), bits(&plain.normals));
+        assert_eq!(none.indices, plain.indices);
+        assert_eq!(none.materials, plain.materials);
+
+        // A built ball of material 9 on the ground.
+        let mut edits = edits;
+        edits
+            .add(&Brush::sphere(ground, 3.0).with_material(9))
+            .unwrap();
+        let m = mesh_local_edited(&r, &edits).unwrap();
+        assert_eq!(m.materials.len(), m.vertex_count());
+        assert!(m.materials.contains(&9) && m.materials.contains(&0));
+        assert_ne!(bits(&m.positions), bits(&plain.positions));
+        // Vertices of material 9 lie on the ball.
+        for (v, &k) in m.positions.chunks_exact(3).zip(&m.materials) {
+            if k == 9 {
+                let d = v
+                    .iter()
+                    .zip(&ground)
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum::<f32>()
+                    .sqrt();
+                assert!(d < 3.0 + 1.0, "a vertex of the ball {d} from its centre");
+            }
+        }
+    }
+
+    fn bits(v: &[f32]) -> Vec<u32> {
+        v.iter().map(|x| x.to_bits()).collect()
     }
 }

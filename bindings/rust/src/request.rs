@@ -3,128 +3,168 @@ use std::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign, Not};
 
 use crate::error::Error;
 use crate::ffi;
+use crate::static_sentence;
 
-/// The faces of a chunk whose neighbour is one LOD finer (`MP_TRANS_*`):
-/// the chunk builds transition cells there so the two meet without cracks.
-/// Only meaningful above LOD 0.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Transitions(u8);
+/// A set of C bits as a Rust type: the named constants, the set
+/// operations, and a Debug that names the bits (unknown ones in hex).
+macro_rules! bit_set {
+    (
+        $(#[$doc:meta])*
+        $name:ident($bits:ty) { $($(#[$cdoc:meta])* $flag:ident = $c:expr,)* }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name($bits);
 
-impl Transitions {
-    pub const NONE: Self = Self(0);
-    /// -X face (`MP_TRANS_NX`).
-    pub const NX: Self = Self(ffi::MP_TRANS_NX);
-    /// +X face (`MP_TRANS_PX`).
-    pub const PX: Self = Self(ffi::MP_TRANS_PX);
-    /// -Y face (`MP_TRANS_NY`).
-    pub const NY: Self = Self(ffi::MP_TRANS_NY);
-    /// +Y face (`MP_TRANS_PY`).
-    pub const PY: Self = Self(ffi::MP_TRANS_PY);
-    /// -Z face (`MP_TRANS_NZ`).
-    pub const NZ: Self = Self(ffi::MP_TRANS_NZ);
-    /// +Z face (`MP_TRANS_PZ`).
-    pub const PZ: Self = Self(ffi::MP_TRANS_PZ);
-    /// All six faces.
-    pub const ALL: Self = Self(
-        ffi::MP_TRANS_NX
-            | ffi::MP_TRANS_PX
-            | ffi::MP_TRANS_NY
-            | ffi::MP_TRANS_PY
-            | ffi::MP_TRANS_NZ
-            | ffi::MP_TRANS_PZ,
-    );
+        impl $name {
+            pub const NONE: Self = Self(0);
+            $($(#[$cdoc])* pub const $flag: Self = Self($c);)*
+            /// Every named bit.
+            pub const ALL: Self = Self(0 $(| $c)*);
 
-    const NAMES: [(Self, &'static str); 6] = [
-        (Self::NX, "NX"),
-        (Self::PX, "PX"),
-        (Self::NY, "NY"),
-        (Self::PY, "PY"),
-        (Self::NZ, "NZ"),
-        (Self::PZ, "PZ"),
-    ];
+            const NAMES: &'static [(Self, &'static str)] = &[$((Self::$flag, stringify!($flag))),*];
 
-    /// The C bit mask.
-    pub const fn bits(self) -> u8 {
-        self.0
-    }
+            /// The C bit mask.
+            pub const fn bits(self) -> $bits {
+                self.0
+            }
 
-    /// The set of these bits, or None if any bit is not a face.
-    pub const fn from_bits(bits: u8) -> Option<Self> {
-        if bits & !Self::ALL.0 == 0 {
-            Some(Self(bits))
-        } else {
-            None
-        }
-    }
+            /// The set of these bits, or None if any bit is not named.
+            pub const fn from_bits(bits: $bits) -> Option<Self> {
+                if bits & !Self::ALL.0 == 0 {
+                    Some(Self(bits))
+                } else {
+                    None
+                }
+            }
 
-    /// The face bits of `bits`, the others dropped.
-    pub const fn from_bits_truncate(bits: u8) -> Self {
-        Self(bits & Self::ALL.0)
-    }
+            /// The named bits of `bits`, the others dropped.
+            pub const fn from_bits_truncate(bits: $bits) -> Self {
+                Self(bits & Self::ALL.0)
+            }
 
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
+            pub const fn is_empty(self) -> bool {
+                self.0 == 0
+            }
 
-    /// Whether every face of `other` is in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-}
-
-impl BitOr for Transitions {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl BitOrAssign for Transitions {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl BitAnd for Transitions {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl BitAndAssign for Transitions {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-/// The faces not in the set (within the six).
-impl Not for Transitions {
-    type Output = Self;
-    fn not(self) -> Self {
-        Self(!self.0 & Self::ALL.0)
-    }
-}
-
-impl fmt::Debug for Transitions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Transitions(")?;
-        let mut first = true;
-        for (face, name) in Self::NAMES {
-            if self.contains(face) {
-                f.write_str(if first { "" } else { " | " })?;
-                f.write_str(name)?;
-                first = false;
+            /// Whether every bit of `other` is in `self`.
+            pub const fn contains(self, other: Self) -> bool {
+                self.0 & other.0 == other.0
             }
         }
-        let unknown = self.0 & !Self::ALL.0;
-        match (first, unknown) {
-            (true, 0) => f.write_str("NONE")?,
-            (_, 0) => {}
-            (true, u) => write!(f, "{u:#04x}")?,
-            (false, u) => write!(f, " | {u:#04x}")?,
+
+        impl BitOr for $name {
+            type Output = Self;
+            fn bitor(self, rhs: Self) -> Self {
+                Self(self.0 | rhs.0)
+            }
         }
-        f.write_str(")")
+
+        impl BitOrAssign for $name {
+            fn bitor_assign(&mut self, rhs: Self) {
+                self.0 |= rhs.0;
+            }
+        }
+
+        impl BitAnd for $name {
+            type Output = Self;
+            fn bitand(self, rhs: Self) -> Self {
+                Self(self.0 & rhs.0)
+            }
+        }
+
+        impl BitAndAssign for $name {
+            fn bitand_assign(&mut self, rhs: Self) {
+                self.0 &= rhs.0;
+            }
+        }
+
+        /// The named bits not in the set.
+        impl Not for $name {
+            type Output = Self;
+            fn not(self) -> Self {
+                Self(!self.0 & Self::ALL.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "("))?;
+                let mut first = true;
+                for &(flag, name) in Self::NAMES {
+                    if self.contains(flag) {
+                        f.write_str(if first { "" } else { " | " })?;
+                        f.write_str(name)?;
+                        first = false;
+                    }
+                }
+                let unknown = self.0 & !Self::ALL.0;
+                match (first, unknown) {
+                    (true, 0) => f.write_str("NONE")?,
+                    (_, 0) => {}
+                    (true, u) => write!(f, "{u:#04x}")?,
+                    (false, u) => write!(f, " | {u:#04x}")?,
+                }
+                f.write_str(")")
+            }
+        }
+    };
+}
+
+bit_set! {
+    /// The faces of a chunk whose neighbour is one LOD finer (`MP_TRANS_*`):
+    /// the chunk builds transition cells there so the two meet without cracks.
+    /// Only meaningful above LOD 0.
+    Transitions(u8) {
+        /// -X face (`MP_TRANS_NX`).
+        NX = ffi::MP_TRANS_NX,
+        /// +X face (`MP_TRANS_PX`).
+        PX = ffi::MP_TRANS_PX,
+        /// -Y face (`MP_TRANS_NY`).
+        NY = ffi::MP_TRANS_NY,
+        /// +Y face (`MP_TRANS_PY`).
+        PY = ffi::MP_TRANS_PY,
+        /// -Z face (`MP_TRANS_NZ`).
+        NZ = ffi::MP_TRANS_NZ,
+        /// +Z face (`MP_TRANS_PZ`).
+        PZ = ffi::MP_TRANS_PZ,
+    }
+}
+
+bit_set! {
+    /// The 12 edges of a chunk whose diagonal neighbour (the chunk sharing
+    /// only that edge) is one LOD finer (`MP_EDGE_*`), each named by the two
+    /// faces that meet there: `NX_NY` is the edge along z where the -X and
+    /// -Y faces meet. With [`Transitions`] they tell the mesher whether the
+    /// same-LOD neighbour across a face has the same transition face, so
+    /// both can give the transition cells their full width; none (not
+    /// known) is still watertight, with thinner transition cells. Needs LOD
+    /// 1 or more, like transitions.
+    Edges(u16) {
+        /// Along z, -X and -Y faces (`MP_EDGE_NX_NY`).
+        NX_NY = ffi::MP_EDGE_NX_NY,
+        /// Along z, +X and -Y faces (`MP_EDGE_PX_NY`).
+        PX_NY = ffi::MP_EDGE_PX_NY,
+        /// Along z, -X and +Y faces (`MP_EDGE_NX_PY`).
+        NX_PY = ffi::MP_EDGE_NX_PY,
+        /// Along z, +X and +Y faces (`MP_EDGE_PX_PY`).
+        PX_PY = ffi::MP_EDGE_PX_PY,
+        /// Along y, -X and -Z faces (`MP_EDGE_NX_NZ`).
+        NX_NZ = ffi::MP_EDGE_NX_NZ,
+        /// Along y, +X and -Z faces (`MP_EDGE_PX_NZ`).
+        PX_NZ = ffi::MP_EDGE_PX_NZ,
+        /// Along y, -X and +Z faces (`MP_EDGE_NX_PZ`).
+        NX_PZ = ffi::MP_EDGE_NX_PZ,
+        /// Along y, +X and +Z faces (`MP_EDGE_PX_PZ`).
+        PX_PZ = ffi::MP_EDGE_PX_PZ,
+        /// Along x, -Y and -Z faces (`MP_EDGE_NY_NZ`).
+        NY_NZ = ffi::MP_EDGE_NY_NZ,
+        /// Along x, +Y and -Z faces (`MP_EDGE_PY_NZ`).
+        PY_NZ = ffi::MP_EDGE_PY_NZ,
+        /// Along x, -Y and +Z faces (`MP_EDGE_NY_PZ`).
+        NY_PZ = ffi::MP_EDGE_NY_PZ,
+        /// Along x, +Y and +Z faces (`MP_EDGE_PY_PZ`).
+        PY_PZ = ffi::MP_EDGE_PY_PZ,
     }
 }
 
@@ -169,7 +209,7 @@ pub struct Request(pub(crate) ffi::mp_request);
 
 impl Request {
     /// `mp_request_init`'s defaults: chunk (0, 0, 0), LOD 0, no
-    /// transitions, lane 0, 32 cells, voxel size 1, user_data 0, and a
+    /// transitions, no edges, lane 0, 32 cells, voxel size 1, user_data 0, and a
     /// heightmap of seed 42, 4 octaves, frequency 0.02, amplitude 10,
     /// offset 0, lacunarity 2, gain 0.5.
     pub fn new() -> Self {
@@ -202,6 +242,13 @@ impl Request {
     /// Faces whose neighbour is one LOD finer; must be empty at LOD 0.
     pub fn with_transitions(mut self, transitions: Transitions) -> Self {
         self.0.transitions = transitions.bits();
+        self
+    }
+
+    /// Edges whose diagonal neighbour is one LOD finer; must be empty at
+    /// LOD 0. Leaving them empty is always watertight (see [`Edges`]).
+    pub fn with_edges(mut self, edges: Edges) -> Self {
+        self.0.edges = edges.bits();
         self
     }
 
@@ -286,6 +333,11 @@ impl Request {
         Transitions(self.0.transitions)
     }
 
+    pub fn edges(&self) -> Edges {
+        // Unknown bits are kept, as for transitions.
+        Edges(self.0.edges)
+    }
+
     pub fn priority(&self) -> u8 {
         self.0.priority
     }
@@ -336,11 +388,34 @@ impl Request {
         self.0.field.gain
     }
 
+    /// `mp_request_problem`: None if every field is in range, else the
+    /// library's sentence naming the field and the rule it breaks
+    /// ("transitions need lod >= 1 (no finer neighbour exists)").
+    pub fn problem(&self) -> Option<&'static str> {
+        // SAFETY: self.0 is a valid mp_request, only read; the result is
+        // NULL or a static NUL-terminated string (meshpool.h).
+        unsafe { static_sentence(ffi::mp_request_problem(&self.0)) }
+    }
+
     /// `mp_request_validate`: Ok if every field is in range, else
-    /// `Error::Invalid`.
+    /// `Error::Invalid` with the sentence of [`problem`](Request::problem).
     pub fn validate(&self) -> Result<(), Error> {
         // SAFETY: self.0 is a valid mp_request, only read.
-        Error::check(unsafe { ffi::mp_request_validate(&self.0) })
+        match unsafe { ffi::mp_request_validate(&self.0) } {
+            ffi::MP_OK => Ok(()),
+            _ => Err(self.invalid()),
+        }
+    }
+
+    /// `Error::Invalid` with this request's problem, for an MP_EINVAL the
+    /// library gave about it.
+    pub(crate) fn invalid(&self) -> Error {
+        Error::Invalid(self.problem())
+    }
+
+    /// The C field struct, for the edit calls that take one.
+    pub(crate) fn field(&self) -> &ffi::mp_field {
+        &self.0.field
     }
 }
 
@@ -357,10 +432,12 @@ impl fmt::Debug for Request {
             .field("chunk", &self.chunk())
             .field("lod", &self.0.lod)
             .field("transitions", &self.transitions())
+            .field("edges", &self.edges())
             .field("priority", &self.0.priority)
             .field("cells", &self.0.cells)
             .field("voxel_size", &self.0.voxel_size)
             .field("field", &self.0.field)
+            .field("reserved", &self.0.reserved)
             .finish()
     }
 }
@@ -399,8 +476,10 @@ mod tests {
         assert_eq!(r.offset(), 0.0);
         assert_eq!(r.lacunarity(), 2.0);
         assert_eq!(r.gain(), 0.5);
-        assert_eq!(r.0.reserved, [0; 4]);
+        assert_eq!(r.edges(), Edges::NONE);
+        assert_eq!(r.0.reserved, 0);
         assert_eq!(r.validate(), Ok(()));
+        assert_eq!(r.problem(), None);
     }
 
     #[test]
@@ -410,6 +489,7 @@ mod tests {
             .with_chunk(-3, 4, i32::MAX)
             .with_lod(2)
             .with_transitions(Transitions::NY | Transitions::PZ)
+            .with_edges(Edges::NX_NY | Edges::PY_PZ)
             .with_priority(3)
             .with_cells(48)
             .with_voxel_size(0.25)
@@ -426,6 +506,7 @@ mod tests {
         (want.cx, want.cy, want.cz) = (-3, 4, i32::MAX);
         want.lod = 2;
         want.transitions = ffi::MP_TRANS_NY | ffi::MP_TRANS_PZ;
+        want.edges = ffi::MP_EDGE_NX_NY | ffi::MP_EDGE_PY_PZ;
         want.priority = 3;
         want.cells = 48;
         want.voxel_size = 0.25;
@@ -442,31 +523,85 @@ mod tests {
         assert_eq!(r.0, want);
         assert_eq!(r.chunk(), [-3, 4, i32::MAX]);
         assert_eq!(r.field_kind(), Some(FieldKind::Volume));
+        assert_eq!(r.edges(), Edges::NX_NY | Edges::PY_PZ);
     }
 
     #[test]
     fn validate_is_the_c_check() {
-        assert_eq!(
-            Request::new()
-                .with_lod(1)
-                .with_transitions(Transitions::ALL)
-                .validate(),
-            Ok(())
-        );
-        // Transitions at LOD 0, too many octaves, a lane past 3, cells
-        // below 8, a voxel of size 0: each one alone is invalid.
+        let good = Request::new()
+            .with_lod(1)
+            .with_transitions(Transitions::ALL)
+            .with_edges(Edges::ALL);
+        assert_eq!(good.validate(), Ok(()));
+        assert_eq!(good.problem(), None);
+        let mut reserved = Request::new();
+        reserved.0.reserved = 1;
+        // Each one alone is invalid, and the error carries the library's
+        // sentence, which names the field.
         let bad = [
-            Request::new().with_transitions(Transitions::NX),
-            Request::new().with_octaves(17),
-            Request::new().with_priority(4),
-            Request::new().with_cells(7),
-            Request::new().with_voxel_size(0.0),
-            Request::new().with_frequency(f32::NAN),
-            Request::new().with_lod(16),
+            (
+                Request::new().with_transitions(Transitions::NX),
+                "transitions need lod >= 1",
+            ),
+            (
+                Request::new().with_edges(Edges::PX_NZ),
+                "edges need lod >= 1",
+            ),
+            (
+                Request::new().with_lod(1).with_edges(Edges(1 << 12)),
+                "edge bits above bit 11",
+            ),
+            (reserved, "reserved must be 0"),
+            (Request::new().with_octaves(17), "octaves"),
+            (Request::new().with_priority(4), "priority above 3"),
+            (Request::new().with_cells(7), "cells out of range"),
+            (Request::new().with_voxel_size(0.0), "voxel_size"),
+            (Request::new().with_frequency(f32::NAN), "frequency"),
+            (Request::new().with_lod(16), "lod above MP_MAX_LOD"),
         ];
-        for r in bad {
-            assert_eq!(r.validate(), Err(Error::Invalid), "{r:?}");
+        for (r, words) in bad {
+            let problem = r
+                .problem()
+                .unwrap_or_else(|| panic!("no problem with {r:?}"));
+            assert!(problem.contains(words), "{r:?}: {problem:?}");
+            let err = r.validate().expect_err("invalid");
+            assert_eq!(err, Error::Invalid(Some(problem)));
+            assert!(
+                err.to_string().ends_with(problem),
+                "Display shows the sentence: {err}"
+            );
         }
+    }
+
+    #[test]
+    fn edges_behave_like_bit_flags() {
+        let all = [
+            Edges::NX_NY,
+            Edges::PX_NY,
+            Edges::NX_PY,
+            Edges::PX_PY,
+            Edges::NX_NZ,
+            Edges::PX_NZ,
+            Edges::NX_PZ,
+            Edges::PX_PZ,
+            Edges::NY_NZ,
+            Edges::PY_NZ,
+            Edges::NY_PZ,
+            Edges::PY_PZ,
+        ];
+        // Twelve distinct bits, 0..=11 in the header's order.
+        for (i, e) in all.iter().enumerate() {
+            assert_eq!(e.bits(), 1 << i);
+        }
+        assert_eq!(Edges::ALL.bits(), 0x0fff);
+        assert_eq!(Edges::from_bits(0x1000), None);
+        assert_eq!(Edges::from_bits_truncate(0xffff), Edges::ALL);
+        assert_eq!(!(Edges::ALL & !Edges::NX_NY), Edges::NX_NY);
+        assert_eq!(
+            format!("{:?}", Edges::NX_PY | Edges::PY_PZ),
+            "Edges(NX_PY | PY_PZ)"
+        );
+        assert_eq!(format!("{:?}", Edges::NONE), "Edges(NONE)");
     }
 
     #[test]

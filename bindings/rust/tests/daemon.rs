@@ -17,7 +17,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use meshpool::{mesh_local, Client, Error, FieldKind, MeshResult, Request, Transitions};
+use meshpool::{
+    mesh_local, mesh_local_edited, Brush, Client, Edges, EditOp, Edits, Error, FieldKind,
+    MeshResult, OwnedMesh, Request, Transitions, MAX_BRUSHES,
+};
 
 /// One test at a time: each runs a daemon with two workers, and the
 /// machine may have no more than two cores.
@@ -152,7 +155,8 @@ fn chunk_set() -> Vec<Request> {
                     Request::new()
                         .with_chunk(x, y, z)
                         .with_lod(1)
-                        .with_transitions(Transitions::from_bits_truncate(faces)),
+                        .with_transitions(Transitions::from_bits_truncate(faces))
+                        .with_edges(Edges::from_bits_truncate(u16::from(faces) * 67)),
                 );
             }
         }
@@ -185,9 +189,15 @@ fn same_bits(a: &[f32], b: &[f32]) -> bool {
 /// The daemon's mesh for `request` is bit for bit mp_mesh_local's; true
 /// if it has triangles.
 fn check_against_local(result: &MeshResult<'_>, request: &Request) -> bool {
+    let local = mesh_local(request).expect("mesh_local");
+    check_against(result, request, &local)
+}
+
+/// The daemon's mesh is bit for bit `local`: positions, normals, indices,
+/// materials and box; true if it has triangles.
+fn check_against(result: &MeshResult<'_>, request: &Request, local: &OwnedMesh) -> bool {
     assert_eq!(result.status(), Ok(()), "{request:?}");
     let view = result.mesh().expect("a mesh for an Ok result");
-    let local = mesh_local(request).expect("mesh_local");
     assert!(
         same_bits(view.positions(), &local.positions),
         "positions of {request:?}"
@@ -197,6 +207,12 @@ fn check_against_local(result: &MeshResult<'_>, request: &Request) -> bool {
         "normals of {request:?}"
     );
     assert_eq!(view.indices(), &local.indices[..], "indices of {request:?}");
+    assert_eq!(
+        view.materials(),
+        &local.materials[..],
+        "materials of {request:?}"
+    );
+    assert_eq!(view.materials().len(), view.vertex_count());
     let (min, max) = result.aabb();
     assert!(same_bits(&min, &local.aabb_min) && same_bits(&max, &local.aabb_max));
     assert_eq!(result.vertex_count() as usize, local.vertex_count());
@@ -309,7 +325,10 @@ fn invalid_requests_are_refused_and_a_batch_stops_at_the_first() {
     let good = Request::new().with_chunk(0, -1, 0);
     let bad = Request::new().with_transitions(Transitions::NX); // at LOD 0
 
-    assert_eq!(client.submit(&bad), Err(Error::Invalid));
+    // Refused, with the sentence saying why.
+    let e = client.submit(&bad).expect_err("invalid");
+    assert_eq!(e, Error::Invalid(bad.problem()));
+    assert!(e.to_string().contains("transitions need lod >= 1"), "{e}");
     let batch = [
         good.with_user_data(1),
         good.with_user_data(2),
@@ -514,4 +533,395 @@ fn unfinished_names_what_a_killed_daemon_never_did() {
         );
     });
     assert_eq!(finished.len() + again.len(), reqs.len());
+}
+
+// --- terrain edits -------------------------------------------------------
+
+/// A small deterministic random source (no crates here).
+struct Lcg(u64);
+
+impl Lcg {
+    /// Uniform in [lo, hi).
+    fn range(&mut self, lo: f32, hi: f32) -> f32 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        lo + (hi - lo) * ((self.0 >> 40) as f32 / (1u64 << 24) as f32)
+    }
+}
+
+/// A world's worth of edits over the chunks of `edited_chunk_set`: every
+/// shape and op, materials, rounding and smooth blends, and 200 small
+/// random brushes on top.
+fn world_edits() -> Edits {
+    let mut edits = Edits::new();
+    let big = [
+        Brush::sphere([5.0, -3.0, 7.0], 6.0).with_op(EditOp::Subtract),
+        Brush::cuboid([20.0, -6.0, -10.0], [28.0, 4.0, -2.0])
+            .with_material(3)
+            .with_rounding(1.0),
+        Brush::capsule([-20.0, -2.0, 5.0], [-8.0, 6.0, 12.0], 2.5)
+            .with_material(7)
+            .with_smooth(1.5),
+        Brush::sphere([0.0, -2.0, -20.0], 8.0)
+            .with_op(EditOp::Paint)
+            .with_material(11),
+        Brush::capsule([-40.0, -6.0, -40.0], [40.0, -4.0, 40.0], 3.0)
+            .with_op(EditOp::Subtract)
+            .with_smooth(2.0),
+    ];
+    for b in &big {
+        edits.add(b).expect("a valid brush");
+    }
+    let mut rng = Lcg(7);
+    for i in 0..200 {
+        let c = [
+            rng.range(-60.0, 60.0),
+            rng.range(-12.0, 8.0),
+            rng.range(-60.0, 60.0),
+        ];
+        let op = [EditOp::Add, EditOp::Subtract, EditOp::Paint][i % 3];
+        let b = Brush::sphere(c, rng.range(0.5, 3.0))
+            .with_op(op)
+            .with_material((i % 5) as u8 + 20);
+        edits.add(&b).expect("a valid brush");
+    }
+    assert_eq!(edits.count(), big.len() + 200);
+    edits
+}
+
+/// LOD 0 chunks under the edits, LOD 1 ones with transitions and edges,
+/// and a volume field; user_data is the index.
+fn edited_chunk_set() -> Vec<Request> {
+    let mut reqs = Vec::new();
+    for x in -2..2 {
+        for z in -2..2 {
+            for y in -1..=0 {
+                reqs.push(Request::new().with_chunk(x, y, z));
+            }
+        }
+    }
+    let mut faces = 0u8;
+    for x in -1..1 {
+        for z in -1..1 {
+            for y in -1..=0 {
+                faces = faces.wrapping_add(29);
+                reqs.push(
+                    Request::new()
+                        .with_chunk(x, y, z)
+                        .with_lod(1)
+                        .with_transitions(Transitions::from_bits_truncate(faces))
+                        .with_edges(Edges::from_bits_truncate(u16::from(faces) * 71)),
+                );
+            }
+        }
+    }
+    for x in -2..2 {
+        for z in -2..2 {
+            reqs.push(
+                Request::new()
+                    .with_chunk(x, -1, z)
+                    .with_cells(24)
+                    .with_field_kind(FieldKind::Volume)
+                    .with_seed(7)
+                    .with_frequency(0.05)
+                    .with_amplitude(12.0),
+            );
+        }
+    }
+    reqs.into_iter()
+        .enumerate()
+        .map(|(i, r)| r.with_user_data(i as u64).with_priority((i % 4) as u8))
+        .collect()
+}
+
+/// Submits every request edited with `edits` (polling while full) and
+/// hands each result to `check` once.
+fn run_edited(
+    client: &Client,
+    reqs: &[Request],
+    edits: &Edits,
+    mut check: impl FnMut(&MeshResult<'_>),
+) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (mut sent, mut got) = (0, 0);
+    while got < reqs.len() {
+        assert!(Instant::now() < deadline, "{got} of {} results", reqs.len());
+        while sent < reqs.len() {
+            match client.submit_edited(&reqs[sent], edits) {
+                Ok(()) => sent += 1,
+                Err(Error::Again) => break,
+                Err(e) => panic!("submit_edited: {e}"),
+            }
+        }
+        let mut done = Vec::new();
+        match client.poll(&mut done, 64) {
+            Ok(0) => match client.wait(Some(Duration::from_secs(1))) {
+                Ok(()) | Err(Error::TimedOut) => {}
+                Err(e) => panic!("wait: {e}"),
+            },
+            Ok(n) => {
+                done.iter().for_each(&mut check);
+                got += n;
+            }
+            Err(e) => panic!("poll: {e}"),
+        }
+    }
+}
+
+#[test]
+fn edited_requests_are_bit_identical_to_mesh_local_edited() {
+    let _serial = serial();
+    let Some(daemon) = Daemon::start("edited") else {
+        return;
+    };
+    let client = daemon.connect();
+    let edits = world_edits();
+    let reqs = edited_chunk_set();
+    let locals: Vec<OwnedMesh> = reqs
+        .iter()
+        .map(|r| mesh_local_edited(r, &edits).expect("mesh_local_edited"))
+        .collect();
+
+    let mut seen = vec![0u32; reqs.len()];
+    let (mut changed, mut materials) = (0, HashSet::new());
+    run_edited(&client, &reqs, &edits, |result| {
+        let i = result.user_data() as usize;
+        seen[i] += 1;
+        check_against(result, &reqs[i], &locals[i]);
+        let view = result.mesh().expect("a mesh");
+        materials.extend(view.materials().iter().copied());
+        let plain = mesh_local(&reqs[i]).expect("mesh_local");
+        if plain.indices != view.indices() || plain.materials != view.materials() {
+            changed += 1;
+        }
+    });
+    assert!(seen.iter().all(|&n| n == 1), "each result once: {seen:?}");
+    // The brushes did reach the meshes: most chunks changed, and the
+    // materials of every kind of brush came through.
+    assert!(
+        changed >= reqs.len() / 2,
+        "{changed} of {} changed",
+        reqs.len()
+    );
+    for k in [0, 3, 7, 11] {
+        assert!(materials.contains(&k), "material {k} in {materials:?}");
+    }
+    assert!(
+        materials.iter().any(|&k| k >= 20),
+        "a small brush's material"
+    );
+    assert_eq!(client.pending(), 0);
+}
+
+#[test]
+fn a_group_comes_out_whole_in_one_poll() {
+    let _serial = serial();
+    let Some(daemon) = Daemon::start("group") else {
+        return;
+    };
+    let client = daemon.connect();
+    let like = Request::new().with_cells(16);
+    let mut edits = Edits::new();
+
+    // 1. Held until all of it fits in one call: a poll without room for
+    // the whole group takes the plain results around it, not the group.
+    // A crater 4 chunks across: more members than poll's stack buffer.
+    let dig = Brush::sphere([0.5, -3.0, 0.5], 20.0).with_op(EditOp::Subtract);
+    edits.add(&dig).unwrap();
+    let chunks = Edits::chunks(&dig, &like).unwrap();
+    let group: Vec<Request> = chunks
+        .requests(&like)
+        .enumerate()
+        .map(|(i, r)| r.with_user_data(1000 + i as u64))
+        .collect();
+    assert!(group.len() > 32, "{chunks:?}");
+    let singles: Vec<Request> = (0..5)
+        .map(|i| like.with_chunk(10 + i, -1, 10).with_user_data(i as u64))
+        .collect();
+    assert_eq!(client.submit_batch(&singles), singles.len());
+    client
+        .submit_group(&group, Some(&edits))
+        .expect("submit_group");
+    assert_eq!(client.pending(), singles.len() + group.len());
+    client.drain(Some(Duration::from_secs(30))).expect("drain");
+
+    let mut done = Vec::new();
+    let n = client.poll(&mut done, group.len() - 1).expect("poll");
+    assert_eq!(n, singles.len(), "only the singles: {done:?}");
+    assert!(done.iter().all(|r| r.user_data() < 1000));
+    drop(done);
+    // Done and held: still unfinished, in order.
+    assert_eq!(client.unfinished(), group);
+    let mut done = Vec::new();
+    assert_eq!(client.poll(&mut done, 1000), Ok(group.len()));
+    for result in &done {
+        let r = &group[(result.user_data() - 1000) as usize];
+        check_against(result, r, &mesh_local_edited(r, &edits).unwrap());
+    }
+    drop(done);
+    assert_eq!(client.pending(), 0);
+
+    // 2. Twelve digs, each a group of the chunks it changes, with plain
+    // chunks between them, polled 64 at a time as a frame would: every
+    // poll that returns one member of a group returns all of them.
+    let mut sizes = Vec::new();
+    let mut plain = 0u64;
+    for g in 0..12u64 {
+        let at = [g as f32 * 11.0 - 60.0, -2.0, (g % 3) as f32 * 20.0 - 20.0];
+        let dig = Brush::sphere(at, 3.0 + (g % 4) as f32).with_op(EditOp::Subtract);
+        edits.add(&dig).unwrap();
+        let members: Vec<Request> = Edits::chunks(&dig, &like)
+            .unwrap()
+            .requests(&like.with_priority((g % 4) as u8))
+            .enumerate()
+            .map(|(i, r)| r.with_user_data((g + 1) << 32 | i as u64))
+            .collect();
+        sizes.push(members.len());
+        loop {
+            match client.submit_group(&members, Some(&edits)) {
+                Ok(()) => break,
+                Err(Error::Again) => std::thread::sleep(Duration::from_millis(5)),
+                Err(e) => panic!("submit_group: {e}"),
+            }
+        }
+        for _ in 0..3 {
+            let r = like.with_chunk(plain as i32, -1, -30).with_user_data(plain);
+            client.submit(&r).expect("submit");
+            plain += 1;
+        }
+    }
+    let mut whole = vec![false; sizes.len()];
+    let mut plain_got = 0;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.pending() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} still pending",
+            client.pending()
+        );
+        let mut done = Vec::new();
+        if client.poll(&mut done, 64).expect("poll") == 0 {
+            let _ = client.wait(Some(Duration::from_millis(200)));
+            continue;
+        }
+        let mut per_group = vec![0usize; sizes.len()];
+        for result in &done {
+            assert_eq!(result.status(), Ok(()));
+            match (result.user_data() >> 32) as usize {
+                0 => plain_got += 1,
+                g => per_group[g - 1] += 1,
+            }
+        }
+        for (g, &n) in per_group.iter().enumerate() {
+            if n > 0 {
+                assert_eq!(n, sizes[g], "group {g} split across polls");
+                assert!(!whole[g], "group {g} twice");
+                whole[g] = true;
+            }
+        }
+    }
+    assert!(whole.iter().all(|&w| w), "every group came out");
+    assert_eq!(plain_got, plain);
+}
+
+#[test]
+fn saved_and_loaded_edits_mesh_the_same() {
+    let _serial = serial();
+    let Some(daemon) = Daemon::start("saveload") else {
+        return;
+    };
+    let client = daemon.connect();
+    let edits = world_edits();
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("rust-test-{}.edits", std::process::id()));
+    edits.save(&path).expect("save");
+    let loaded = Edits::load(&path).expect("load");
+    assert_eq!(loaded.count(), edits.count());
+
+    // Meshed through the daemon with the loaded set: bit for bit what the
+    // original gives in-process.
+    let reqs: Vec<Request> = edited_chunk_set().into_iter().step_by(3).collect();
+    run_edited(&client, &reqs, &loaded, |result| {
+        let r = reqs
+            .iter()
+            .find(|r| r.user_data() == result.user_data())
+            .expect("one of ours");
+        check_against(result, r, &mesh_local_edited(r, &edits).unwrap());
+    });
+
+    // A damaged file is refused as one, distinct from a protocol error.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    std::fs::write(&path, &bytes).unwrap();
+    let e = Edits::load(&path).expect_err("damaged");
+    assert_eq!(e, Error::BadEditFile);
+    assert_ne!(e, Error::Protocol);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(
+        Edits::load(&path).err().and_then(|e| e.raw_os_error()),
+        Some(2)
+    );
+}
+
+#[test]
+fn bad_brushes_and_edited_requests_are_refused_with_their_sentence() {
+    let _serial = serial();
+    let Some(daemon) = Daemon::start("refused") else {
+        return;
+    };
+    let client = daemon.connect();
+    let mut edits = Edits::new();
+
+    let bad = Brush::cuboid([0.0, 0.0, 0.0], [4.0, -1.0, 4.0]);
+    let e = edits.add(&bad).expect_err("a box with max below min");
+    let sentence = bad.problem().expect("a problem");
+    assert_eq!(e, Error::Invalid(Some(sentence)));
+    assert!(sentence.contains("a[i] < b[i]"), "{sentence}");
+    assert!(e.to_string().ends_with(sentence), "{e}");
+    assert_eq!(edits.count(), 0, "nothing kept");
+    let e = Edits::chunks(&bad, &Request::new()).expect_err("invalid");
+    assert_eq!(e.problem(), Some(sentence));
+
+    // An invalid request, edited or in a group: its sentence, nothing sent.
+    let wrong = Request::new().with_edges(Edges::NX_NY); // at LOD 0
+    let e = client.submit_edited(&wrong, &edits).expect_err("invalid");
+    assert!(e.to_string().contains("edges need lod >= 1"), "{e}");
+    let group = [Request::new().with_chunk(0, -1, 0), wrong];
+    let e = client
+        .submit_group(&group, Some(&edits))
+        .expect_err("invalid");
+    assert_eq!(e, Error::Invalid(wrong.problem()));
+    assert_eq!(client.pending(), 0, "all or none");
+
+    // A group that no lane could ever hold.
+    let huge: Vec<Request> = (0..300)
+        .map(|i| Request::new().with_chunk(i, -1, 0))
+        .collect();
+    let e = client.submit_group(&huge, None).expect_err("never fits");
+    assert!(e.problem().is_some_and(|p| p.contains("never fit")), "{e}");
+    assert_eq!(client.pending(), 0);
+
+    // More brushes on one chunk than a request may carry.
+    for i in 0..=MAX_BRUSHES {
+        let at = [(i % 64) as f32 * 0.5, -8.0, (i / 64) as f32 * 0.25];
+        edits.add(&Brush::sphere(at, 0.5)).unwrap();
+    }
+    let crowded = Request::new().with_chunk(0, -1, 0);
+    assert_eq!(edits.touching(&crowded), Ok(MAX_BRUSHES + 1));
+    let e = client
+        .submit_edited(&crowded, &edits)
+        .expect_err("too many");
+    assert!(e.to_string().contains("MP_MAX_BRUSHES"), "{e}");
+    assert_eq!(client.pending(), 0);
+
+    // And a good one still goes through.
+    client
+        .submit_edited(&Request::new().with_chunk(5, -1, 5), &edits)
+        .expect("submit_edited");
+    client.drain(Some(Duration::from_secs(30))).expect("drain");
+    let mut done = Vec::new();
+    assert_eq!(client.poll(&mut done, 4), Ok(1));
 }
