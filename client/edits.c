@@ -636,6 +636,27 @@ err:
 }
 
 /* The file's bytes (malloc'd), at most the largest set allowed. */
+/* Read exactly len bytes: MP_OK, MP_EIO (with errno), or MP_EPROTO when
+ * the file ends early (it shrank since it was measured). */
+static int
+read_all(int fd, unsigned char *p, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return MP_EIO;
+		if (n == 0)
+			return MP_EPROTO;
+		got += (size_t)n;
+	}
+	return MP_OK;
+}
+
 static unsigned char *
 slurp(const char *path, size_t *len, int *err)
 {
@@ -657,8 +678,7 @@ slurp(const char *path, size_t *len, int *err)
 	if ((p = malloc((size_t)st.st_size)) == NULL)
 		goto out;
 	*len = (size_t)st.st_size;
-	*err = MP_EIO;
-	if (read(fd, p, *len) != (ssize_t)*len) {
+	if ((*err = read_all(fd, p, *len)) != MP_OK) {
 		free(p);
 		p = NULL;
 	}

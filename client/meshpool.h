@@ -221,7 +221,9 @@ typedef struct mp_brush {      /* world units */
 /* Brushes one edited request may carry (those touching its chunk). */
 #define MP_MAX_BRUSHES 8192
 
-/* The ordered brushes of one world, with a spatial index. */
+/* The ordered brushes of one world, with a spatial index.  Calls that take
+ * a const mp_edits * only read it (no cache inside), so any number of
+ * threads may use one set at once while nobody adds to it. */
 typedef struct mp_edits mp_edits;
 
 /* MP_OK, MP_EINVAL (out is NULL), MP_ENOMEM. */
@@ -273,8 +275,10 @@ int    mp_mesh_local_edited(const mp_request *r, const mp_edits *e,
  * invalid, or the group could never fit: more members than can be in
  * flight or than a lane holds, more brushes than this client's memory
  * holds).  Their results come out of mp_poll together, in one call, once
- * all are done (a call with room for all of them), so a host swaps every
- * chunk of one edit in the same frame; mp_unfinished lists members not yet
+ * all are done (a call with room for all of them: mp_wait says a whole
+ * group is there, so a host that polls with less room than its largest
+ * group never gets it), so a host swaps every chunk of one edit in the
+ * same frame; mp_unfinished lists members not yet
  * handed out, also those done and held for the rest. */
 int    mp_submit_group(mp_client *c, const mp_request *r, size_t n,
            const mp_edits *e);

@@ -18,7 +18,8 @@ mp_strerror(int err)
 	case MP_ENOENT:		return "MP_ENOENT: no such meshpool daemon";
 	case MP_EPERM:		return "MP_EPERM: permission denied";
 	case MP_EDISCONNECTED:	return "MP_EDISCONNECTED: daemon went away";
-	case MP_EPROTO:		return "MP_EPROTO: protocol or ABI mismatch";
+	case MP_EPROTO:		return "MP_EPROTO: protocol or ABI mismatch, or a "
+				    "damaged or foreign file";
 	case MP_EIO:		return "MP_EIO: system call failed";
 	default:		return "unknown meshpool error";
 	}
