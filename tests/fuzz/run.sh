@@ -1,9 +1,9 @@
 #!/bin/sh
 # Build the libFuzzer targets with clang and run each for $1 seconds
-# (default 30) on its committed corpus: request validation + mesher, the
-# control-socket line parsers, the configuration file parser.  A crash
-# leaves a crash-* file and fails; add it to the corpus as a regression
-# once fixed.
+# (default 30) on its committed corpus: request validation + mesher
+# (with brushes), the control-socket line parsers, the configuration file
+# parser.  A crash leaves a crash-* file and fails; add it to the corpus
+# as a regression once fixed.
 set -eu
 secs=${1:-30}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,7 +12,7 @@ mkdir -p "$out"
 cc="clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
     -ffp-contract=off -D_GNU_SOURCE -I$top/shared -I$top/client -I$top/daemon"
 $cc "$top/tests/fuzz/fuzz_request.c" "$top"/shared/[a-z]*.c \
-    "$top/client/local.c" -lm -o "$out/fuzz_request"
+    "$top/client/local.c" "$top/client/edits.c" -lz -lm -o "$out/fuzz_request"
 $cc "$top/tests/fuzz/fuzz_proto.c" "$top/shared/proto.c" -o "$out/fuzz_proto"
 $cc "$top/tests/fuzz/fuzz_config.c" "$top/daemon/settings.c" "$top/daemon/settings_table.c" \
     $(pkg-config --cflags --libs inih) -o "$out/fuzz_config"
@@ -30,6 +30,6 @@ run() {         # target max_len; a finding fails the script
 		exit 1
 	fi
 }
-run request 64
+run request 352          # a request and up to 8 brushes
 run proto 600
 run config 2048

@@ -1,1 +1,0 @@
-#define SBINDIR "/usr/local/sbin"
