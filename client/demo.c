@@ -21,8 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "meshpool.h"
+#include "array.h"
 #include "demo.h"
+#include "meshpool.h"
 #include "monotime.h"
 #include "mp_paths.h"
 
@@ -134,23 +135,6 @@ hash3(const float *p)
 }
 
 static int
-grow(void **p, size_t *cap, size_t need, size_t each)
-{
-	size_t c = *cap ? *cap : 1024;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if ((q = realloc(*p, c * each)) == NULL)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
-static int
 rehash(struct weld *w)
 {
 	size_t cap = w->cap ? w->cap * 2 : 1 << 16, i;
@@ -188,7 +172,7 @@ weld_vertex(struct weld *w, const float *p, const float *n)
 		size_t cap = w->vcap;
 		float *nrm;
 
-		if (grow((void **)&w->pos, &cap, w->nv + 1, 12) != 0 ||
+		if (array_grow((void **)&w->pos, &cap, w->nv + 1, 12) != 0 ||
 		    (nrm = realloc(w->nrm, cap * 12)) == NULL)
 			return -1;
 		w->nrm = nrm;
@@ -205,7 +189,7 @@ weld_mesh(struct weld *w, const mp_mesh_view *v)
 {
 	uint32_t i;
 
-	if (grow((void **)&w->idx, &w->icap, w->ni + v->index_count, 4) != 0)
+	if (array_grow((void **)&w->idx, &w->icap, w->ni + v->index_count, 4) != 0)
 		return -1;
 	for (i = 0; i + 2 < v->index_count; i += 3) {
 		int64_t at[3];
