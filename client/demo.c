@@ -1,40 +1,64 @@
 /*
  * demo.c - "meshpoolctl demo": mesh a terrain region with LOD rings
- * around the origin through a daemon (a private one unless -n is given),
+ * around the origin, with a tunnel, a wall and a painted disc built in
+ * (demo_scene.c), through a daemon (a private one unless -n is given);
  * show progress, print throughput and latency, and write the welded mesh
- * as Wavefront OBJ (and binary glTF with --glb).
+ * with its materials as vertex colours, as Wavefront OBJ and binary glTF
+ * (demo_out.c).
  *
  * Layout: level L (0..levels-1) covers chunks [-k, k)^2 of its own size
  * on x and z, minus the centre [-k/2, k/2)^2 that level L-1 covers, and
  * y chunks -1 and 0 (the seed terrain stays within +-10).  A chunk of
  * level L >= 1 has a transition bit on each face whose neighbour is in
  * that centre, i.e. one level finer, and an edge bit on each edge whose
- * diagonal chunk is.  Seams are bit-exact, so the mesh welds by position.
+ * diagonal chunk is.  Every chunk carries the brushes that touch it, at
+ * every level.  Seams are bit-exact, so the mesh welds by position.
+ *
+ * Whatever can be checked before the meshing is: the outputs' size, that
+ * their files can be opened, that the daemon runs.  A private daemon's
+ * own words (its standard error) are kept in an unlinked file and shown
+ * when it fails.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "meshpool.h"
+#include "ctl.h"
 #include "demo.h"
+#include "demo_out.h"
+#include "demo_scene.h"
+#include "meshpool.h"
 #include "monotime.h"
 #include "mp_paths.h"
 
-#define LEVELS 3
+#define LEVELS        3
+#define OUTPUT_LIMIT  (1ull << 30)  /* bytes of output without --force */
+#define TRY_US        10000         /* between looks at a private daemon */
+#define START_TRIES   500           /* its 5 s to take a connection */
+#define EXIT_TRIES    100           /* a lost one's second to exit */
+#define POLL_MAX      64
 
-struct weld {                   /* open-addressing table of vertices */
-	uint32_t *slot;             /* vertex index + 1, 0 = empty */
-	size_t    cap;
-	float    *pos, *nrm;
-	size_t    nv, vcap;
-	uint32_t *idx;
-	size_t    ni, icap;
+struct demo {                   /* one run, and everything it holds */
+	const struct demo_opts *o;
+	const char *instance;       /* what we connect to */
+	char        name[64];       /* the private daemon's instance */
+	pid_t       daemon;         /* the private daemon, 0 when none runs */
+	FILE       *daemon_log;     /* its standard output and error */
+	mp_client  *c;
+	mp_field    field;          /* the terrain every request meshes */
+	mp_edits   *edits;
+	mp_request *reqs;
+	size_t      n;              /* chunks */
+	double     *sent_at, *lat;  /* per request, per result (seconds) */
+	size_t      sent, got, failed;
+	double      seconds;        /* the meshing's wall time */
+	struct weld w;
+	struct out_file obj, glb;
 };
 
 static double
@@ -121,226 +145,323 @@ layout(int k, mp_request *reqs)
 	return n;
 }
 
-static uint64_t
-hash3(const float *p)
-{
-	uint32_t b[3];
-	uint64_t h;
-
-	memcpy(b, p, sizeof b);
-	h = (uint64_t)b[0] * 0x9e3779b97f4a7c15ull ^ (uint64_t)b[1] *
-	    0xc2b2ae3d27d4eb4full ^ (uint64_t)b[2] * 0x165667b19e3779f9ull;
-	return h ^ (h >> 29);
-}
+/* --- before the meshing -------------------------------------------------- */
 
 static int
-grow(void **p, size_t *cap, size_t need, size_t each)
+lay_out(struct demo *d)
 {
-	size_t c = *cap ? *cap : 1024;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if ((q = realloc(*p, c * each)) == NULL)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
-static int
-rehash(struct weld *w)
-{
-	size_t cap = w->cap ? w->cap * 2 : 1 << 16, i;
-	uint32_t *s = calloc(cap, sizeof *s);
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < w->nv; i++) {
-		size_t h = hash3(&w->pos[3 * i]) & (cap - 1);
-
-		while (s[h] != 0)
-			h = (h + 1) & (cap - 1);
-		s[h] = (uint32_t)i + 1;
+	d->n = layout(d->o->size, NULL);
+	d->reqs = calloc(d->n, sizeof *d->reqs);
+	d->sent_at = calloc(d->n, sizeof *d->sent_at);
+	d->lat = calloc(d->n, sizeof *d->lat);
+	if (d->reqs == NULL || d->sent_at == NULL || d->lat == NULL) {
+		fprintf(stderr, "meshpoolctl: demo: out of memory\n");
+		return EXIT_ERR;
 	}
-	free(w->slot);
-	w->slot = s;
-	w->cap = cap;
-	return 0;
+	layout(d->o->size, d->reqs);
+	d->field = d->reqs[0].field;
+	return EXIT_DONE;
 }
 
-/* The welded index of vertex p (bit-equal positions are one vertex). */
-static int64_t
-weld_vertex(struct weld *w, const float *p, const float *n)
+/* "12.3 MiB" and the like, into buf. */
+static const char *
+human(uint64_t bytes, char *buf, size_t len)
 {
-	size_t h;
-	uint32_t v;
+	if (bytes >= 1ull << 30)
+		snprintf(buf, len, "%.1f GiB", (double)bytes / (1ull << 30));
+	else if (bytes >= 1ull << 20)
+		snprintf(buf, len, "%.0f MiB", (double)bytes / (1ull << 20));
+	else
+		snprintf(buf, len, "%.0f KiB", (double)bytes / (1ull << 10));
+	return buf;
+}
 
-	if ((w->nv + 1) * 2 > w->cap && rehash(w) != 0)
-		return -1;
-	for (h = hash3(p) & (w->cap - 1); (v = w->slot[h]) != 0;
-	    h = (h + 1) & (w->cap - 1))
-		if (memcmp(&w->pos[3 * (v - 1)], p, 12) == 0)
-			return v - 1;
-	if (w->nv + 1 > w->vcap) {
-		size_t cap = w->vcap;
-		float *nrm;
+/* Say what the run will write, and refuse more than OUTPUT_LIMIT without
+ * --force: a big --size is easy to type, and the files grow as its
+ * square. */
+static int
+check_size(struct demo *d)
+{
+	uint64_t obj = d->o->obj ? out_estimate_obj(d->n) : 0;
+	uint64_t glb = d->o->glb ? out_estimate_glb(d->n) : 0;
+	char all[32], a[32], b[32];
 
-		if (grow((void **)&w->pos, &cap, w->nv + 1, 12) != 0 ||
-		    (nrm = realloc(w->nrm, cap * 12)) == NULL)
-			return -1;
-		w->nrm = nrm;
-		w->vcap = cap;
+	human(obj + glb, all, sizeof all);
+	if (obj + glb > OUTPUT_LIMIT && !d->o->force) {
+		fprintf(stderr, "meshpoolctl: demo: --size %d means %zu chunks and "
+		    "about %s of output, more than 1 GiB: give --force to write "
+		    "it anyway\n", d->o->size, d->n, all);
+		return EXIT_ERR;
 	}
-	memcpy(&w->pos[3 * w->nv], p, 12);
-	memcpy(&w->nrm[3 * w->nv], n, 12);
-	w->slot[h] = (uint32_t)++w->nv;
-	return (int64_t)w->nv - 1;
+	fprintf(stderr, "%zu chunks (%d LOD levels, %d x %d chunks each), about "
+	    "%s of output", d->n, LEVELS, 2 * d->o->size, 2 * d->o->size, all);
+	if (obj > 0 && glb > 0)
+		fprintf(stderr, " (%s %s, %s %s)", d->o->obj, human(obj, a, sizeof a),
+		    d->o->glb, human(glb, b, sizeof b));
+	fprintf(stderr, "\n");
+	return EXIT_DONE;
 }
 
 static int
-weld_mesh(struct weld *w, const mp_mesh_view *v)
+open_output(struct out_file *o, const char *path)
 {
-	uint32_t i;
+	if (path == NULL || out_open(o, path) == 0)
+		return EXIT_DONE;
+	fprintf(stderr, "meshpoolctl: demo: cannot write %s: %s\n", path,
+	    strerror(errno));
+	return EXIT_ERR;
+}
 
-	if (grow((void **)&w->idx, &w->icap, w->ni + v->index_count, 4) != 0)
-		return -1;
-	for (i = 0; i + 2 < v->index_count; i += 3) {
-		int64_t at[3];
-		int j;
+static int
+build_scene(struct demo *d)
+{
+	const mp_request *r = &d->reqs[0];
+	float half = (float)d->o->size * (float)r->cells * r->voxel_size;
+	long n = 0;
+	int e;
 
-		for (j = 0; j < 3; j++) {
-			uint32_t k = v->indices[i + (uint32_t)j];
-
-			if (k >= v->vertex_count || (at[j] = weld_vertex(w,
-			    &v->positions[3 * k], &v->normals[3 * k])) < 0)
-				return -1;
-		}
-		for (j = 0; j < 3; j++)
-			w->idx[w->ni++] = (uint32_t)at[j];
+	if ((e = mp_edits_new(&d->edits)) != MP_OK ||
+	    (n = demo_scene(d->edits, &d->field, half)) < 0) {
+		fprintf(stderr, "meshpoolctl: demo: cannot build the edits: %s\n",
+		    mp_strerror(e != MP_OK ? e : (int)n));
+		return EXIT_ERR;
 	}
-	return 0;
+	fprintf(stderr, "edits: a tunnel, a wall and a painted disc (%ld "
+	    "brushes)\n", n);
+	return EXIT_DONE;
+}
+
+/* --- the private daemon -------------------------------------------------- */
+
+/* In the child: run meshpoold -f -n name with no configuration file and
+ * its output into log; if no program could be run, write why (errno) to
+ * report.  Never returns. */
+static void
+exec_daemon(const char *bin, const char *name, int log, int report)
+{
+	char *argv[] = { "meshpoold", "-f", "-n", (char *)name, "-c",
+	    "/dev/null", NULL };
+	int err;
+
+	if (dup2(log, STDOUT_FILENO) < 0 || dup2(log, STDERR_FILENO) < 0) {
+		err = errno;
+	} else if (bin != NULL) {
+		execv(bin, argv);
+		err = errno;
+	} else {
+		execv(SBINDIR "/meshpoold", argv);
+		err = errno;
+		execvp("meshpoold", argv);
+		if (err == ENOENT)      /* not installed: why PATH failed */
+			err = errno;
+	}
+	if (write(report, &err, sizeof err) != (ssize_t)sizeof err)
+		_exit(126);
+	_exit(127);
+}
+
+static void
+cannot_exec(const char *bin, int err)
+{
+	if (bin != NULL)
+		fprintf(stderr, "meshpoolctl: demo: cannot run %s: %s (set "
+		    "MESHPOOLD to the path of meshpoold)\n", bin, strerror(err));
+	else if (err == ENOENT)
+		fprintf(stderr, "meshpoolctl: demo: cannot find meshpoold, in "
+		    "%s or in PATH (set MESHPOOLD to its path)\n", SBINDIR);
+	else
+		fprintf(stderr, "meshpoolctl: demo: cannot run meshpoold: %s (set "
+		    "MESHPOOLD to its path)\n", strerror(err));
 }
 
 static int
-write_obj(const struct weld *w, const char *path)
+cannot_fork(void)
 {
-	FILE *f = fopen(path, "w");
-	size_t i;
-
-	if (f == NULL)
-		return -1;
-	fprintf(f, "# meshpool demo: %zu vertices, %zu triangles\n", w->nv,
-	    w->ni / 3);
-	for (i = 0; i < w->nv; i++)
-		fprintf(f, "v %.9g %.9g %.9g\n", w->pos[3 * i], w->pos[3 * i + 1],
-		    w->pos[3 * i + 2]);
-	for (i = 0; i < w->nv; i++)
-		fprintf(f, "vn %.6g %.6g %.6g\n", w->nrm[3 * i], w->nrm[3 * i + 1],
-		    w->nrm[3 * i + 2]);
-	for (i = 0; i + 2 < w->ni; i += 3)
-		fprintf(f, "f %u//%u %u//%u %u//%u\n", w->idx[i] + 1, w->idx[i] + 1,
-		    w->idx[i + 1] + 1, w->idx[i + 1] + 1, w->idx[i + 2] + 1,
-		    w->idx[i + 2] + 1);
-	return fclose(f) == 0 ? 0 : -1;
+	fprintf(stderr, "meshpoolctl: demo: cannot start meshpoold: %s\n",
+	    strerror(errno));
+	return EXIT_ERR;
 }
 
-/* glTF 2.0 binary: one mesh, one primitive, three buffer views. */
+/* Fork and exec the daemon.  A close-on-exec pipe tells a program that
+ * could not be run at all (the child writes its errno) from one that ran
+ * (the pipe closes with nothing in it). */
 static int
-write_glb(const struct weld *w, const char *path)
-{
-	float lo[3] = { 0, 0, 0 }, hi[3] = { 0, 0, 0 };
-	size_t vb = w->nv * 12, ib = w->ni * 4, bin = 2 * vb + ib, i, j;
-	char json[2048];
-	uint32_t hdr[3], chunk[2], jlen;
-	int n;
-	FILE *f;
-
-	for (i = 0; i < w->nv; i++)
-		for (j = 0; j < 3; j++) {
-			float c = w->pos[3 * i + j];
-
-			if (i == 0 || c < lo[j])
-				lo[j] = c;
-			if (i == 0 || c > hi[j])
-				hi[j] = c;
-		}
-	n = snprintf(json, sizeof json,
-	    "{\"asset\":{\"version\":\"2.0\",\"generator\":\"meshpool demo\"},"
-	    "\"scene\":0,\"scenes\":[{\"nodes\":[0]}],\"nodes\":[{\"mesh\":0}],"
-	    "\"meshes\":[{\"primitives\":[{\"attributes\":{\"POSITION\":0,"
-	    "\"NORMAL\":1},\"indices\":2}]}],"
-	    "\"buffers\":[{\"byteLength\":%zu}],"
-	    "\"bufferViews\":[{\"buffer\":0,\"byteOffset\":0,\"byteLength\":%zu,"
-	    "\"target\":34962},{\"buffer\":0,\"byteOffset\":%zu,\"byteLength\":%zu,"
-	    "\"target\":34962},{\"buffer\":0,\"byteOffset\":%zu,\"byteLength\":%zu,"
-	    "\"target\":34963}],"
-	    "\"accessors\":[{\"bufferView\":0,\"componentType\":5126,\"count\":%zu,"
-	    "\"type\":\"VEC3\",\"min\":[%.9g,%.9g,%.9g],\"max\":[%.9g,%.9g,%.9g]},"
-	    "{\"bufferView\":1,\"componentType\":5126,\"count\":%zu,\"type\":\"VEC3\"},"
-	    "{\"bufferView\":2,\"componentType\":5125,\"count\":%zu,"
-	    "\"type\":\"SCALAR\"}]}", bin, vb, vb, vb, 2 * vb, ib, w->nv,
-	    lo[0], lo[1], lo[2], hi[0], hi[1], hi[2], w->nv, w->ni);
-	if (n < 0 || (size_t)n >= sizeof json)
-		return -1;
-	while (n % 4 != 0)
-		json[n++] = ' ';    /* chunks are 4-byte aligned; pad with spaces */
-	jlen = (uint32_t)n;
-	hdr[0] = 0x46546c67;        /* "glTF" */
-	hdr[1] = 2;
-	hdr[2] = (uint32_t)(12 + 8 + jlen + 8 + bin);
-	if ((f = fopen(path, "wb")) == NULL)
-		return -1;
-	fwrite(hdr, 4, 3, f);
-	chunk[0] = jlen, chunk[1] = 0x4e4f534a;     /* "JSON" */
-	fwrite(chunk, 4, 2, f);
-	fwrite(json, 1, jlen, f);
-	chunk[0] = (uint32_t)bin, chunk[1] = 0x004e4942;   /* "BIN\0" */
-	fwrite(chunk, 4, 2, f);
-	fwrite(w->pos, 1, vb, f);
-	fwrite(w->nrm, 1, vb, f);
-	fwrite(w->idx, 1, ib, f);
-	return fclose(f) == 0 ? 0 : -1;
-}
-
-/* Start a private meshpoold named name; its pid, or -1. */
-static pid_t
-start_private(const char *name)
+spawn_daemon(struct demo *d)
 {
 	const char *bin = getenv("MESHPOOLD");
-	pid_t pid;
-	int i;
+	int fds[2], err = 0;
+	ssize_t got;
 
-	if ((pid = fork()) < 0)
-		return -1;
-	if (pid == 0) {
-		char *argv[] = { "meshpoold", "-f", "-n", (char *)name, "-c",
-		    "/dev/null", NULL };
-
-		if (freopen("/dev/null", "w", stderr) == NULL)
-			_exit(127);
-		if (bin != NULL)
-			execv(bin, argv);
-		execv(SBINDIR "/meshpoold", argv);
-		execvp("meshpoold", argv);
-		_exit(127);
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return cannot_fork();
+	if ((d->daemon = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		d->daemon = 0;
+		return cannot_fork();
 	}
-	for (i = 0; i < 500; i++) {
-		mp_client *c;
-		int st;
+	if (d->daemon == 0)
+		exec_daemon(bin, d->name, fileno(d->daemon_log), fds[1]);
+	close(fds[1]);
+	while ((got = read(fds[0], &err, sizeof err)) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
+	if (got != (ssize_t)sizeof err)
+		return EXIT_DONE;
+	waitpid(d->daemon, NULL, 0);
+	d->daemon = 0;
+	cannot_exec(bin, err);
+	return EXIT_ERR;
+}
 
-		if (mp_connect(name, &c) == MP_OK) {
-			mp_disconnect(c);
-			return pid;
+static int
+start_daemon(struct demo *d)
+{
+	snprintf(d->name, sizeof d->name, "demo-%ld", (long)getpid());
+	d->instance = d->name;
+	if ((d->daemon_log = tmpfile()) == NULL ||
+	    fcntl(fileno(d->daemon_log), F_SETFD, FD_CLOEXEC) != 0) {
+		fprintf(stderr, "meshpoolctl: demo: cannot make a file for the "
+		    "daemon's messages: %s\n", strerror(errno));
+		return EXIT_ERR;
+	}
+	return spawn_daemon(d);
+}
+
+/* What the private daemon wrote, indented under our own line. */
+static void
+show_daemon_log(struct demo *d)
+{
+	char line[1024];
+
+	if (d->daemon_log == NULL || fflush(d->daemon_log) != 0)
+		return;
+	rewind(d->daemon_log);
+	while (fgets(line, sizeof line, d->daemon_log) != NULL)
+		fprintf(stderr, "  %s%s", line,
+		    strchr(line, '\n') != NULL ? "" : "\n");
+}
+
+/* The private daemon exited with status st: say so, with its words. */
+static void
+daemon_exited(struct demo *d, int st)
+{
+	if (WIFEXITED(st))
+		fprintf(stderr, "meshpoolctl: demo: meshpoold exited with status "
+		    "%d; it said:\n", WEXITSTATUS(st));
+	else
+		fprintf(stderr, "meshpoolctl: demo: meshpoold was killed by signal "
+		    "%d; it said:\n", WTERMSIG(st));
+	show_daemon_log(d);
+}
+
+static void
+stop_daemon(struct demo *d)
+{
+	if (d->daemon <= 0)
+		return;
+	kill(d->daemon, SIGTERM);
+	waitpid(d->daemon, NULL, 0);
+	d->daemon = 0;
+}
+
+/* --- connecting ---------------------------------------------------------- */
+
+/* mp_connect said err: why, and meshpoolctl's status for it. */
+static int
+connect_failed(int err)
+{
+	const char *why = mp_connect_problem();
+
+	fprintf(stderr, "meshpoolctl: demo: %s\n", why != NULL ? why :
+	    mp_strerror(err));
+	return err == MP_ENOENT ? EXIT_NODAEMON : err == MP_EPERM ? EXIT_DENIED :
+	    err == MP_EINVAL ? EXIT_USAGE : EXIT_ERR;
+}
+
+/* Until the private daemon takes the connection, exits, or has had its
+ * time: only "no such daemon" means it is not up yet. */
+static int
+connect_private(struct demo *d)
+{
+	int i, r, st;
+
+	for (i = 0; i < START_TRIES; i++) {
+		if ((r = mp_connect(d->name, &d->c)) == MP_OK)
+			return EXIT_DONE;
+		if (r != MP_ENOENT) {
+			r = connect_failed(r);
+			show_daemon_log(d);
+			return r;
 		}
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return -1;
-		usleep(10000);
+		if (waitpid(d->daemon, &st, WNOHANG) == d->daemon) {
+			d->daemon = 0;
+			daemon_exited(d, st);
+			return EXIT_ERR;
+		}
+		usleep(TRY_US);
 	}
-	kill(pid, SIGTERM);
-	return -1;
+	fprintf(stderr, "meshpoolctl: demo: meshpoold did not take a connection "
+	    "in %d s; it said:\n", START_TRIES * TRY_US / 1000000);
+	show_daemon_log(d);
+	return EXIT_ERR;
+}
+
+static int
+connect_daemon(struct demo *d)
+{
+	int r;
+
+	if (d->daemon > 0)
+		return connect_private(d);
+	if ((r = mp_connect(d->instance, &d->c)) != MP_OK)
+		return connect_failed(r);
+	return EXIT_DONE;
+}
+
+/* --- the meshing --------------------------------------------------------- */
+
+/* The daemon went (err from a submit or a poll): why, and the private
+ * daemon's words, with its exit status if it exits within a second (it
+ * may also have dropped us and run on). */
+static int
+daemon_lost(struct demo *d, int err)
+{
+	int i, st;
+
+	fprintf(stderr, "\nmeshpoolctl: demo: %s\n", mp_strerror(err));
+	if (d->daemon <= 0)
+		return EXIT_ERR;
+	for (i = 0; i < EXIT_TRIES; i++) {
+		if (waitpid(d->daemon, &st, WNOHANG) == d->daemon) {
+			d->daemon = 0;
+			daemon_exited(d, st);
+			return EXIT_ERR;
+		}
+		usleep(TRY_US);
+	}
+	fprintf(stderr, "meshpoolctl: demo: meshpoold said:\n");
+	show_daemon_log(d);
+	return EXIT_ERR;
+}
+
+/* A submit of r said err (not "full"). */
+static int
+submit_failed(struct demo *d, const mp_request *r, int err)
+{
+	const char *why;
+
+	if (err != MP_EINVAL)
+		return daemon_lost(d, err);
+	if ((why = mp_request_problem(r)) != NULL)
+		fprintf(stderr, "\nmeshpoolctl: demo: chunk (%d, %d, %d) at LOD "
+		    "%d: %s\n", r->cx, r->cy, r->cz, r->lod, why);
+	else
+		fprintf(stderr, "\nmeshpoolctl: demo: chunk (%d, %d, %d) at LOD "
+		    "%d: %ld brushes touch it, more than the %d a request may "
+		    "carry\n", r->cx, r->cy, r->cz, r->lod,
+		    mp_edits_touching(d->edits, r), MP_MAX_BRUSHES);
+	return EXIT_ERR;
 }
 
 static void
@@ -361,6 +482,78 @@ progress(int tty, size_t done, size_t total, double t0)
 	last = pct;
 }
 
+/* Submit until the daemon has no room: 0, or an exit status. */
+static int
+submit_more(struct demo *d)
+{
+	while (d->sent < d->n) {
+		const mp_request *r = &d->reqs[d->sent];
+		int e = mp_submit_edited(d->c, r, d->edits);
+
+		if (e == MP_EAGAIN)
+			break;
+		if (e != MP_OK)
+			return submit_failed(d, r, e);
+		d->sent_at[d->sent++] = now_s();
+	}
+	return EXIT_DONE;
+}
+
+/* Weld one result's mesh in and give its slab back. */
+static int
+take_result(struct demo *d, const mp_result *res)
+{
+	mp_mesh_view v;
+	int rc = EXIT_DONE;
+
+	d->lat[d->got++] = now_s() - d->sent_at[res->user_data];
+	if (res->status != MP_OK || mp_mesh(d->c, res, &v) != MP_OK)
+		d->failed++;
+	else if (weld_mesh(&d->w, &v) != 0) {
+		fprintf(stderr, "\nmeshpoolctl: demo: out of memory welding the "
+		    "mesh\n");
+		rc = EXIT_ERR;
+	}
+	mp_release(d->c, res);
+	return rc;
+}
+
+/* Take what results are ready, or wait a while for some. */
+static int
+collect(struct demo *d)
+{
+	mp_result res[POLL_MAX];
+	int k, i, rc = EXIT_DONE;
+
+	if ((k = mp_poll(d->c, res, POLL_MAX)) < 0)
+		return daemon_lost(d, k);
+	if (k == 0)
+		return (k = mp_wait(d->c, 1000)) == MP_EDISCONNECTED ?
+		    daemon_lost(d, k) : EXIT_DONE;
+	for (i = 0; i < k; i++)
+		if (take_result(d, &res[i]) != EXIT_DONE)
+			rc = EXIT_ERR;      /* the rest are still given back */
+	return rc;
+}
+
+static int
+mesh_all(struct demo *d)
+{
+	int tty = isatty(STDERR_FILENO), rc = EXIT_DONE;
+	double t0 = now_s();
+
+	fprintf(stderr, "meshing through \"%s\"\n", d->instance);
+	while (rc == EXIT_DONE && d->got < d->n) {
+		if ((rc = submit_more(d)) == EXIT_DONE &&
+		    (rc = collect(d)) == EXIT_DONE)
+			progress(tty, d->got, d->n, t0);
+	}
+	d->seconds = now_s() - t0;
+	return rc;
+}
+
+/* --- afterwards ---------------------------------------------------------- */
+
 static int
 cmp_d(const void *a, const void *b)
 {
@@ -369,96 +562,94 @@ cmp_d(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int
-demo_run(const char *instance, int size, const char *obj, const char *glb)
+static void
+report(struct demo *d)
 {
-	char name[64];
-	pid_t daemon = 0;
-	mp_client *c;
-	mp_request *reqs;
-	double *sent_at, *lat, t0;
-	size_t n, sent = 0, got = 0, failed = 0;
-	struct weld w;
-	int r, tty = isatty(2), rc = 0;
+	unsigned m;
 
-	memset(&w, 0, sizeof w);
-	if (instance == NULL) {
-		snprintf(name, sizeof name, "demo-%ld", (long)getpid());
-		if ((daemon = start_private(name)) < 0) {
-			fprintf(stderr, "meshpoolctl: demo: cannot start meshpoold "
-			    "(set MESHPOOLD to its path)\n");
-			return 1;
-		}
-		instance = name;
-	}
-	if ((r = mp_connect(instance, &c)) != MP_OK) {
-		fprintf(stderr, "meshpoolctl: demo: %s\n", mp_strerror(r));
-		return r == MP_ENOENT ? 3 : 1;
-	}
-	n = layout(size, NULL);
-	reqs = calloc(n, sizeof *reqs);
-	sent_at = calloc(n, sizeof *sent_at);
-	lat = calloc(n, sizeof *lat);
-	if (!reqs || !sent_at || !lat)
-		return 1;
-	layout(size, reqs);
-	fprintf(stderr, "meshing %zu chunks (%d LOD levels, %d x %d chunks each) "
-	    "through \"%s\"\n", n, LEVELS, 2 * size, 2 * size, instance);
-	t0 = now_s();
-	while (got < n) {
-		mp_result res[64];
-		int k, i;
+	qsort(d->lat, d->got, sizeof *d->lat, cmp_d);
+	printf("%zu chunks in %.2f s: %.0f chunks/s; latency p50 %.2f ms, "
+	    "p99 %.2f ms; %zu failed\n", d->n, d->seconds, d->n / d->seconds,
+	    1e3 * d->lat[d->got / 2], 1e3 * d->lat[d->got * 99 / 100],
+	    d->failed);
+	printf("welded mesh: %zu vertices, %zu triangles\n", d->w.nv,
+	    d->w.ni / 3);
+	printf("materials:");
+	for (m = 0; m < DEMO_MATERIALS; m++)
+		printf("%s %s %zu", m ? "," : "", demo_colour(m)->name,
+		    weld_count(&d->w, m));
+	printf(" vertices\n");
+	if (d->w.mixed > 0)
+		printf("%zu welded vertices had two materials\n", d->w.mixed);
+}
 
-		while (sent < n && mp_submit(c, &reqs[sent]) == MP_OK)
-			sent_at[sent++] = now_s();
-		if ((k = mp_poll(c, res, 64)) == 0) {
-			mp_wait(c, 1000);
-			continue;
-		}
-		if (k < 0) {
-			fprintf(stderr, "meshpoolctl: demo: %s\n", mp_strerror(k));
-			rc = 1;
-			break;
-		}
-		for (i = 0; i < k; i++) {
-			mp_mesh_view v;
+static int
+write_output(struct out_file *o, int (*put)(struct out_file *,
+    const struct weld *), const struct weld *w)
+{
+	if (o->f == NULL)
+		return EXIT_DONE;
+	if (put(o, w) != 0) {
+		fprintf(stderr, "meshpoolctl: demo: %s: %s\n", o->path,
+		    strerror(errno));
+		return EXIT_ERR;
+	}
+	printf("wrote %s\n", o->path);
+	return EXIT_DONE;
+}
 
-			lat[got] = now_s() - sent_at[res[i].user_data];
-			if (res[i].status != MP_OK)
-				failed++;
-			else if (mp_mesh(c, &res[i], &v) != MP_OK || weld_mesh(&w, &v) != 0)
-				failed++;
-			mp_release(c, &res[i]);
-			got++;
-		}
-		progress(tty, got, n, t0);
-	}
-	t0 = now_s() - t0;
-	mp_disconnect(c);
-	if (daemon > 0) {
-		kill(daemon, SIGTERM);
-		waitpid(daemon, NULL, 0);
-	}
-	if (rc == 0) {
-		qsort(lat, got, sizeof *lat, cmp_d);
-		printf("%zu chunks in %.2f s: %.0f chunks/s; latency p50 %.2f ms, "
-		    "p99 %.2f ms; %zu failed\n", n, t0, n / t0, 1e3 * lat[got / 2],
-		    1e3 * lat[got * 99 / 100], failed);
-		printf("welded mesh: %zu vertices, %zu triangles\n", w.nv, w.ni / 3);
-		if (obj != NULL && write_obj(&w, obj) != 0) {
-			fprintf(stderr, "meshpoolctl: demo: %s: %s\n", obj, strerror(errno));
-			rc = 1;
-		} else if (obj != NULL)
-			printf("wrote %s\n", obj);
-		if (glb != NULL && write_glb(&w, glb) != 0) {
-			fprintf(stderr, "meshpoolctl: demo: %s: %s\n", glb, strerror(errno));
-			rc = 1;
-		} else if (glb != NULL)
-			printf("wrote %s\n", glb);
-		if (failed > 0)
-			rc = 1;
-	}
-	free(reqs), free(sent_at), free(lat);
-	free(w.slot), free(w.pos), free(w.nrm), free(w.idx);
+static void
+demo_free(struct demo *d)
+{
+	if (d->c != NULL)
+		mp_disconnect(d->c);
+	d->c = NULL;
+	stop_daemon(d);
+	if (d->daemon_log != NULL)
+		fclose(d->daemon_log);
+	d->daemon_log = NULL;
+	out_discard(&d->obj);
+	out_discard(&d->glb);
+	weld_free(&d->w);
+	mp_edits_free(d->edits);
+	free(d->reqs);
+	free(d->sent_at);
+	free(d->lat);
+}
+
+int
+demo_run(const struct demo_opts *o)
+{
+	struct demo d;
+	int rc;
+
+	memset(&d, 0, sizeof d);
+	d.o = o;
+	d.instance = o->instance;
+	if ((rc = lay_out(&d)) != EXIT_DONE)
+		goto out;
+	if ((rc = check_size(&d)) != EXIT_DONE)
+		goto out;
+	if ((rc = open_output(&d.obj, o->obj)) != EXIT_DONE ||
+	    (rc = open_output(&d.glb, o->glb)) != EXIT_DONE)
+		goto out;
+	if ((rc = build_scene(&d)) != EXIT_DONE)
+		goto out;
+	if (o->instance == NULL && (rc = start_daemon(&d)) != EXIT_DONE)
+		goto out;
+	if ((rc = connect_daemon(&d)) != EXIT_DONE)
+		goto out;
+	if ((rc = mesh_all(&d)) != EXIT_DONE)
+		goto out;
+	mp_disconnect(d.c);         /* done with the daemon before writing */
+	d.c = NULL;
+	stop_daemon(&d);
+	report(&d);
+	if ((rc = write_output(&d.obj, out_write_obj, &d.w)) == EXIT_DONE)
+		rc = write_output(&d.glb, out_write_glb, &d.w);
+	if (rc == EXIT_DONE && d.failed > 0)
+		rc = EXIT_ERR;
+out:
+	demo_free(&d);
 	return rc;
 }

@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "array.h"
 #include "brush.h"
 #include "edits.h"
 #include "field_noise.h"
@@ -61,28 +62,11 @@ struct mp_edits {
 /* --- growing arrays ----------------------------------------------------- */
 
 static int
-grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 16;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if ((q = realloc(*p, c * size)) == NULL)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
-static int
 push_index(uint32_t **v, uint32_t *n, uint32_t *cap, uint32_t i)
 {
 	size_t c = *cap;
 
-	if (grow((void **)v, &c, (size_t)*n + 1, sizeof **v) != 0)
+	if (array_grow((void **)v, &c, (size_t)*n + 1, sizeof **v) != 0)
 		return -1;
 	*cap = (uint32_t)c;
 	(*v)[(*n)++] = i;
@@ -349,7 +333,7 @@ mp_edits_add(mp_edits *e, const mp_brush *b)
 {
 	if (e == NULL || brush_problem(b) != NULL)
 		return MP_EINVAL;
-	if (e->n >= UINT32_MAX || grow((void **)&e->b, &e->cap, e->n + 1,
+	if (e->n >= UINT32_MAX || array_grow((void **)&e->b, &e->cap, e->n + 1,
 	    sizeof *e->b) != 0)
 		return MP_ENOMEM;
 	e->b[e->n] = *b;

@@ -16,14 +16,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "demo.h"
 #include "proto.h"
 #include "meshpool.h"
 #include "sockpath.h"
 #include "status.h"
-
-enum { EXIT_DONE = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_NODAEMON = 3,
-    EXIT_DENIED = 4 };
 
 #define HELP_COLUMN 13          /* where the commands' help starts */
 
@@ -60,9 +58,11 @@ static const struct ctl_cmd {
 	    "finish what is queued, accept nothing new" },
 	{ "reload", "", CMD_RELOAD, print_line,
 	    "read the configuration file again" },
-	{ "demo", " [--size N] [--out FILE.obj] [--glb FILE.glb]", -1, NULL,
-	    "mesh a region with LOD rings (through a private\n"
-	    "             meshpoold unless -n is given) and write the mesh" },
+	{ "demo", " [--size N] [--out FILE.obj] [--glb FILE.glb] [--force]", -1,
+	    NULL, "mesh a region with LOD rings, a tunnel, a wall and a\n"
+	    "             painted disc (through a private meshpoold unless -n is\n"
+	    "             given) and write the mesh with its materials as colours;\n"
+	    "             --force writes more than 1 GiB" },
 };
 
 static void
@@ -207,17 +207,18 @@ print_line(const char *j)
 	printf("%s\n", j);
 }
 
+/* The demo's options into o: 0, or an exit status. */
 static int
-demo_command(const char *instance, int argc, char **argv)
+demo_options(int argc, char **argv, struct demo_opts *o)
 {
 	static const struct option longs[] = {
 		{ "size", required_argument, NULL, 's' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "glb", required_argument, NULL, 'g' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *obj = "terrain.obj", *glb = NULL;
-	int ch, size = 4;
+	int ch;
 	char *end;
 
 	optind = 1;
@@ -230,11 +231,13 @@ demo_command(const char *instance, int argc, char **argv)
 				    "number 2..32\n");
 				return EXIT_USAGE;
 			}
-			size = (int)v;
+			o->size = (int)v;
 		} else if (ch == 'o')
-			obj = optarg;
+			o->obj = optarg;
 		else if (ch == 'g')
-			glb = optarg;
+			o->glb = optarg;
+		else if (ch == 'f')
+			o->force = 1;
 		else
 			return EXIT_USAGE;
 	}
@@ -242,7 +245,19 @@ demo_command(const char *instance, int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	return demo_run(instance, size, obj, glb);
+	return EXIT_DONE;
+}
+
+static int
+demo_command(const char *instance, int argc, char **argv)
+{
+	struct demo_opts o = { .instance = instance, .size = 4,
+	    .obj = "terrain.obj" };
+	int r;
+
+	if ((r = demo_options(argc, argv, &o)) != EXIT_DONE)
+		return r;
+	return demo_run(&o);
 }
 
 /* Options before the command: 0, or an exit status to return now. */

@@ -1,12 +1,19 @@
 /*
  * test_demo.c - "meshpoolctl demo" end to end: it starts its own daemon,
- * meshes three LOD rings with transition faces, and writes OBJ and GLB.
+ * meshes three LOD rings with transition faces and its edits (a tunnel, a
+ * wall, a painted disc), and writes OBJ and GLB with vertex colours.
  * A separate reader here parses the OBJ: vertex and face counts match what
  * the demo printed, every index is in range, and the welded surface is
  * closed everywhere but on the region's outer border (no crack between
  * LOD levels, no edge shared by more than two triangles).  Its quality
- * is checked as tests/test_quality.c checks the ring layouts.  The GLB
- * header and its counts are checked too.
+ * is checked as tests/test_quality.c checks the ring layouts, edits and
+ * all.  Every vertex has one of the palette's colours, each material of
+ * the edits is there, as many vertices of each as the demo printed, and
+ * the GLB's COLOR_0 gives each material one colour of its own.
+ *
+ * And what a newcomer runs into: a bad output path, a --size too big, a
+ * daemon that cannot start or cannot be run, no daemon to connect to:
+ * each fails before any meshing with its reason, and leaves no file.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,14 +25,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "daemon_rig.h"
 #include "meshcheck.h"
+#include "status.h"
+
+/* The demo's palette (sRGB), as meshpoolctl(1) gives it, by material. */
+#define MATERIALS 4
+static const char *const material_name[MATERIALS] = {
+	"terrain", "tunnel", "wall", "paint"
+};
+static const uint8_t palette[MATERIALS][3] = {
+	{ 107, 142, 75 }, { 120, 96, 80 }, { 178, 72, 54 }, { 232, 196, 64 }
+};
 
 struct obj {
-	float    *v, *n;
+	float    *v, *n, *c;          /* position, normal, colour (0..1) */
 	uint32_t *f;
 	size_t    nv, nn, nf, bad_index;
 };
@@ -41,6 +59,7 @@ read_obj(const char *path, struct obj *o)
 	memset(o, 0, sizeof *o);
 	o->v = malloc(vcap * 12);
 	o->n = malloc(vcap * 12);
+	o->c = malloc(vcap * 12);
 	o->f = malloc(fcap * 12);
 	while (fgets(line, sizeof line, f) != NULL) {
 		unsigned a, b, c, na, nb, nc;
@@ -49,9 +68,12 @@ read_obj(const char *path, struct obj *o)
 			if (o->nv == vcap) {
 				o->v = realloc(o->v, (vcap *= 2) * 12);
 				o->n = realloc(o->n, vcap * 12);
+				o->c = realloc(o->c, vcap * 12);
 			}
-			assert_int_equal(sscanf(line + 2, "%f %f %f", &o->v[3 * o->nv],
-			    &o->v[3 * o->nv + 1], &o->v[3 * o->nv + 2]), 3);
+			assert_int_equal(sscanf(line + 2, "%f %f %f %f %f %f",
+			    &o->v[3 * o->nv], &o->v[3 * o->nv + 1], &o->v[3 * o->nv + 2],
+			    &o->c[3 * o->nv], &o->c[3 * o->nv + 1],
+			    &o->c[3 * o->nv + 2]), 6);
 			o->nv++;
 		} else if (line[0] == 'v' && line[1] == 'n') {
 			assert_true(o->nn < o->nv);
@@ -194,15 +216,136 @@ check_quality(const struct obj *o, float border)
 	mc_free(&t);
 }
 
+/* The material whose palette colour vertex i of o has (the OBJ writes
+ * three decimals), or -1. */
+static int
+material_of(const struct obj *o, size_t i)
+{
+	int m, k;
+
+	for (m = 0; m < MATERIALS; m++) {
+		for (k = 0; k < 3; k++)
+			if (fabsf(o->c[3 * i + k] - palette[m][k] / 255.0f) > 0.001f)
+				break;
+		if (k == 3)
+			return m;
+	}
+	return -1;
+}
+
+/* Vertices per material in the OBJ match the demo's "materials:" line,
+ * and each material of the edits is really there.  The material of
+ * every vertex into mat. */
+static void
+check_materials(const struct obj *o, const char *out, int *mat)
+{
+	size_t count[MATERIALS] = { 0 }, i;
+	const char *at;
+	int m;
+
+	for (i = 0; i < o->nv; i++) {
+		mat[i] = material_of(o, i);
+		assert_in_range(mat[i], 0, MATERIALS - 1);
+		count[mat[i]]++;
+	}
+	assert_non_null(at = strstr(out, "materials:"));
+	for (m = 0; m < MATERIALS; m++) {
+		char key[32];
+		const char *p;
+
+		snprintf(key, sizeof key, " %s ", material_name[m]);
+		assert_non_null(p = strstr(at, key));
+		print_message("# %-8s %zu vertices\n", material_name[m], count[m]);
+		assert_int_equal(strtoull(p + strlen(key), NULL, 10), count[m]);
+		assert_true(count[m] >= 100);
+	}
+	assert_null(strstr(out, "two materials"));
+}
+
+/* The n-th object ("{") of the JSON array named key. */
+static const char *
+nth_object(const char *json, const char *key, long n)
+{
+	const char *p = strstr(json, key);
+
+	assert_non_null(p);
+	for (; n >= 0; n--)
+		assert_non_null(p = strchr(p + 1, '{'));
+	return p;
+}
+
+/* The GLB: header and length, and a COLOR_0 of normalized unsigned byte
+ * RGBA that gives each material one opaque colour and no two materials
+ * the same one. */
+static void
+check_glb(const char *path, const struct obj *o, const int *mat)
+{
+	uint8_t seen[MATERIALS][4], *bin;
+	uint32_t hdr[5], total, jlen, blen;
+	char *json;
+	const char *acc, *view;
+	long color, offset;
+	int known[MATERIALS] = { 0 }, m, k;
+	size_t i;
+	FILE *g;
+
+	assert_non_null(g = fopen(path, "rb"));
+	assert_int_equal(fread(hdr, 4, 5, g), 5);
+	assert_int_equal(hdr[0], 0x46546c67);       /* glTF */
+	assert_int_equal(hdr[1], 2);
+	assert_int_equal(hdr[4], 0x4e4f534a);       /* JSON chunk first */
+	total = hdr[2];
+	jlen = hdr[3];
+	json = calloc(1, jlen + 1);
+	assert_int_equal(fread(json, 1, jlen, g), jlen);
+	assert_int_equal(fread(hdr, 4, 2, g), 2);
+	assert_int_equal(hdr[1], 0x004e4942);       /* then BIN */
+	blen = hdr[0];
+	bin = malloc(blen);
+	assert_int_equal(fread(bin, 1, blen, g), blen);
+	assert_int_equal(ftell(g), total);
+	assert_int_equal(total, 12 + 8 + jlen + 8 + blen);
+	assert_int_equal(fgetc(g), EOF);
+	fclose(g);
+
+	color = (long)json_number(json, "COLOR_0", -1);
+	assert_true(color >= 0);
+	acc = nth_object(json, "\"accessors\"", color);
+	assert_int_equal(json_number(acc, "componentType", -1), 5121);
+	assert_int_equal(json_number(acc, "count", -1), o->nv);
+	assert_true(strncmp(strstr(acc, "\"normalized\":"), "\"normalized\":true",
+	    17) == 0);
+	assert_true(strncmp(strstr(acc, "\"type\":"), "\"type\":\"VEC4\"", 13) == 0);
+	view = nth_object(json, "\"bufferViews\"",
+	    (long)json_number(acc, "bufferView", -1));
+	offset = (long)json_number(view, "byteOffset", -1);
+	assert_true(offset >= 0 && (size_t)offset + 4 * o->nv <= blen);
+	for (i = 0; i < o->nv; i++) {
+		const uint8_t *c = bin + offset + 4 * i;
+
+		m = mat[i];
+		if (!known[m]) {
+			memcpy(seen[m], c, 4);
+			known[m] = 1;
+		}
+		assert_memory_equal(seen[m], c, 4);
+		assert_int_equal(c[3], 255);
+	}
+	for (m = 0; m < MATERIALS; m++)
+		for (k = m + 1; k < MATERIALS; k++)
+			assert_memory_not_equal(seen[m], seen[k], 3);
+	free(json);
+	free(bin);
+}
+
 static void
 test_demo_writes_a_closed_mesh(void **state)
 {
 	char out[4096];
 	unsigned long nv = 0, nt = 0;
 	struct obj o;
-	uint32_t hdr[5];
-	FILE *g;
 	const char *at;
+	int *mat;
 
 	(void)state;
 	assert_int_equal(shell_out("MESHPOOLD=./meshpoold ./meshpoolctl demo "
@@ -221,15 +364,11 @@ test_demo_writes_a_closed_mesh(void **state)
 	check_closed_inside(&o, 256.0f);
 	assert_int_equal(count_degenerate(&o), 0);
 	check_quality(&o, 256.0f);
-	assert_non_null(g = fopen("demo-test.glb", "rb"));
-	assert_int_equal(fread(hdr, 4, 5, g), 5);
-	assert_int_equal(hdr[0], 0x46546c67);       /* glTF */
-	assert_int_equal(hdr[1], 2);
-	fseek(g, 0, SEEK_END);
-	assert_int_equal((long)hdr[2], ftell(g));
-	assert_int_equal(hdr[4], 0x4e4f534a);       /* JSON chunk first */
-	fclose(g);
-	free(o.v), free(o.n), free(o.f);
+	assert_non_null(mat = malloc(o.nv * sizeof *mat));
+	check_materials(&o, out, mat);
+	check_glb("demo-test.glb", &o, mat);
+	free(mat);
+	free(o.v), free(o.n), free(o.c), free(o.f);
 	unlink("demo-test.obj");
 	unlink("demo-test.glb");
 }
@@ -254,12 +393,119 @@ test_demo_through_named_instance(void **state)
 	    NULL, 0), 2);
 }
 
+/* Run cmd with its standard error: it exits with want, says each of said
+ * and none of unsaid (NULL-ended lists), and leaves no file named file
+ * (NULL: none to look for). */
+static void
+expect_run(const char *cmd, int want, const char *const *said,
+    const char *const *unsaid, const char *file)
+{
+	char line[512], out[4096];
+
+	snprintf(line, sizeof line, "%s 2>&1", cmd);
+	assert_int_equal(shell_out(line, out, sizeof out), want);
+	for (; said != NULL && *said != NULL; said++)
+		if (strstr(out, *said) == NULL)
+			fail_msg("\"%s\" does not say \"%s\":\n%s", cmd, *said, out);
+	for (; unsaid != NULL && *unsaid != NULL; unsaid++)
+		if (strstr(out, *unsaid) != NULL)
+			fail_msg("\"%s\" says \"%s\":\n%s", cmd, *unsaid, out);
+	if (file != NULL)
+		assert_int_equal(access(file, F_OK), -1);
+}
+
+#define WORDS(...) ((const char *const []){ __VA_ARGS__, NULL })
+
+/* A bad --out or --glb fails before anything is meshed or started (the
+ * daemon here could not even run), names the path, and leaves no file;
+ * an existing file is left as it was. */
+static void
+test_demo_bad_output_fails_first(void **state)
+{
+	char line[64];
+	FILE *f;
+
+	(void)state;
+	expect_run("MESHPOOLD=./no-such-meshpoold ./meshpoolctl demo --size 2 "
+	    "--out no-such-dir/demo.obj", 1, WORDS("cannot write "
+	    "no-such-dir/demo.obj: No such file or directory"),
+	    WORDS("MESHPOOLD", "meshing"), NULL);
+	expect_run("MESHPOOLD=./no-such-meshpoold ./meshpoolctl demo --size 2 "
+	    "--out demo-first.obj --glb no-such-dir/demo.glb", 1,
+	    WORDS("cannot write no-such-dir/demo.glb"), WORDS("meshing"),
+	    "demo-first.obj");
+	assert_non_null(f = fopen("demo-kept.obj", "w"));
+	fputs("keep me\n", f);
+	fclose(f);
+	expect_run("MESHPOOLD=./no-such-meshpoold ./meshpoolctl demo --size 2 "
+	    "--out demo-kept.obj", 1, WORDS("set MESHPOOLD"), NULL, NULL);
+	assert_non_null(f = fopen("demo-kept.obj", "r"));
+	assert_non_null(fgets(line, sizeof line, f));
+	assert_string_equal(line, "keep me\n");
+	fclose(f);
+	unlink("demo-kept.obj");
+}
+
+/* The largest --size would write gigabytes: refused, with the size, and
+ * nothing written; the estimate is said before a run that goes ahead. */
+static void
+test_demo_refuses_a_huge_size(void **state)
+{
+	(void)state;
+	expect_run("MESHPOOLD=./meshpoold ./meshpoolctl demo --size 32 --out "
+	    "demo-big.obj", 1, WORDS("20480 chunks", "GiB of output", "--force"),
+	    WORDS("meshing"), "demo-big.obj");
+	expect_run("MESHPOOLD=./meshpoold ./meshpoolctl demo --size 2 --force "
+	    "--out demo-small.obj", 0, WORDS("80 chunks", "MiB of output"), NULL,
+	    NULL);
+	unlink("demo-small.obj");
+}
+
+/* A daemon that runs and fails: its own words, no hint about MESHPOOLD.
+ * One that cannot be run at all: the hint. */
+static void
+test_demo_daemon_that_fails(void **state)
+{
+	FILE *f;
+
+	(void)state;
+	assert_non_null(f = fopen("demo-fails.sh", "w"));
+	fputs("#!/bin/sh\necho 'meshpoold: cannot bind: the test said no' >&2\n"
+	    "exit 1\n", f);
+	fclose(f);
+	assert_int_equal(chmod("demo-fails.sh", 0755), 0);
+	expect_run("MESHPOOLD=./demo-fails.sh ./meshpoolctl demo --size 2 --out "
+	    "demo-fails.obj", 1, WORDS("meshpoold exited with status 1",
+	    "meshpoold: cannot bind: the test said no"), WORDS("set MESHPOOLD"),
+	    "demo-fails.obj");
+	assert_int_equal(chmod("demo-fails.sh", 0644), 0);
+	expect_run("MESHPOOLD=./demo-fails.sh ./meshpoolctl demo --size 2 --out "
+	    "demo-fails.obj", 1, WORDS("cannot run ./demo-fails.sh: Permission "
+	    "denied", "set MESHPOOLD"), NULL, "demo-fails.obj");
+	unlink("demo-fails.sh");
+}
+
+/* No such instance (-n): mp_connect_problem's words and exit 3, as the
+ * other commands. */
+static void
+test_demo_without_a_daemon(void **state)
+{
+	(void)state;
+	expect_run("./meshpoolctl -n demo-nobody-here demo --size 2 --out "
+	    "demo-nobody.obj", 3, WORDS("demo-nobody-here", "not running"), NULL,
+	    "demo-nobody.obj");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_demo_writes_a_closed_mesh),
 		cmocka_unit_test(test_demo_through_named_instance),
+		cmocka_unit_test(test_demo_bad_output_fails_first),
+		cmocka_unit_test(test_demo_refuses_a_huge_size),
+		cmocka_unit_test(test_demo_daemon_that_fails),
+		cmocka_unit_test(test_demo_without_a_daemon),
 	};
 
 	alarm(300);
