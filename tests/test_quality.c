@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "field_edits.h"
 #include "field_noise.h"
 #include "meshcheck.h"
 #include "testfield.h"
@@ -298,6 +299,83 @@ test_box_edits(void **state)
 	check_box_rings("seed-boxes", &f);
 }
 
+/* Real brushes (the edit set's field) over the rings of field mf. */
+static void
+check_brush_rings(const char *name, const mp_field *mf, const mp_brush *b,
+    size_t n, uint32_t folds)
+{
+	struct brush_prep prep[64];
+	struct noise_field nf;
+	struct edits_field ef;
+	struct field f;
+
+	assert_true(n <= 64);
+	noise_field_init(&nf, mf);
+	edits_field_init(&ef, &nf, b, n, prep);
+	f = edits_field_as_field(&ef);
+	check_rings_folds(name, &f, 2, folds);
+}
+
+static mp_brush
+brush(int shape, int op, float ax, float ay, float az, float bx, float by,
+    float bz, float radius, float smooth)
+{
+	mp_brush b = { .shape = (uint8_t)shape, .op = (uint8_t)op,
+	    .material = (uint8_t)(1 + op), .a = { ax, ay, az },
+	    .b = { bx, by, bz }, .radius = radius, .smooth = smooth };
+
+	return b;
+}
+
+/* Brushes as a game makes them, across chunk seams and ring boundaries:
+ * boxes with their faces on lattice planes (built and dug), spheres dug
+ * and built, smooth and sharp, a painted patch: no fold.  Capsules still
+ * leave some, counted and bounded like the corner folds (BRUSH_FOLDS_*:
+ * today's counts, so any new one fails): a tunnel whose walls run along
+ * the seam between the two chunk layers and across ring boundaries
+ * (folds in the plane of the seam), one dug so shallow, smoothed, that at
+ * LOD 2 it is a trench a cell deep (the normals, a cell apart each way,
+ * see it and the facets do not), and one built a voxel above a floor on a
+ * lattice plane (a gap thinner than a voxel where it dips). */
+#define BRUSH_FOLDS_TUNNEL 30
+#define BRUSH_FOLDS_THIN   35
+
+static void
+test_brush_edits(void **state)
+{
+	const mp_brush set[] = {
+		brush(MP_BRUSH_BOX, MP_EDIT_ADD, 50, -6, -20, 80, 9, 12, 0, 0),
+		brush(MP_BRUSH_BOX, MP_EDIT_ADD, -140, -4, -40, -100, 16, -8, 0, 0),
+		brush(MP_BRUSH_BOX, MP_EDIT_SUBTRACT, -20, -12, 40, 24, 4, 90, 0, 0),
+		brush(MP_BRUSH_BOX, MP_EDIT_SUBTRACT, 100, -16, 100, 160, 20, 140,
+		    0, 0),
+		brush(MP_BRUSH_BOX, MP_EDIT_ADD, -30, 0, -30, -10, 6, -10, 0, 0),
+		brush(MP_BRUSH_SPHERE, MP_EDIT_SUBTRACT, 64, 0, 64, 0, 0, 0, 9, 0),
+		brush(MP_BRUSH_SPHERE, MP_EDIT_ADD, -64, 6, 0, 0, 0, 0, 7, 2),
+		brush(MP_BRUSH_SPHERE, MP_EDIT_SUBTRACT, -120, -3, 90, 0, 0, 0, 11,
+		    3),
+		brush(MP_BRUSH_BOX, MP_EDIT_PAINT, -50, -20, -50, 50, 20, 50, 0, 0),
+	};
+	const mp_brush tunnel = brush(MP_BRUSH_CAPSULE, MP_EDIT_SUBTRACT, -180,
+	    0, -90, 180, -4, -70, 8, 0);
+	const mp_brush thin[] = {
+		brush(MP_BRUSH_CAPSULE, MP_EDIT_SUBTRACT, -200, 4, 30, 200, -6, 50,
+		    5, 4),
+		brush(MP_BRUSH_CAPSULE, MP_EDIT_ADD, 30, 2, -150, 40, 12, 150, 3, 0),
+	};
+	mp_field f;
+
+	(void)state;
+	noise(&f, MP_FIELD_HEIGHTMAP, 0.02f, 0.0f, 2.0f);
+	check_brush_rings("floor-brushes", &f, set, sizeof set / sizeof set[0],
+	    0);
+	check_brush_rings("floor-thin", &f, thin, 2, BRUSH_FOLDS_THIN);
+	noise(&f, MP_FIELD_HEIGHTMAP, 0.02f, 10.0f, 0.0f);
+	check_brush_rings("seed-brushes", &f, set, sizeof set / sizeof set[0],
+	    0);
+	check_brush_rings("seed-tunnel", &f, &tunnel, 1, BRUSH_FOLDS_TUNNEL);
+}
+
 /* LOD 15 chunks of the seed terrain: the edges are 32,768 voxels long, and
  * no vertex may leave the terrain band (offset +- amplitude) by more than a
  * voxel (a clamp measured along the edge put them 32 voxels out). */
@@ -337,6 +415,7 @@ main(void)
 		cmocka_unit_test(test_planes),
 		cmocka_unit_test(test_volumes),
 		cmocka_unit_test(test_box_edits),
+		cmocka_unit_test(test_brush_edits),
 		cmocka_unit_test(test_lod15_within_band),
 	};
 
