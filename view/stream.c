@@ -288,6 +288,34 @@ finish(struct stream *s, struct chunk *c)
 		s->counts.uploaded++;
 }
 
+static void
+upload_view(struct chunk *c, const mp_result *res, const mp_mesh_view *v)
+{
+	struct render_mesh m = {
+		.positions = v->positions, .normals = v->normals,
+		.materials = v->materials, .indices = v->indices,
+		.vertex_count = v->vertex_count, .index_count = v->index_count,
+	};
+
+	memcpy(m.lo, res->aabb_min, sizeof m.lo);
+	memcpy(m.hi, res->aabb_max, sizeof m.hi);
+	render_upload(&c->gpu, &m, c->key.lod);
+}
+
+static void
+upload_buf(struct chunk *c, const mp_mesh_buf *b)
+{
+	struct render_mesh m = {
+		.positions = b->positions, .normals = b->normals,
+		.materials = b->materials, .indices = b->indices,
+		.vertex_count = b->vertex_count, .index_count = b->index_count,
+	};
+
+	memcpy(m.lo, b->aabb_min, sizeof m.lo);
+	memcpy(m.hi, b->aabb_max, sizeof m.hi);
+	render_upload(&c->gpu, &m, c->key.lod);
+}
+
 /* One result: upload it if it is still wanted; 1 if it was. */
 static int
 take_result(struct stream *s, const mp_result *res)
@@ -301,8 +329,7 @@ take_result(struct stream *s, const mp_result *res)
 	if (c == NULL || c->gen != (uint32_t)res->user_data || c->state != PENDING) {
 		/* Cancelled or left the view: nothing to do. */
 	} else if (res->status == MP_OK && mp_mesh(s->mc, res, &v) == MP_OK) {
-		render_upload(&c->gpu, v.positions, v.normals, v.vertex_count,
-		    v.indices, v.index_count, res->aabb_min, res->aabb_max, c->key.lod);
+		upload_view(c, res, &v);
 		finish(s, c);
 		used = 1;
 	} else {
@@ -380,8 +407,7 @@ mesh_here(struct stream *s)
 			continue;
 		}
 		t0 = mono_ns();
-		render_upload(&c->gpu, b.positions, b.normals, b.vertex_count,
-		    b.indices, b.index_count, b.aabb_min, b.aabb_max, c->key.lod);
+		upload_buf(c, &b);
 		s->counts.upload_ns += mono_ns() - t0;
 		mp_mesh_buf_free(&b);
 		s->qhead++;
