@@ -9,12 +9,15 @@
  *
  * Then the viewer itself under xvfb-run (Mesa's software GL), skipped if
  * xvfb-run is missing: a few hundred frames against a private daemon,
- * then the same in-process with --local, then through a named daemon
- * that is killed and started again.  Its summary line must say the
- * view was complete at some point and that, once streaming started, no
- * second went by with chunks missing and none arriving (a liveness bound:
- * frame times are only printed).  The screenshot must show terrain:
- * decoded here with libpng, many colours, mostly not the sky.
+ * then the same in-process with --local, both again digging and
+ * building along the flight (--dig-every, --build-every), then through a
+ * named daemon that is killed and started again while it digs.  Its
+ * summary line must say the view was complete at some point and that,
+ * once streaming started, no second went by with chunks missing and none
+ * arriving (a liveness bound: frame times are only printed); with the
+ * tools, that it dug and built, swapped edit groups in, and never had a
+ * group's results come apart.  The screenshot must show terrain: decoded
+ * here with libpng, many colours, mostly not the sky.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,12 +264,23 @@ field(const char *line, const char *key, char *out, size_t len)
 	return out;
 }
 
-/* Run the viewer for frames frames with extra options; check its summary
- * line.  The screenshot goes to shot. */
-static void
-run_viewer(const char *extra, int frames, const char *shot)
+/* key=... of the summary line, as a number. */
+static long
+number(const char *line, const char *key)
 {
-	char cmd[1024], out[8192], v[64];
+	char v[64];
+
+	assert_non_null(field(line, key, v, sizeof v));
+	return atol(v);
+}
+
+/* Run the viewer for frames frames with extra options; check its summary
+ * line, and return it in out.  The screenshot goes to shot. */
+static const char *
+run_viewer(const char *extra, int frames, const char *shot, char *out,
+    size_t len)
+{
+	char cmd[1024], v[64];
 	const char *line;
 	int st;
 
@@ -274,7 +288,7 @@ run_viewer(const char *extra, int frames, const char *shot)
 	    "\"-screen 0 %dx%dx24\" ./meshpool-view --frames %d --size %dx%d "
 	    "--rings 4 --screenshot %s %s 2>&1", SHOT_W, SHOT_H, frames, SHOT_W,
 	    SHOT_H, shot, extra);
-	st = shell_out(cmd, out, sizeof out);
+	st = shell_out(cmd, out, len);
 	print_message("# %s", out);
 	assert_int_equal(st, 0);
 	assert_non_null(line = strstr(out, "meshpool-view: mode="));
@@ -287,6 +301,19 @@ run_viewer(const char *extra, int frames, const char *shot)
 	assert_string_not_equal(v, "never");
 	assert_non_null(field(line, "stall_max_s", v, sizeof v));
 	assert_true(atof(v) <= STALL_LIMIT_S);
+	/* An edit's chunks come out of one poll, dug or not. */
+	assert_int_equal(number(line, "groups_split"), 0);
+	return line;
+}
+
+/* The tools were used and their edits shown whole. */
+static void
+check_edits(const char *line)
+{
+	assert_true(number(line, "digs") > 0);
+	assert_true(number(line, "builds") > 0);
+	assert_true(number(line, "groups_swapped") > 0);
+	assert_int_equal(number(line, "groups_split"), 0);
 }
 
 /* The screenshot shows lit terrain, not a cleared or blank frame. */
@@ -328,13 +355,15 @@ check_screenshot(const char *path)
 static void
 test_streams_through_a_private_daemon(void **state)
 {
-	char shot[64];
+	char shot[64], out[8192];
+	const char *line;
 
 	(void)state;
 	if (!have_xvfb())
 		skip();
 	snprintf(shot, sizeof shot, "tests/view-%ld.png", (long)getpid());
-	run_viewer("", 300, shot);
+	line = run_viewer("", 300, shot, out, sizeof out);
+	assert_int_equal(number(line, "digs"), 0);
 	check_screenshot(shot);
 	unlink(shot);
 }
@@ -342,23 +371,58 @@ test_streams_through_a_private_daemon(void **state)
 static void
 test_meshes_on_the_frame_thread(void **state)
 {
-	char shot[64];
+	char shot[64], out[8192];
 
 	(void)state;
 	if (!have_xvfb())
 		skip();
 	snprintf(shot, sizeof shot, "tests/view-local-%ld.png", (long)getpid());
-	run_viewer("--local", 200, shot);
+	run_viewer("--local", 200, shot, out, sizeof out);
 	check_screenshot(shot);
 	unlink(shot);
 }
 
-/* Through a named daemon that is killed and started again: the viewer
- * says so, connects again, keeps going, and stops cleanly on SIGTERM. */
+/* Digging every 10 frames and building every 25 along the flight: each
+ * edit's chunks re-meshed as a group through the daemon, and the view
+ * still whole and lit. */
+static void
+test_digs_through_a_private_daemon(void **state)
+{
+	char shot[64], out[8192];
+
+	(void)state;
+	if (!have_xvfb())
+		skip();
+	snprintf(shot, sizeof shot, "tests/view-dig-%ld.png", (long)getpid());
+	check_edits(run_viewer("--dig-every 10 --build-every 25", 300, shot, out,
+	    sizeof out));
+	check_screenshot(shot);
+	unlink(shot);
+}
+
+static void
+test_digs_on_the_frame_thread(void **state)
+{
+	char shot[64], out[8192];
+
+	(void)state;
+	if (!have_xvfb())
+		skip();
+	snprintf(shot, sizeof shot, "tests/view-dig-local-%ld.png", (long)getpid());
+	check_edits(run_viewer("--local --dig-every 10 --build-every 25", 200, shot,
+	    out, sizeof out));
+	check_screenshot(shot);
+	unlink(shot);
+}
+
+/* Through a named daemon that is killed and started again while the
+ * viewer digs: it says so, connects again, sends the lost groups again,
+ * keeps going, and stops cleanly on SIGTERM. */
 static void
 test_rides_out_a_daemon_restart(void **state)
 {
 	char cmd[2048], out[8192];
+	const char *line;
 	long me = (long)getpid();
 	int st;
 
@@ -371,7 +435,7 @@ test_rides_out_a_daemon_restart(void **state)
 	    "  until ./meshpoolctl -n vr-%ld status >/dev/null 2>&1; do"
 	    "    sleep 0.1; i=$((i + 1)); [ $i -lt 100 ] || exit 3; done; };"
 	    "daemon;"
-	    "./meshpool-view -n vr-%ld --size %dx%d --rings 4 --speed 4"
+	    "./meshpool-view -n vr-%ld --size %dx%d --rings 4 --speed 4 --dig-every 5"
 	    "    >tests/vr-%ld.out 2>&1 & v=$!;"
 	    "sleep 2; kill -9 $d; wait $d; daemon; i=0;"
 	    "until grep -q \"connected again\" tests/vr-%ld.out; do"
@@ -385,7 +449,9 @@ test_rides_out_a_daemon_restart(void **state)
 	assert_non_null(strstr(out, "viewer exit 0"));
 	assert_non_null(strstr(out, "the daemon went away"));
 	assert_non_null(strstr(out, "connected again"));
-	assert_non_null(strstr(out, "meshpool-view: mode=meshpoold"));
+	assert_non_null(line = strstr(out, "meshpool-view: mode=meshpoold"));
+	assert_true(number(line, "groups_swapped") > 0);
+	assert_int_equal(number(line, "groups_split"), 0);
 }
 
 /* A daemon that cannot start, or is not there: the viewer says why and
@@ -415,6 +481,8 @@ test_bad_options(void **state)
 	assert_int_equal(shell_out("./meshpool-view --rings 5 2>&1", NULL, 0), 2);
 	assert_int_equal(shell_out("./meshpool-view --size 0x10 2>&1", NULL, 0), 2);
 	assert_int_equal(shell_out("./meshpool-view --local -n x 2>&1", NULL, 0), 2);
+	assert_int_equal(shell_out("./meshpool-view --dig-every 0 2>&1", NULL, 0), 2);
+	assert_int_equal(shell_out("./meshpool-view --build-every x 2>&1", NULL, 0), 2);
 	assert_int_equal(shell_out("./meshpool-view --help", NULL, 0), 0);
 }
 
@@ -427,6 +495,8 @@ main(void)
 		cmocka_unit_test(test_daemon_that_cannot_start),
 		cmocka_unit_test(test_streams_through_a_private_daemon),
 		cmocka_unit_test(test_meshes_on_the_frame_thread),
+		cmocka_unit_test(test_digs_through_a_private_daemon),
+		cmocka_unit_test(test_digs_on_the_frame_thread),
 		cmocka_unit_test(test_rides_out_a_daemon_restart),
 	};
 

@@ -1,7 +1,8 @@
 /*
  * main.c - meshpool-view: fly over the seed terrain, stream its LOD rings
  * through meshpoold (or mesh them on the frame thread with --local), draw
- * them with OpenGL 3.3, and say at exit how the frames went.  See
+ * them with OpenGL 3.3, dig into it and build on it where the camera
+ * looks, and say at exit how the frames and the edits went.  See
  * meshpool-view(1).
  *
  * Exit status: 0 done, 1 error, 2 usage.
@@ -36,12 +37,30 @@ enum { EXIT_DONE = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 #define MAX_SIDE       16384
 #define DEFAULT_PITCH     17    /* degrees below the horizon */
 
+/* The tools: a sphere where the view's centre meets the ground, dug out
+ * or built up with one of the shader's palette of materials. */
+#define TOOL_REACH     600.0f   /* world units the aim looks ahead */
+#define DIG_RADIUS       5.0f
+#define DIG_SMOOTH       1.0f
+#define BUILD_RADIUS     3.5f
+#define BUILD_SMOOTH     0.5f
+#define BUILD_LIFT       0.5f   /* of the radius: a ball, not a bump */
+#define MATERIALS           7   /* 1..7; 0 is the terrain's own */
+
 struct options {
 	long frames;                    /* 0: until the window closes */
+	long dig_every, build_every;    /* frames; 0: only by key */
 	const char *screenshot;
 	const char *instance;           /* NULL: a private daemon */
 	int local, vsync, width, height, workers, budget, rings, tint;
 	float altitude, speed, pitch;   /* pitch in degrees */
+};
+
+/* What the tool keys and the --*-every options asked for. */
+struct tool {
+	int dig, build;                 /* asked, not done yet */
+	uint8_t material;               /* the next build's, 1..MATERIALS */
+	uint64_t digs, builds;          /* done */
 };
 
 /* Everything the viewer holds, in one place. */
@@ -55,6 +74,7 @@ struct viewer {
 	struct render gl;
 	struct stream *stream;
 	struct stats stats;
+	struct tool tool;
 	uint8_t *pixels;                /* the screenshot, if asked for */
 };
 
@@ -66,6 +86,7 @@ usage(FILE *f)
 	    "                     [--screenshot FILE.png] [--size WxH] [--vsync 0|1]\n"
 	    "                     [--workers N] [--budget N] [--rings K]\n"
 	    "                     [--altitude X] [--pitch DEG] [--speed X] [--plain]\n"
+	    "                     [--dig-every N] [--build-every N]\n"
 	    "  -n INSTANCE        a running meshpoold, by name or socket path\n"
 	    "                     (default: a private one: $MESHPOOLD, else the\n"
 	    "                     installed one)\n"
@@ -81,7 +102,12 @@ usage(FILE *f)
 	    "  --altitude X       fly X times higher\n"
 	    "  --pitch DEG        look DEG degrees down (default 17)\n"
 	    "  --speed X          fly X times faster\n"
-	    "  --plain            do not tint the LOD rings or draw chunk borders\n");
+	    "  --plain            do not tint the LOD rings or draw chunk borders\n"
+	    "  --dig-every N      dig where the view's centre meets the ground,\n"
+	    "                     every N frames (keys: D digs, B builds, 1-7\n"
+	    "                     pick the material)\n"
+	    "  --build-every N    build a ball there every N frames, in each\n"
+	    "                     material in turn\n");
 }
 
 static int
@@ -132,6 +158,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "speed", required_argument, NULL, 'x' },
 		{ "pitch", required_argument, NULL, 'P' },
 		{ "plain", no_argument, NULL, 'p' },
+		{ "dig-every", required_argument, NULL, 'D' },
+		{ "build-every", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -171,6 +199,8 @@ parse_options(int argc, char **argv, struct options *o)
 			bad = *end != '\0' || !(o->pitch >= 0 && o->pitch <= 89);
 			break;
 		case 'p': o->tint = 0; break;
+		case 'D': bad = parse_long(optarg, 1, 1L << 40, &o->dig_every); break;
+		case 'B': bad = parse_long(optarg, 1, 1L << 40, &o->build_every); break;
 		case 'h': usage(stdout); exit(EXIT_DONE);
 		case 'V': printf("meshpool-view %s\n", PACKAGE_VERSION); exit(EXIT_DONE);
 		default: bad = 1; break;
@@ -191,13 +221,24 @@ glfw_error(int code, const char *what)
 	fprintf(stderr, "meshpool-view: GLFW: %s (0x%x)\n", what, code);
 }
 
+/* Keys only ask; the work is tool_frame's, in the frame (a key held down
+ * repeats). */
 static void
 on_key(GLFWwindow *win, int key, int scancode, int action, int mods)
 {
-	if (key == GLFW_KEY_ESCAPE && action == GLFW_PRESS)
+	struct viewer *v = glfwGetWindowUserPointer(win);
+
+	(void)scancode, (void)mods;
+	if (action != GLFW_PRESS && action != GLFW_REPEAT)
+		return;
+	if (key == GLFW_KEY_ESCAPE)
 		glfwSetWindowShouldClose(win, GLFW_TRUE);
-	/* The dig tool (when terrain edits land) takes its keys and mouse
-	 * buttons here; see tool_frame below for where its work goes. */
+	else if (key == GLFW_KEY_D)
+		v->tool.dig = 1;
+	else if (key == GLFW_KEY_B)
+		v->tool.build = 1;
+	else if (key >= GLFW_KEY_1 && key < GLFW_KEY_1 + MATERIALS)
+		v->tool.material = (uint8_t)(key - GLFW_KEY_1 + 1);
 }
 
 static int
@@ -220,6 +261,7 @@ open_window(struct viewer *v)
 		return -1;
 	glfwMakeContextCurrent(v->win);
 	glfwSwapInterval(v->opt.vsync);
+	glfwSetWindowUserPointer(v->win, v);
 	glfwSetKeyCallback(v->win, on_key);
 	/* Pixels, not screen units: they differ on high-density displays. */
 	glfwGetFramebufferSize(v->win, &w, &h);
@@ -230,15 +272,76 @@ open_window(struct viewer *v)
 	return 0;
 }
 
-/* Where the dig tool's per-frame work will go once terrain edits land:
- * cast a ray from the cursor through the depth buffer to a world point,
- * send the edit, and have the stream ask again for the chunks it touched
- * (their old meshes stay drawn until the new ones are in, as for the
- * rings; see stream.c).  Nothing to do until then. */
-static void
-tool_frame(struct viewer *v, const struct camera *cam)
+/* A sphere where the ray from the eye along the view first meets the
+ * ground (the edited ground: a second dig goes deeper), dug or built (of
+ * the tool's material).  MP_OK, MP_ENOENT (no ground within reach),
+ * MP_EAGAIN (the stream takes no edit now), or an error, said on
+ * stderr. */
+static int
+tool_use(struct viewer *v, const struct camera *cam, uint8_t op)
 {
-	(void)v, (void)cam;
+	int dig = op == MP_EDIT_SUBTRACT;
+	mp_brush b;
+	mp_request like;
+	int err;
+
+	memset(&b, 0, sizeof b);
+	mp_request_init(&like);         /* the field every chunk is meshed in */
+	err = mp_edits_raycast(stream_edits(v->stream), &like.field, cam->eye,
+	    cam->fwd, TOOL_REACH, b.a);
+	if (err == MP_ENOENT)
+		return err;
+	b.shape = MP_BRUSH_SPHERE;
+	b.op = op;
+	b.material = dig ? 0 : v->tool.material;
+	b.radius = dig ? DIG_RADIUS : BUILD_RADIUS;
+	b.smooth = dig ? DIG_SMOOTH : BUILD_SMOOTH;
+	b.a[1] += dig ? 0 : BUILD_LIFT * BUILD_RADIUS;
+	if (err == MP_OK)
+		err = stream_edit(v->stream, &b);
+	if (err != MP_OK && err != MP_EAGAIN)
+		fprintf(stderr, "meshpool-view: %s: %s\n", dig ? "dig" : "build",
+		    err == MP_EINVAL && mp_brush_problem(&b) != NULL ?
+		    mp_brush_problem(&b) : mp_strerror(err));
+	return err;
+}
+
+/* One asked edit: done (counted), or nothing to aim at (dropped), or
+ * asked again next frame if the stream took none now.  0, or -1. */
+static int
+tool_try(struct viewer *v, const struct camera *cam, uint8_t op, int *asked,
+    uint64_t *done)
+{
+	int err = tool_use(v, cam, op);
+
+	if (err != MP_OK && err != MP_ENOENT && err != MP_EAGAIN)
+		return -1;
+	*done += err == MP_OK;
+	*asked = err == MP_EAGAIN;
+	return 0;
+}
+
+/* The tools' work for frame n, before the stream's, so that an edit goes
+ * out (or, with --local, is meshed and shown) in the frame it is made.
+ * 0, or -1. */
+static int
+tool_frame(struct viewer *v, const struct camera *cam, long n)
+{
+	struct tool *t = &v->tool;
+	int err;
+
+	t->dig |= v->opt.dig_every > 0 && (n + 1) % v->opt.dig_every == 0;
+	if (v->opt.build_every > 0 && (n + 1) % v->opt.build_every == 0) {
+		t->build = 1;
+		t->material = (uint8_t)(t->builds % MATERIALS + 1);
+	}
+	if (t->dig && (err = tool_try(v, cam, MP_EDIT_SUBTRACT, &t->dig,
+	    &t->digs)) != 0)
+		return err;
+	if (t->build && (err = tool_try(v, cam, MP_EDIT_ADD, &t->build,
+	    &t->builds)) != 0)
+		return err;
+	return 0;
 }
 
 static int
@@ -253,7 +356,22 @@ save_screenshot(struct viewer *v)
 	return png_write_rgb(v->opt.screenshot, v->gl.width, v->gl.height, v->pixels);
 }
 
-/* One frame: the stream's work, the drawing, the swap.  0, or -1. */
+/* The edits swapped in this frame are on screen from now (the end of its
+ * buffer swap, less a screenshot's time). */
+static int
+edits_shown(struct viewer *v, uint64_t now)
+{
+	const uint64_t *made;
+	size_t i, n = stream_landed(v->stream, &made);
+
+	for (i = 0; i < n; i++)
+		if (stats_edit(&v->stats, (double)(now - made[i]) / 1e6) != 0)
+			return -1;
+	return 0;
+}
+
+/* One frame: the tools, the stream's work, the drawing, the swap.  0, or
+ * -1. */
 static int
 frame(struct viewer *v, long n, int last)
 {
@@ -269,6 +387,8 @@ frame(struct viewer *v, long n, int last)
 	    (float)v->gl.width / (float)v->gl.height,
 	    (float)v->opt.rings * rings_chunk_size(RING_LEVELS - 1), v->opt.altitude,
 	    v->opt.pitch * (float)M_PI / 180);
+	if (tool_frame(v, &cam, n) != 0)
+		return -1;
 	ts = mono_ns();
 	if ((finished = stream_frame(v->stream, &cam)) < 0) {
 		fprintf(stderr, "meshpool-view: %s\n", mp_strerror(finished));
@@ -283,7 +403,6 @@ frame(struct viewer *v, long n, int last)
 	v->was_connected = sc->connected;
 	meshes = stream_meshes(v->stream, &list);
 	render_frame(&v->gl, &cam, list, meshes);
-	tool_frame(v, &cam);
 	if (last && v->opt.screenshot != NULL) {
 		/* Not a frame's work: kept out of its time. */
 		shot = mono_ns();
@@ -294,7 +413,7 @@ frame(struct viewer *v, long n, int last)
 	glfwSwapBuffers(v->win);
 	t1 = mono_ns();
 	if (stats_frame(&v->stats, (t1 - t0 - shot) / 1e6, ts / 1e6,
-	    sc->upload_ns / 1e6) != 0)
+	    sc->upload_ns / 1e6) != 0 || edits_shown(v, t1 - shot) != 0)
 		return -1;
 	stats_progress(&v->stats, t1, finished, sc->missing);
 	return 0;
@@ -321,6 +440,19 @@ stop_requested(void)
 
 	return sigpending(&pending) == 0 && (sigismember(&pending, SIGINT) ||
 	    sigismember(&pending, SIGTERM));
+}
+
+static void
+print_summary(struct viewer *v)
+{
+	const struct stream_counts *sc = stream_counts(v->stream);
+	struct stats_edits e = {
+		.digs = v->tool.digs, .builds = v->tool.builds,
+		.swapped = sc->swapped, .split = sc->split,
+	};
+
+	stats_print(stdout, &v->stats, v->opt.local ? "local" : "meshpoold",
+	    sc->uploaded, sc->missing, &e);
 }
 
 static int
@@ -368,8 +500,7 @@ run(struct viewer *v)
 		if (last)
 			break;
 	}
-	stats_print(stdout, &v->stats, v->opt.local ? "local" : "meshpoold",
-	    stream_counts(v->stream)->uploaded, stream_counts(v->stream)->missing);
+	print_summary(v);
 	return 0;
 }
 
@@ -400,6 +531,7 @@ main(int argc, char **argv)
 	int rc;
 
 	memset(&v, 0, sizeof v);
+	v.tool.material = 1;
 	if (parse_options(argc, argv, &v.opt) != 0)
 		return EXIT_USAGE;
 	rc = run(&v) == 0 ? EXIT_DONE : EXIT_ERR;

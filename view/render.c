@@ -1,8 +1,10 @@
 /*
  * render.c - draw the chunk meshes: normal-based lighting (sun and sky),
- * slope-coloured ground, distance fog, optionally the LOD rings tinted
- * apart with their chunk borders drawn.  Back faces are culled, so a
- * folded (wrongly wound) triangle shows as a hole.
+ * slope-coloured ground where the material is the field's own (0), a
+ * palette colour where a brush built or painted another, distance fog,
+ * optionally the LOD rings tinted apart with their chunk borders drawn.
+ * Back faces are culled, so a folded (wrongly wound) triangle shows as a
+ * hole.
  */
 #include <stdio.h>
 
@@ -15,16 +17,28 @@
 #define SKY_B 0.86f
 #define LOG_SIZE 2048
 
+/* A material's colour goes out premultiplied by its weight (0 for the
+ * field's own), so a triangle whose corners differ blends a built colour
+ * into the ground instead of into the palette's other entries. */
 static const char *vertex_src =
     "#version 330 core\n"
     "layout(location = 0) in vec3 pos;\n"
     "layout(location = 1) in vec3 nrm;\n"
+    "layout(location = 2) in uint mat;\n"
     "uniform mat4 vp;\n"
     "out vec3 v_pos;\n"
     "out vec3 v_nrm;\n"
+    "out vec3 v_paint;\n"
+    "out float v_painted;\n"
+    "const vec3 PALETTE[7] = vec3[7](vec3(0.72, 0.25, 0.18),\n"
+    "    vec3(0.86, 0.74, 0.46), vec3(0.88, 0.90, 0.94),\n"
+    "    vec3(0.28, 0.40, 0.72), vec3(0.16, 0.56, 0.52),\n"
+    "    vec3(0.88, 0.64, 0.12), vec3(0.54, 0.32, 0.66));\n"
     "void main() {\n"
     "	v_pos = pos;\n"
     "	v_nrm = nrm;\n"
+    "	v_painted = mat == 0u ? 0.0 : 1.0;\n"
+    "	v_paint = v_painted * PALETTE[(mat + 6u) % 7u];\n"
     "	gl_Position = vp * vec4(pos, 1.0);\n"
     "}\n";
 
@@ -34,6 +48,8 @@ static const char *fragment_src =
     "#version 330 core\n"
     "in vec3 v_pos;\n"
     "in vec3 v_nrm;\n"
+    "in vec3 v_paint;\n"
+    "in float v_painted;\n"
     "uniform vec3 eye;\n"
     "uniform int lod;\n"
     "uniform float fog;\n"
@@ -48,6 +64,7 @@ static const char *fragment_src =
     "	vec3 grass = mix(vec3(0.30, 0.46, 0.20), vec3(0.58, 0.62, 0.36),\n"
     "	    clamp(v_pos.y * 0.05 + 0.5, 0.0, 1.0));\n"
     "	vec3 base = mix(vec3(0.52, 0.46, 0.40), grass, flat_);\n"
+    "	base = mix(base, v_paint / max(v_painted, 1e-4), v_painted);\n"
     "	if (lod >= 0) {\n"
     "		vec2 cell = v_pos.xz / (32.0 * float(1 << lod));\n"
     "		vec2 g = abs(fract(cell - 0.5) - 0.5) / fwidth(cell);\n"
@@ -130,6 +147,8 @@ render_init(struct render *r, int width, int height, int tint, float fog_dist)
 	glEnable(GL_CULL_FACE);
 	glCullFace(GL_BACK);
 	glFrontFace(GL_CCW);            /* the mesher winds outward faces CCW */
+	/* What a mesh without a materials array reads: the field's own. */
+	glVertexAttribI4ui(2, 0, 0, 0, 0);
 	glClearColor(SKY_R, SKY_G, SKY_B, 1.0f);
 	return 0;
 }
@@ -150,34 +169,42 @@ buffer(GLenum target, GLuint name, GLsizeiptr bytes, const void *data)
 }
 
 void
-render_upload(struct gpu_mesh *g, const float *positions,
-    const float *normals, uint32_t vertex_count, const uint32_t *indices,
-    uint32_t index_count, const float lo[3], const float hi[3], uint8_t lod)
+render_upload(struct gpu_mesh *g, const struct render_mesh *m, uint8_t lod)
 {
 	int i;
 
 	g->vao = 0;
 	g->index_count = 0;
 	g->lod = lod;
-	if (index_count == 0)
+	if (m->index_count == 0)
 		return;
 	for (i = 0; i < 3; i++)
-		g->lo[i] = lo[i], g->hi[i] = hi[i];
+		g->lo[i] = m->lo[i], g->hi[i] = m->hi[i];
 	glGenVertexArrays(1, &g->vao);
-	glGenBuffers(2, g->vbo);
+	glGenBuffers(3, g->vbo);
 	glGenBuffers(1, &g->ibo);
 	glBindVertexArray(g->vao);
-	buffer(GL_ARRAY_BUFFER, g->vbo[0], (GLsizeiptr)vertex_count * 12, positions);
+	buffer(GL_ARRAY_BUFFER, g->vbo[0], (GLsizeiptr)m->vertex_count * 12,
+	    m->positions);
 	glVertexAttribPointer(0, 3, GL_FLOAT, GL_FALSE, 12, NULL);
 	glEnableVertexAttribArray(0);
-	buffer(GL_ARRAY_BUFFER, g->vbo[1], (GLsizeiptr)vertex_count * 12, normals);
+	buffer(GL_ARRAY_BUFFER, g->vbo[1], (GLsizeiptr)m->vertex_count * 12,
+	    m->normals);
 	glVertexAttribPointer(1, 3, GL_FLOAT, GL_FALSE, 12, NULL);
 	glEnableVertexAttribArray(1);
+	if (m->materials != NULL) {
+		/* One byte a vertex, read by the shader as an integer. */
+		buffer(GL_ARRAY_BUFFER, g->vbo[2], (GLsizeiptr)m->vertex_count,
+		    m->materials);
+		glVertexAttribIPointer(2, 1, GL_UNSIGNED_BYTE, 1, NULL);
+		glEnableVertexAttribArray(2);
+	}
 	/* The element buffer binding is part of the VAO's state. */
-	buffer(GL_ELEMENT_ARRAY_BUFFER, g->ibo, (GLsizeiptr)index_count * 4, indices);
+	buffer(GL_ELEMENT_ARRAY_BUFFER, g->ibo, (GLsizeiptr)m->index_count * 4,
+	    m->indices);
 	glBindVertexArray(0);
 	glBindBuffer(GL_ARRAY_BUFFER, 0);
-	g->index_count = (int32_t)index_count;
+	g->index_count = (int32_t)m->index_count;
 }
 
 void
@@ -186,7 +213,7 @@ render_free(struct gpu_mesh *g)
 	if (g->vao == 0)
 		return;
 	glDeleteVertexArrays(1, &g->vao);
-	glDeleteBuffers(2, g->vbo);
+	glDeleteBuffers(3, g->vbo);
 	glDeleteBuffers(1, &g->ibo);
 	g->vao = 0;
 	g->index_count = 0;

@@ -12,10 +12,20 @@
 
 /* A chunk's mesh on the GPU. */
 struct gpu_mesh {
-	uint32_t vao, vbo[2], ibo;      /* GL names; vao 0 = nothing uploaded */
+	uint32_t vao, vbo[3], ibo;      /* GL names; vao 0 = nothing uploaded */
 	int32_t  index_count;
 	float    lo[3], hi[3];          /* bounds, for frustum culling */
 	uint8_t  lod;                   /* tints the LOD rings apart */
+};
+
+/* A mesh to upload, wherever it lies (the daemon's arena, a local
+ * buffer): mp_mesh_view and mp_mesh_buf both fill one. */
+struct render_mesh {
+	const float *positions, *normals;       /* 3 floats per vertex */
+	const uint8_t *materials;               /* per vertex; NULL: all 0 */
+	const uint32_t *indices;
+	uint32_t vertex_count, index_count;
+	float lo[3], hi[3];
 };
 
 struct render {
@@ -35,9 +45,8 @@ void render_fini(struct render *r);
 
 /* Copy a mesh into new GL buffers (straight from the caller's arrays: for
  * the daemon's meshes, the arena itself); an empty mesh makes nothing. */
-void render_upload(struct gpu_mesh *g, const float *positions,
-    const float *normals, uint32_t vertex_count, const uint32_t *indices,
-    uint32_t index_count, const float lo[3], const float hi[3], uint8_t lod);
+void render_upload(struct gpu_mesh *g, const struct render_mesh *m,
+    uint8_t lod);
 void render_free(struct gpu_mesh *g);
 
 /* Clear, then draw each mesh of list that the camera may see. */

@@ -1,5 +1,6 @@
 /*
- * stats.c - frame time percentiles and streaming progress.
+ * stats.c - frame time percentiles, streaming progress, and how long
+ * edits took to show.
  *
  * Progress is a chunk of the view finished.  A stall is time with chunks
  * missing and none finishing; time with nothing missing is not a stall,
@@ -34,7 +35,8 @@ stats_fini(struct stats *st)
 	free(st->frame_ms);
 	free(st->stream_ms);
 	free(st->upload_ms);
-	st->frame_ms = st->stream_ms = st->upload_ms = NULL;
+	free(st->edit_ms);
+	st->frame_ms = st->stream_ms = st->upload_ms = st->edit_ms = NULL;
 }
 
 static int
@@ -63,6 +65,20 @@ stats_frame(struct stats *st, double frame_ms, double stream_ms,
 	st->stream_ms[st->n] = stream_ms;
 	st->upload_ms[st->n] = upload_ms;
 	st->n++;
+	return 0;
+}
+
+int
+stats_edit(struct stats *st, double ms)
+{
+	if (st->nedit == st->edit_cap) {
+		size_t cap = st->edit_cap > 0 ? 2 * st->edit_cap : FIRST_CAP;
+
+		if (grow(&st->edit_ms, cap) != 0)
+			return -1;
+		st->edit_cap = cap;
+	}
+	st->edit_ms[st->nedit++] = ms;
 	return 0;
 }
 
@@ -101,7 +117,7 @@ percentile(double *v, size_t n, int p)
 
 void
 stats_print(FILE *f, const struct stats *st, const char *mode,
-    uint64_t uploaded, size_t missing)
+    uint64_t uploaded, size_t missing, const struct stats_edits *e)
 {
 	double p50 = percentile(st->frame_ms, st->n, 50);
 	double p99 = percentile(st->frame_ms, st->n, 99);
@@ -109,6 +125,9 @@ stats_print(FILE *f, const struct stats *st, const char *mode,
 	double s50 = percentile(st->stream_ms, st->n, 50);
 	double s99 = percentile(st->stream_ms, st->n, 99);
 	double up99 = percentile(st->upload_ms, st->n, 99);
+	double e50 = percentile(st->edit_ms, st->nedit, 50);
+	double e99 = percentile(st->edit_ms, st->nedit, 99);
+	double emax = st->nedit > 0 ? st->edit_ms[st->nedit - 1] : 0;
 	char complete[32];
 
 	if (st->complete_ns != 0)
@@ -119,7 +138,11 @@ stats_print(FILE *f, const struct stats *st, const char *mode,
 	fprintf(f, "meshpool-view: mode=%s frames=%zu frame_ms_p50=%.2f "
 	    "frame_ms_p99=%.2f frame_ms_max=%.2f stream_ms_p50=%.3f "
 	    "stream_ms_p99=%.3f uploaded=%llu upload_ms_p99=%.3f complete_s=%s "
-	    "stall_max_s=%.2f missing=%zu\n",
+	    "stall_max_s=%.2f missing=%zu digs=%llu builds=%llu "
+	    "groups_swapped=%llu dig_ms_p50=%.2f dig_ms_p99=%.2f dig_ms_max=%.2f "
+	    "groups_split=%llu\n",
 	    mode, st->n, p50, p99, max, s50, s99, (unsigned long long)uploaded, up99,
-	    complete, st->stall_max_ns / 1e9, missing);
+	    complete, st->stall_max_ns / 1e9, missing, (unsigned long long)e->digs,
+	    (unsigned long long)e->builds, (unsigned long long)e->swapped, e50, e99,
+	    emax, (unsigned long long)e->split);
 }
