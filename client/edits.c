@@ -36,6 +36,7 @@
 
 #define INDEX_CELL      32.0            /* world units per index cell */
 #define INDEX_SPAN_MAX  64              /* cells a brush may be filed under */
+#define INDEX_WORLD_MAX 1.0e9           /* past every brush (BRUSH_COORD_MAX) */
 #define FILE_MAGIC      "MPEDITS"       /* and a NUL: 8 bytes */
 #define FILE_VERSION    1u
 #define FILE_HEAD       24
@@ -141,6 +142,15 @@ rehash(mp_edits *e)
 	return 0;
 }
 
+/* A world coordinate held to where brushes can be (a request's box may
+ * lie anywhere a float reaches, and an index must fit an int64). */
+static double
+clamp_world(double v)
+{
+	return v < -INDEX_WORLD_MAX ? -INDEX_WORLD_MAX :
+	    v > INDEX_WORLD_MAX ? INDEX_WORLD_MAX : v;
+}
+
 /* The index cells a world box covers, per axis. */
 static void
 cell_span(const double lo[3], const double hi[3], int64_t a[3], int64_t b[3])
@@ -148,16 +158,17 @@ cell_span(const double lo[3], const double hi[3], int64_t a[3], int64_t b[3])
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		a[i] = (int64_t)floor(lo[i] / INDEX_CELL);
-		b[i] = (int64_t)floor(hi[i] / INDEX_CELL);
+		a[i] = (int64_t)floor(clamp_world(lo[i]) / INDEX_CELL);
+		b[i] = (int64_t)floor(clamp_world(hi[i]) / INDEX_CELL);
 	}
 }
 
-static uint64_t
+/* How many cells (a double: a box over the whole world overflows 64 bits). */
+static double
 span_cells(const int64_t a[3], const int64_t b[3])
 {
-	return (uint64_t)(b[0] - a[0] + 1) * (uint64_t)(b[1] - a[1] + 1) *
-	    (uint64_t)(b[2] - a[2] + 1);
+	return (double)(b[0] - a[0] + 1) * (double)(b[1] - a[1] + 1) *
+	    (double)(b[2] - a[2] + 1);
 }
 
 /* File brush i under every cell its reach box covers. */
@@ -215,7 +226,7 @@ candidates(const mp_edits *e, const double lo[3], const double hi[3],
 	if ((seen = calloc(words ? words : 1, sizeof *seen)) == NULL)
 		return -1;
 	cell_span(lo, hi, a, b);
-	if (span_cells(a, b) > (uint64_t)e->cells_used * 4 + 64) {
+	if (span_cells(a, b) > (double)e->cells_used * 4 + 64) {
 		/* A box over most of the world: every brush is a candidate. */
 		for (i = 0; i < e->n; i++)
 			seen[i / 64] |= 1ull << (i % 64);

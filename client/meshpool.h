@@ -85,7 +85,7 @@ typedef struct mp_request {
 	uint8_t  transitions; /* MP_TRANS_*: that neighbour is one LOD finer */
 	uint8_t  priority;    /* lane 0..3, 0 most urgent */
 	uint8_t  cells;       /* cells per side, 0 means 32; 8..64 */
-	float    voxel_size;  /* at LOD 0, > 0, finite */
+	float    voxel_size;  /* at LOD 0, > 0, at most 1e6 */
 	mp_field field;
 	uint16_t edges;       /* MP_EDGE_*: that diagonal chunk is one LOD finer */
 	uint16_t reserved;    /* 0 */

@@ -10,6 +10,10 @@
 
 #include "request.h"
 
+/* A voxel this large already puts a LOD 15 chunk near 1e18 world units;
+ * far larger ones overflow a float's range in positions and normals. */
+#define VOXEL_SIZE_MAX 1.0e6f
+
 /* The request is one lane item of the transport, a cache line; the last
  * fields fill what was tail padding, so nothing in it is left unnamed. */
 _Static_assert(sizeof(mp_request) == 64, "mp_request is 64 bytes");
@@ -110,6 +114,8 @@ request_problem(const mp_request *r)
 		return "cells out of range 8..64";
 	if (!finite_float(r->voxel_size) || r->voxel_size <= 0.0f)
 		return "voxel_size must be finite and > 0";
+	if (r->voxel_size > VOXEL_SIZE_MAX)
+		return "voxel_size above 1e6 (world positions would overflow)";
 	if (r->transitions & ~0x3fu)
 		return "transition bits above bit 5";
 	if (r->transitions != 0 && r->lod == 0)

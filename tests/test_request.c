@@ -125,7 +125,8 @@ test_bad_cells(void **state)
 static void
 test_bad_voxel(void **state)
 {
-	const float bad[] = { 0.0f, -0.0f, -1.0f, NAN, INFINITY, -INFINITY };
+	const float bad[] = { 0.0f, -0.0f, -1.0f, NAN, INFINITY, -INFINITY,
+	    1.0001e6f, 1.7e38f };
 	mp_request r;
 	size_t i;
 
@@ -135,6 +136,9 @@ test_bad_voxel(void **state)
 		r.voxel_size = bad[i];
 		refused(&r);
 	}
+	mp_request_init(&r);
+	r.voxel_size = 1e6f;                    /* the largest */
+	accepted(&r);
 }
 
 static void
