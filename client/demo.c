@@ -82,43 +82,23 @@ finer(int lev, int x, int y, int z, int k)
 	return lev > 0 && (y == -1 || y == 0) && inside(x, z, k / 2);
 }
 
-/* Where a chunk's faces and edges lead: the neighbour across a face, the
- * chunk diagonally across an edge. */
-static const struct { int8_t o[3]; uint16_t bit; } faces[6] = {
-	{ { -1, 0, 0 }, MP_TRANS_NX }, { { 1, 0, 0 }, MP_TRANS_PX },
-	{ { 0, -1, 0 }, MP_TRANS_NY }, { { 0, 1, 0 }, MP_TRANS_PY },
-	{ { 0, 0, -1 }, MP_TRANS_NZ }, { { 0, 0, 1 }, MP_TRANS_PZ },
-}, edges[12] = {
-	{ { -1, -1, 0 }, MP_EDGE_NX_NY }, { { 1, -1, 0 }, MP_EDGE_PX_NY },
-	{ { -1, 1, 0 }, MP_EDGE_NX_PY }, { { 1, 1, 0 }, MP_EDGE_PX_PY },
-	{ { -1, 0, -1 }, MP_EDGE_NX_NZ }, { { 1, 0, -1 }, MP_EDGE_PX_NZ },
-	{ { -1, 0, 1 }, MP_EDGE_NX_PZ }, { { 1, 0, 1 }, MP_EDGE_PX_PZ },
-	{ { 0, -1, -1 }, MP_EDGE_NY_NZ }, { { 0, 1, -1 }, MP_EDGE_PY_NZ },
-	{ { 0, -1, 1 }, MP_EDGE_NY_PZ }, { { 0, 1, 1 }, MP_EDGE_PY_PZ },
+struct ring_ctx {
+	int lev, k;
 };
 
-/* Transition bits (faces toward a finer neighbour) and edge bits (a finer
- * chunk diagonally across), so the mesher can give the transition cells
- * their full width where two neighbouring chunks both have them. */
-static void
-set_neighbours(mp_request *r, int k)
+static int
+ring_finer(void *ctx, int32_t x, int32_t y, int32_t z)
 {
-	int lev = r->lod, i;
+	const struct ring_ctx *c = ctx;
 
-	for (i = 0; i < 6; i++)
-		if (finer(lev, r->cx + faces[i].o[0], r->cy + faces[i].o[1],
-		    r->cz + faces[i].o[2], k))
-			r->transitions |= (uint8_t)faces[i].bit;
-	for (i = 0; i < 12; i++)
-		if (finer(lev, r->cx + edges[i].o[0], r->cy + edges[i].o[1],
-		    r->cz + edges[i].o[2], k))
-			r->edges |= edges[i].bit;
+	return finer(c->lev, x, y, z, c->k);
 }
 
 /* The request list of the layout; returns the count (reqs may be NULL). */
 static size_t
 layout(int k, mp_request *reqs)
 {
+	struct ring_ctx rc = { 0, k };
 	size_t n = 0;
 	int lev, x, z, y;
 
@@ -140,7 +120,8 @@ layout(int k, mp_request *reqs)
 					r->cx = x, r->cy = y, r->cz = z;
 					r->lod = (uint8_t)lev;
 					r->priority = (uint8_t)lev;
-					set_neighbours(r, k);
+					rc.lev = lev;
+					mp_request_set_neighbours(r, ring_finer, &rc);
 				}
 	return n;
 }

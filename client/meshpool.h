@@ -123,6 +123,15 @@ typedef struct mp_mesh_buf {          /* owned, from mp_mesh_local */
  * no edges. */
 void mp_request_init(mp_request *r);
 
+/* Set r->transitions and r->edges from where the finer chunks are:
+ * finer(ctx, cx, cy, cz) says whether the place of chunk (cx, cy, cz) at
+ * r's LOD is covered by chunks one LOD finer.  It is asked about the six
+ * face neighbours and the twelve chunks diagonally across r's edges; at
+ * LOD 0 both masks are cleared and it is not called. */
+void mp_request_set_neighbours(mp_request *r,
+         int (*finer)(void *ctx, int32_t cx, int32_t cy, int32_t cz),
+         void *ctx);
+
 /* 0 if every field of r is in range, else MP_EINVAL. */
 int mp_request_validate(const mp_request *r);
 /* NULL if r is valid, else a static sentence naming the field and the rule

@@ -3,8 +3,9 @@
  * checked, fds passed with SCM_RIGHTS), status for meshpoolctl, and the
  * end of a client's connection meaning the client is gone.
  *
- * A lock file next to the socket, held with flock for the daemon's life,
- * tells a live instance from a stale socket left by a dead one.
+ * A lock file next to the socket, locked for the daemon's life
+ * (filelock.h), tells a live instance from a stale socket left by a dead
+ * one.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +28,7 @@
 #include "monotime.h"
 #include "proto.h"
 #include "ctlsock.h"
+#include "filelock.h"
 #include "snapshot.h"
 #include "supervisor.h"
 
@@ -588,7 +589,7 @@ socket_paths(struct supervisor *sv, int group)
  * Hold the lock file for our life: -1 (logged) if a live instance does.  The
  * daemon that stops removes the file while it still holds it, so a lock won
  * on a file that is no longer at the path (its owner removed it between our
- * open and our flock) proves nothing: open the path again.
+ * open and our lock) proves nothing: open the path again.
  */
 static int
 take_lock(struct supervisor *sv)
@@ -604,7 +605,7 @@ take_lock(struct supervisor *sv)
 			    strerror(errno));
 			return -1;
 		}
-		if (flock(sv->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		if (file_lock(sv->lock_fd) != 0)
 			break;
 		if (fstat(sv->lock_fd, &held) == 0 &&
 		    stat(sv->lock_path, &now) == 0 && held.st_ino == now.st_ino &&

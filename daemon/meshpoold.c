@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef HAVE_SYSTEMD
@@ -17,6 +16,7 @@
 #endif
 
 #include "log.h"
+#include "filelock.h"
 #include "supervisor.h"
 
 #define OPTIONS "fdc:n:w:t:a:m:p:hV"
@@ -103,7 +103,7 @@ write_pidfile(struct supervisor *sv)
 		snprintf(sv->pidfile, sizeof sv->pidfile, "%s/%s.pid", dir, sv->name);
 	}
 	fd = open(sv->pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	if (fd < 0 || file_lock(fd) != 0) {
 		log_msg(LOG_ERR, "pidfile %s: %s", sv->pidfile, fd < 0 ?
 		    strerror(errno) : "locked by a running meshpoold");
 		return -1;

@@ -133,6 +133,38 @@ request_problem(const mp_request *r)
 	return extent_problem(r, cells);
 }
 
+/* Where each transition and edge bit leads, in chunks of the same LOD. */
+static const struct { int8_t o[3]; uint16_t bit; } neighbours[18] = {
+	{ { -1, 0, 0 }, MP_TRANS_NX }, { { 1, 0, 0 }, MP_TRANS_PX },
+	{ { 0, -1, 0 }, MP_TRANS_NY }, { { 0, 1, 0 }, MP_TRANS_PY },
+	{ { 0, 0, -1 }, MP_TRANS_NZ }, { { 0, 0, 1 }, MP_TRANS_PZ },
+	{ { -1, -1, 0 }, MP_EDGE_NX_NY }, { { 1, -1, 0 }, MP_EDGE_PX_NY },
+	{ { -1, 1, 0 }, MP_EDGE_NX_PY }, { { 1, 1, 0 }, MP_EDGE_PX_PY },
+	{ { -1, 0, -1 }, MP_EDGE_NX_NZ }, { { 1, 0, -1 }, MP_EDGE_PX_NZ },
+	{ { -1, 0, 1 }, MP_EDGE_NX_PZ }, { { 1, 0, 1 }, MP_EDGE_PX_PZ },
+	{ { 0, -1, -1 }, MP_EDGE_NY_NZ }, { { 0, 1, -1 }, MP_EDGE_PY_NZ },
+	{ { 0, -1, 1 }, MP_EDGE_NY_PZ }, { { 0, 1, 1 }, MP_EDGE_PY_PZ },
+};
+
+void
+mp_request_set_neighbours(mp_request *r,
+    int (*finer)(void *ctx, int32_t cx, int32_t cy, int32_t cz), void *ctx)
+{
+	int i;
+
+	r->transitions = 0;
+	r->edges = 0;
+	for (i = 0; r->lod > 0 && i < 18; i++) {
+		if (!finer(ctx, r->cx + neighbours[i].o[0],
+		    r->cy + neighbours[i].o[1], r->cz + neighbours[i].o[2]))
+			continue;
+		if (i < 6)
+			r->transitions |= (uint8_t)neighbours[i].bit;
+		else
+			r->edges |= neighbours[i].bit;
+	}
+}
+
 const char *
 mp_request_problem(const mp_request *r)
 {

@@ -10,6 +10,7 @@ man=$(cd "$srcdir/man" && pwd) || { echo "Bail out! no man/ folder"; exit 1; }
 # System pages the manual may point at: name and section.
 KNOWN="
 futex_waitv 2
+fcntl 2
 flock 2
 open 2
 rename 2

@@ -83,21 +83,6 @@ hole(int k, int lod, float x, float z)
 	return h;
 }
 
-/* Where a chunk's faces and edges lead: the neighbour across a face, the
- * chunk diagonally across an edge. */
-static const struct { int8_t o[3]; uint16_t bit; } faces[6] = {
-	{ { -1, 0, 0 }, MP_TRANS_NX }, { { 1, 0, 0 }, MP_TRANS_PX },
-	{ { 0, -1, 0 }, MP_TRANS_NY }, { { 0, 1, 0 }, MP_TRANS_PY },
-	{ { 0, 0, -1 }, MP_TRANS_NZ }, { { 0, 0, 1 }, MP_TRANS_PZ },
-}, edges[12] = {
-	{ { -1, -1, 0 }, MP_EDGE_NX_NY }, { { 1, -1, 0 }, MP_EDGE_PX_NY },
-	{ { -1, 1, 0 }, MP_EDGE_NX_PY }, { { 1, 1, 0 }, MP_EDGE_PX_PY },
-	{ { -1, 0, -1 }, MP_EDGE_NX_NZ }, { { 1, 0, -1 }, MP_EDGE_PX_NZ },
-	{ { -1, 0, 1 }, MP_EDGE_NX_PZ }, { { 1, 0, 1 }, MP_EDGE_PX_PZ },
-	{ { 0, -1, -1 }, MP_EDGE_NY_NZ }, { { 0, 1, -1 }, MP_EDGE_PY_NZ },
-	{ { 0, -1, 1 }, MP_EDGE_NY_PZ }, { { 0, 1, 1 }, MP_EDGE_PY_PZ },
-};
-
 /* Is the place of chunk (x, y, z) covered one level finer: in the hole,
  * in one of the two layers? */
 static int
@@ -106,24 +91,26 @@ finer(const struct square *h, int32_t x, int32_t y, int32_t z)
 	return (y == -1 || y == 0) && in_square(h, x, z);
 }
 
+static int
+hole_finer(void *ctx, int32_t x, int32_t y, int32_t z)
+{
+	return finer(ctx, x, y, z);
+}
+
 /* Transition and edge bits of a chunk around hole h, so the mesher can
  * give transition cells their full width where two neighbouring chunks
  * both have them. */
 static void
 set_neighbours(const struct square *h, struct ring_chunk *c)
 {
-	int i;
+	mp_request r;
 
-	c->transitions = 0;
-	c->edges = 0;
-	for (i = 0; i < 6; i++)
-		if (finer(h, c->x + faces[i].o[0], c->y + faces[i].o[1],
-		    c->z + faces[i].o[2]))
-			c->transitions |= (uint8_t)faces[i].bit;
-	for (i = 0; i < 12; i++)
-		if (finer(h, c->x + edges[i].o[0], c->y + edges[i].o[1],
-		    c->z + edges[i].o[2]))
-			c->edges |= edges[i].bit;
+	mp_request_init(&r);
+	r.cx = c->x, r.cy = c->y, r.cz = c->z;
+	r.lod = (uint8_t)c->lod;
+	mp_request_set_neighbours(&r, hole_finer, (void *)(uintptr_t)h);
+	c->transitions = r.transitions;
+	c->edges = r.edges;
 }
 
 size_t

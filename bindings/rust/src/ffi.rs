@@ -10,7 +10,7 @@
 #![allow(non_camel_case_types)]
 
 use std::marker::{PhantomData, PhantomPinned};
-use std::os::raw::{c_char, c_int, c_long};
+use std::os::raw::{c_void, c_char, c_int, c_long};
 
 pub const MP_VERSION_MAJOR: u32 = 0;
 pub const MP_VERSION_MINOR: u32 = 1;
@@ -233,6 +233,11 @@ functions! {
     pub fn mp_request_init(r: *mut mp_request);
     pub fn mp_request_validate(r: *const mp_request) -> c_int;
     pub fn mp_request_problem(r: *const mp_request) -> *const c_char;
+    pub fn mp_request_set_neighbours(
+        r: *mut mp_request,
+        finer: extern "C" fn(*mut c_void, i32, i32, i32) -> c_int,
+        ctx: *mut c_void,
+    );
     pub fn mp_mesh_local(r: *const mp_request, out: *mut mp_mesh_buf) -> c_int;
     pub fn mp_mesh_buf_free(b: *mut mp_mesh_buf);
 

@@ -252,6 +252,33 @@ impl Request {
         self
     }
 
+    /// Transitions and edges from where the finer chunks are
+    /// (`mp_request_set_neighbours`): `finer(cx, cy, cz)` says whether the
+    /// place of that chunk, at this request's LOD, is covered one LOD
+    /// finer. Set the chunk and LOD first; at LOD 0 both are cleared.
+    pub fn with_neighbours<F: FnMut(i32, i32, i32) -> bool>(mut self, mut finer: F) -> Self {
+        extern "C" fn call<F: FnMut(i32, i32, i32) -> bool>(
+            ctx: *mut std::os::raw::c_void,
+            x: i32,
+            y: i32,
+            z: i32,
+        ) -> std::os::raw::c_int {
+            // SAFETY: ctx is the &mut F passed below, alive for the call.
+            let f = unsafe { &mut *(ctx as *mut F) };
+            f(x, y, z) as std::os::raw::c_int
+        }
+        // SAFETY: self.0 is a valid mp_request; the callback only runs
+        // during this call, with ctx pointing at finer.
+        unsafe {
+            ffi::mp_request_set_neighbours(
+                &mut self.0,
+                call::<F>,
+                &mut finer as *mut F as *mut std::os::raw::c_void,
+            )
+        };
+        self
+    }
+
     /// The lane, 0..=3, 0 the most urgent: this client's lane 0 is served
     /// before its lane 1, and so on.
     pub fn with_priority(mut self, lane: u8) -> Self {
