@@ -47,6 +47,11 @@
  * the regular cells beside them and between two transition faces meeting at a
  * chunk edge, which the nibbles alone do not.  Only touched slots are reset.
  *
+ * Normals.  The density gradient by central differences at the edge's ends,
+ * interpolated, but never pointing along the edge toward its solid end
+ * (make_edge_normal): at a feature thinner than the two-cell stencil the
+ * gradients can, and the triangles there then face against their normals.
+ *
  * Vertex shifting.  Regular cells beside a transition face are squeezed to
  * make room for transition cells TV_TRANSITION_WIDTH of a cell thick
  * (Lengyel, "Voxel-Based Terrain for Real-Time Virtual Simulations", 4.3):
@@ -682,14 +687,27 @@ normalize(float *n)
 	}
 }
 
-/* Normal from the corner gradients n0, n1 at fraction t between them. */
+/* The normal of a vertex at fraction t of e: the corner gradients n0, n1
+ * (central differences, spanning span lattice units each way) interpolated,
+ * except that along the edge it must point from the solid end to the air
+ * end, as the edge's own two samples say.  Where a feature is thinner than
+ * the central differences' stencil (a lip left where a dig grazes the
+ * ground, a sheet one sample thick) they can point the other way, and the
+ * triangles around the vertex then face against its normal.  That
+ * component is then the edge's forward difference, the slope of the
+ * interpolant the crossing was placed on, in the same units; every chunk
+ * that has the vertex has the same samples, so seams stay exact. */
 static inline void
-make_normal(const float n0[3], const float n1[3], float t, float *nrm)
+make_edge_normal(const struct edge *e, const float n0[3], const float n1[3],
+    float t, int64_t span, float *nrm)
 {
+	float rise = e->d1 - e->d0;
 	int a;
 
 	for (a = 0; a < 3; a++)
 		nrm[a] = n0[a] + t * (n1[a] - n0[a]);
+	if (rise != 0.0f && !(nrm[e->axis] * rise > 0.0f))
+		nrm[e->axis] = 2.0f * rise * ((float)span / (float)e->len);
 	normalize(nrm);
 }
 
@@ -863,7 +881,7 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	if (x->f->fill_materials == NULL)
 		mat = 0;
 	make_vertex(&e, t, x->c->voxel, pos);
-	make_normal(n0, n1, tc, nrm);
+	make_edge_normal(&e, n0, n1, tc, x->step, nrm);
 	if ((v = append_vertex(x, pos, nrm, mat)) == UINT32_MAX)
 		return v;
 	set_meta(x, v, q, axis, tc, VK_REGULAR, slot);
@@ -1184,7 +1202,7 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	t = crossing(x, &e);
 	tc = chunk_fraction(&e, gp, h, t);
 	make_vertex(&e, t, x->c->voxel, pos);
-	make_normal(n0, n1, tc, nrm);
+	make_edge_normal(&e, n0, n1, tc, h, nrm);
 	if ((v = append_vertex(x, pos, nrm, mat)) == UINT32_MAX)
 		return v;
 	set_meta(x, v, p2, axis, tc, VK_FINE, slot);
