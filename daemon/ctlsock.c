@@ -28,6 +28,7 @@
 #include "monotime.h"
 #include "proto.h"
 #include "ctlsock.h"
+#include "fdpass.h"
 #include "filelock.h"
 #include "snapshot.h"
 #include "supervisor.h"
@@ -69,6 +70,8 @@ reply_error(struct sv_client *c, int code, const char *msg)
 
 /* The welcome line and the three fds, in one sendmsg on the raw socket:
  * the output buffer is empty at this point (one request, one answer). */
+_Static_assert(PROTO_NFDS <= FDPASS_MAX, "a welcome's fds fit one message");
+
 static int
 send_welcome(struct supervisor *sv, struct sv_client *c, uint32_t gen,
     int cseg_fd)
@@ -81,32 +84,13 @@ send_welcome(struct supervisor *sv, struct sv_client *c, uint32_t gen,
 		.inst_bytes = sv->inst_seg.size,
 		.arena_bytes = sv->arena_seg.size,
 	};
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof fds)];
-	} u;
-	struct iovec iov;
-	struct msghdr msg;
-	struct cmsghdr *cm;
 	int n = proto_format_welcome(line, sizeof line, &w);
 
 	fds[PROTO_FD_CSEG] = cseg_fd;
 	fds[PROTO_FD_INST] = sv->inst_seg.ro_fd;
 	fds[PROTO_FD_ARENA] = sv->arena_seg.ro_fd;
-	memset(&msg, 0, sizeof msg);
-	memset(&u, 0, sizeof u);
-	iov.iov_base = line;
-	iov.iov_len = (size_t)n;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof u.buf;
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof fds);
-	memcpy(CMSG_DATA(cm), fds, sizeof fds);
-	return sendmsg(bufferevent_getfd(c->bev), &msg, MSG_NOSIGNAL) == n ? 0 : -1;
+	return fd_send(bufferevent_getfd(c->bev), line, (size_t)n, fds,
+	    PROTO_NFDS, 0);
 }
 
 static int

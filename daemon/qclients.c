@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "queue.h"
 #include "shm.h"
 
@@ -40,27 +41,7 @@ unmap(struct qmap *m)
 static int
 send_segment(int chan, const struct chan_msg *m, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct iovec iov = { (void *)m, sizeof *m };
-	struct msghdr msg;
-	struct cmsghdr *cm;
-
-	memset(&msg, 0, sizeof msg);
-	memset(&u, 0, sizeof u);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof u.buf;
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	return sendmsg(chan, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) ==
-	    (ssize_t)sizeof *m ? 0 : -1;
+	return fd_send(chan, m, sizeof *m, &fd, 1, MSG_DONTWAIT);
 }
 
 static void

@@ -53,6 +53,18 @@ room_for(size_t size, char *err, size_t errlen)
 	return 1;
 }
 
+/* Map s->fd read-write: 0, or -1 with the reason in err. */
+static int
+map_segment(struct shm_seg *s, size_t size, char *err, size_t errlen)
+{
+	if ((s->base = shm_map(s->fd, size, 1)) == NULL) {
+		snprintf(err, errlen, "mmap: %s", strerror(errno));
+		return -1;
+	}
+	s->size = size;
+	return 0;
+}
+
 int
 shm_create(struct shm_seg *s, const char *tag, size_t size, int want_ro,
     char *err, size_t errlen)
@@ -78,12 +90,8 @@ shm_create(struct shm_seg *s, const char *tag, size_t size, int want_ro,
 		    size >> 20, strerror(e));
 		goto fail;
 	}
-	if ((s->base = shm_map(s->fd, size, 1)) == NULL) {
-		snprintf(err, errlen, "mmap: %s", strerror(errno));
-		goto fail;
-	}
-	s->size = size;
-	return 0;
+	if (map_segment(s, size, err, errlen) == 0)
+		return 0;
 fail:
 	shm_destroy(s);
 	return -1;
@@ -117,12 +125,8 @@ shm_create_sealed(struct shm_seg *s, const char *tag, size_t size,
 		snprintf(err, errlen, "memfd seals: %s", strerror(errno));
 		goto fail;
 	}
-	if ((s->base = shm_map(s->fd, size, 1)) == NULL) {
-		snprintf(err, errlen, "mmap: %s", strerror(errno));
-		goto fail;
-	}
-	s->size = size;
-	return 0;
+	if (map_segment(s, size, err, errlen) == 0)
+		return 0;
 fail:
 	shm_destroy(s);
 	return -1;

@@ -61,4 +61,13 @@ static inline float field_world(int64_t g, float voxel)
 	return (float)((double)g * (double)voxel);
 }
 
+/* The world coordinates of grid g's points along axis a, into out. */
+static inline void field_axis(const struct grid *g, int a, float *out)
+{
+	int i;
+
+	for (i = 0; i < g->n[a]; i++)
+		out[i] = field_world(g->g0[a] + (int64_t)i * g->step, g->voxel);
+}
+
 #endif

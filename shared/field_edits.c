@@ -10,16 +10,6 @@
 #include "brush.h"
 #include "field_edits.h"
 
-/* Lattice coordinates of one axis as world floats. */
-static void
-axis_coords(const struct grid *g, int a, float *out)
-{
-	int i;
-
-	for (i = 0; i < g->n[a]; i++)
-		out[i] = field_world(g->g0[a] + (int64_t)i * g->step, g->voxel);
-}
-
 /* The first index of c[0..n) (increasing) whose coordinate is >= x, or
  * > x with past set. */
 static int
@@ -68,9 +58,9 @@ coords(const struct grid *g, float *tmp)
 {
 	float *xs = tmp + FIELD_BASE_TMP_FLOATS(g);
 
-	axis_coords(g, 0, xs);
-	axis_coords(g, 1, xs + g->n[0]);
-	axis_coords(g, 2, xs + g->n[0] + g->n[1]);
+	field_axis(g, 0, xs);
+	field_axis(g, 1, xs + g->n[0]);
+	field_axis(g, 2, xs + g->n[0] + g->n[1]);
 	return xs;
 }
 

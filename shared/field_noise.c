@@ -23,16 +23,6 @@ noise_field_init(struct noise_field *nf, const mp_field *f)
 	nf->offset = f->offset;
 }
 
-/* Lattice coordinates of one axis as world floats. */
-static void
-axis_coords(const struct grid *g, int a, float *out)
-{
-	int i;
-
-	for (i = 0; i < g->n[a]; i++)
-		out[i] = field_world(g->g0[a] + (int64_t)i * g->step, g->voxel);
-}
-
 /* A heightmap needs one 2D fbm per (x, z) column, never per voxel.  And if
  * every inner column's height lies strictly below the lowest inner y, or
  * above the highest, the inner box is all air (or all solid): no surface,
@@ -49,9 +39,9 @@ fill_heightmap(const struct noise_field *nf, const struct grid *g, float *out,
 	float *h = tmp, hmin, hmax;
 	int i, j, k, uniform;
 
-	axis_coords(g, 0, xs);
-	axis_coords(g, 1, ys);
-	axis_coords(g, 2, zs);
+	field_axis(g, 0, xs);
+	field_axis(g, 1, ys);
+	field_axis(g, 2, zs);
 	for (k = 0; k < nz; k++) {
 		float *row = h + (size_t)k * nx;
 
@@ -93,9 +83,9 @@ fill_volume(const struct noise_field *nf, const struct grid *g, float *out,
 	float *xs = tmp, *ys = xs + nx, *zs = ys + ny;
 	int i, j, k;
 
-	axis_coords(g, 0, xs);
-	axis_coords(g, 1, ys);
-	axis_coords(g, 2, zs);
+	field_axis(g, 0, xs);
+	field_axis(g, 1, ys);
+	field_axis(g, 2, zs);
 	for (k = 0; k < nz; k++) {
 		for (j = 0; j < ny; j++) {
 			float *o = out + ((size_t)k * ny + j) * nx;

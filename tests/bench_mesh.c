@@ -106,6 +106,36 @@ run(const char *name, mp_request *r, int y0, int y1, float *buf, float *tmp)
 	}
 }
 
+static const struct {
+	const char *name;
+	int lod, trans, kind, y0, y1;
+} cfg[] = {
+	{ "heightmap LOD0",             0, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
+	{ "heightmap LOD1",             1, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
+	{ "heightmap LOD1 +X trans",    1, 0x02, MP_FIELD_HEIGHTMAP, -1, 1 },
+	{ "heightmap LOD1 +Y trans",    1, 0x08, MP_FIELD_HEIGHTMAP, -1, 1 },
+	{ "heightmap LOD1 +6 trans",    1, 0x3f, MP_FIELD_HEIGHTMAP, -1, 1 },
+	{ "heightmap LOD2",             2, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
+	{ "heightmap LOD2 +6 trans",    2, 0x3f, MP_FIELD_HEIGHTMAP, -1, 1 },
+	{ "heightmap LOD0 cy 1..2",     0, 0,    MP_FIELD_HEIGHTMAP, 1, 3 },
+	{ "volume LOD0 (f .05 a 24)",   0, 0,    MP_FIELD_VOLUME, -1, 1 },
+};
+#define NCFG (sizeof cfg / sizeof cfg[0])
+
+/* The request of workload i (its first chunk). */
+static void
+workload_request(size_t i, mp_request *r)
+{
+	mp_request_init(r);
+	r->lod = (uint8_t)cfg[i].lod;
+	r->transitions = (uint8_t)cfg[i].trans;
+	r->field.kind = (uint32_t)cfg[i].kind;
+	if (cfg[i].kind == MP_FIELD_VOLUME) {
+		r->field.frequency = 0.05f;
+		r->field.amplitude = 24.0f;
+	}
+}
+
 #define INSTR_CHUNKS 64
 
 /* Mesh list[0..n): what callgrind counts (kept out of line for that). */
@@ -147,18 +177,7 @@ instr_list(mp_request *r, int y0, int y1, int surface, mp_request *list)
 int
 main(int argc, char **argv)
 {
-	static const struct { const char *name; int lod, trans, kind, y0, y1; } cfg[] = {
-		{ "heightmap LOD0",             0, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
-		{ "heightmap LOD1",             1, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
-		{ "heightmap LOD1 +X trans",    1, 0x02, MP_FIELD_HEIGHTMAP, -1, 1 },
-		{ "heightmap LOD1 +Y trans",    1, 0x08, MP_FIELD_HEIGHTMAP, -1, 1 },
-		{ "heightmap LOD1 +6 trans",    1, 0x3f, MP_FIELD_HEIGHTMAP, -1, 1 },
-		{ "heightmap LOD2",             2, 0,    MP_FIELD_HEIGHTMAP, -1, 1 },
-		{ "heightmap LOD2 +6 trans",    2, 0x3f, MP_FIELD_HEIGHTMAP, -1, 1 },
-		{ "heightmap LOD0 cy 1..2",     0, 0,    MP_FIELD_HEIGHTMAP, 1, 3 },
-		{ "volume LOD0 (f .05 a 24)",   0, 0,    MP_FIELD_VOLUME, -1, 1 },
-	};
-	size_t n = (size_t)67 * 67 * 67, ncfg = sizeof cfg / sizeof cfg[0];
+	size_t n = (size_t)67 * 67 * 67, ncfg = NCFG;
 	float *buf, *tmp;
 	size_t i;
 
@@ -174,14 +193,7 @@ main(int argc, char **argv)
 		}
 		if ((i = strtoul(argv[2], NULL, 10)) >= ncfg || argc != 4)
 			return 2;
-		mp_request_init(&r);
-		r.lod = (uint8_t)cfg[i].lod;
-		r.transitions = (uint8_t)cfg[i].trans;
-		r.field.kind = (uint32_t)cfg[i].kind;
-		if (cfg[i].kind == MP_FIELD_VOLUME) {
-			r.field.frequency = 0.05f;
-			r.field.amplitude = 24.0f;
-		}
+		workload_request(i, &r);
 		k = instr_list(&r, cfg[i].y0, cfg[i].y1, argv[3][0] == 's', list);
 		mesh_list(list, k);
 		printf("%d\n", k);
@@ -199,14 +211,7 @@ main(int argc, char **argv)
 	for (i = 0; i < ncfg; i++) {
 		mp_request r;
 
-		mp_request_init(&r);
-		r.lod = (uint8_t)cfg[i].lod;
-		r.transitions = (uint8_t)cfg[i].trans;
-		r.field.kind = (uint32_t)cfg[i].kind;
-		if (cfg[i].kind == MP_FIELD_VOLUME) {
-			r.field.frequency = 0.05f;
-			r.field.amplitude = 24.0f;
-		}
+		workload_request(i, &r);
 		run(cfg[i].name, &r, cfg[i].y0, cfg[i].y1, buf, tmp);
 	}
 	free(buf);

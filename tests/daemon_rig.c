@@ -98,8 +98,8 @@ daemon_stop(struct daemon *d, int sig)
 	return st;
 }
 
-static int
-dial(const struct daemon *d)
+int
+daemon_dial(const struct daemon *d)
 {
 	struct sockaddr_un sun;
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -120,7 +120,7 @@ daemon_status(const struct daemon *d, char *buf, size_t len)
 {
 	size_t got = 0;
 	ssize_t n;
-	int s = dial(d);
+	int s = daemon_dial(d);
 
 	if (s < 0 || write(s, "status\n", 7) != 7) {
 		if (s >= 0)
@@ -165,7 +165,7 @@ raw_register(const struct daemon *d, unsigned abi, char *line, size_t len,
 	struct msghdr msg;
 	struct proto_welcome w;
 	struct cseg_view cv;
-	int fds[PROTO_NFDS], s = dial(d), i;
+	int fds[PROTO_NFDS], s = daemon_dial(d), i;
 	ssize_t n;
 
 	memset(rc, 0, sizeof *rc);

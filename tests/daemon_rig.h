@@ -32,6 +32,8 @@ int  daemon_start_pre(struct daemon *d, const char *bin, const char *pre,
 int  daemon_restart(struct daemon *d, int workers, const char *extra);
 /* Send sig and wait for the exit status (as from waitpid). */
 int  daemon_stop(struct daemon *d, int sig);
+/* A connection to d's control socket: the fd, or -1. */
+int  daemon_dial(const struct daemon *d);
 /* One status JSON line into buf: 0 or -1. */
 int  daemon_status(const struct daemon *d, char *buf, size_t len);
 /* A numeric field of a status line ("workers", ...), or -1. */

@@ -554,23 +554,6 @@ test_only_worker_stopped(void **state)
 
 /* --- the control socket ------------------------------------------------ */
 
-static int
-dial(const struct daemon *d)
-{
-	struct sockaddr_un sun;
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	assert_int_equal(sock_path(d->name, sun.sun_path, sizeof sun.sun_path), 0);
-	assert_true(s >= 0);
-	if (connect(s, (struct sockaddr *)&sun, sizeof sun) != 0) {
-		close(s);
-		return -1;
-	}
-	return s;
-}
-
 /* What the daemon says on s within ms: 1 a line (into buf), 0 EOF, -1
  * nothing yet. */
 static int
@@ -599,7 +582,7 @@ test_idle_and_slow_connections_are_bounded(void **state)
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
 	for (i = 0; i < 40; i++) {
-		s[i] = dial(&d);
+		s[i] = daemon_dial(&d);
 		assert_true(s[i] >= 0);
 	}
 	/* Past the cap, refused at once and told why. */
@@ -660,7 +643,7 @@ test_unread_answers_do_not_grow_the_daemon(void **state)
 	(void)state;
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
 	before = rss_kib(d.pid);
-	assert_true((s = dial(&d)) >= 0);
+	assert_true((s = daemon_dial(&d)) >= 0);
 	fcntl(s, F_SETFL, O_NONBLOCK);
 	for (i = 0; i < 200000; i++) {
 		if (send(s, "status\n", 7, MSG_NOSIGNAL) != 7) {
@@ -705,7 +688,7 @@ test_out_of_descriptors(void **state)
 
 	(void)state;
 	assert_int_equal(daemon_start_pre(&d, NULL, "ulimit -n 28;", 1, NULL), 0);
-	while (n < 64 && (s[n] = dial(&d)) >= 0)
+	while (n < 64 && (s[n] = daemon_dial(&d)) >= 0)
 		n++;
 	usleep(300000);                 /* the daemon has met the limit */
 	assert_int_equal(proc_sample(d.pid, &a), 0);

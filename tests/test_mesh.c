@@ -20,23 +20,6 @@
 #include "request.h"
 #include "testfield.h"
 
-static struct tv_scratch *scr;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return (scr = tv_scratch_new()) == NULL;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tv_scratch_free(scr);
-	return 0;
-}
-
 static struct tv_chunk
 chunk(int64_t x, int64_t y, int64_t z, int cells, int lod, unsigned trans)
 {
@@ -533,5 +516,5 @@ main(void)
 		cmocka_unit_test(test_lod_scaling),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -37,23 +37,6 @@
 #define SLIVER      1e-6        /* of the cell face */
 
 
-static struct tv_scratch *scr;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return (scr = tv_scratch_new()) == NULL;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tv_scratch_free(scr);
-	return 0;
-}
-
 static int
 inside(int x, int z, int h)
 {
@@ -526,5 +509,5 @@ main(void)
 		cmocka_unit_test(test_lod15_within_band),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -296,3 +296,20 @@ test_request(mp_request *r, uint32_t kind)
 	mp_request_init(r);
 	r->field.kind = kind;
 }
+
+struct tv_scratch *scr;
+
+int
+scratch_setup(void **state)
+{
+	(void)state;
+	return (scr = tv_scratch_new()) == NULL;
+}
+
+int
+scratch_teardown(void **state)
+{
+	(void)state;
+	tv_scratch_free(scr);
+	return 0;
+}

@@ -39,6 +39,12 @@ unsigned layout_transitions(finer_fn finer, const void *ctx);
 unsigned layout_edges(finer_fn finer, const void *ctx);
 
 /* Mesh one chunk into m (welded); returns triangles added, -1 on failure. */
+/* One extractor scratch for a whole test program: the cmocka group setup
+ * and teardown that make and free it. */
+extern struct tv_scratch *scr;
+int  scratch_setup(void **state);
+int  scratch_teardown(void **state);
+
 long mesh_chunk_into(struct mc_mesh *m, struct tv_scratch *s,
     const struct field *f, const struct tv_chunk *c);
 
