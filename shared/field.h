@@ -40,6 +40,15 @@ struct field {
 	 * materials are all 0, like the plain noise. */
 	int  (*fill_materials)(const void *ctx, const struct grid *g, float *out,
 	             uint8_t *mat, float *tmp, int lazy);
+	/* A heightmap over g: its column heights into h[k * n[0] + i] (n[1]
+	 * is not used), where the density of point (i, j, k) is exactly
+	 * y_j - h in float, and every material is 0.  0, or -1 when the field
+	 * is not that over g (a volume; brushes that reach g).  With h NULL,
+	 * only whether it is (cheap).  NULL: never.  tmp as for fill. */
+	int  (*columns)(const void *ctx, const struct grid *g, float *h,
+	             float *tmp);
+	/* Equal keys, equal fields (for reusing columns); 0: no reuse. */
+	uint64_t key;
 };
 
 enum { FIELD_MIXED = 0, FIELD_UNIFORM = 1 };

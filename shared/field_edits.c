@@ -146,6 +146,18 @@ edits_fill_materials(const void *ctx, const struct grid *g, float *out,
 	return fill_edited(ctx, g, out, mat, tmp, lazy);
 }
 
+/* The noise's columns, where no brush (painting ones included) reaches g. */
+static int
+edits_columns(const void *ctx, const struct grid *g, float *h, float *tmp)
+{
+	const struct edits_field *ef = ctx;
+	struct field base = noise_field_as_field(ef->base);
+
+	if (base.columns == NULL || any_reach(ef, g, coords(g, tmp), 1))
+		return -1;
+	return h == NULL ? 0 : base.columns(base.ctx, g, h, tmp);
+}
+
 static int
 edits_range(const void *ctx, const double lo[3], const double hi[3],
     float *dmin, float *dmax)
@@ -183,7 +195,8 @@ edits_field_init(struct edits_field *ef, const struct noise_field *base,
 struct field
 edits_field_as_field(const struct edits_field *ef)
 {
-	struct field f = { edits_fill, edits_range, ef, edits_fill_materials };
+	struct field f = { edits_fill, edits_range, ef, edits_fill_materials,
+	    edits_columns, ef->base->key };
 
 	return f;
 }

@@ -10,6 +10,23 @@
 
 #include "field_noise.h"
 
+/* FNV-1a over what decides the field's values, never 0. */
+static uint64_t
+field_key(const struct noise_field *nf)
+{
+	const float v[6] = { nf->fbm.frequency, nf->fbm.lacunarity, nf->fbm.gain,
+	    nf->amplitude, nf->offset, 0.0f };
+	const uint32_t u[3] = { nf->kind, nf->fbm.seed, nf->fbm.octaves };
+	const unsigned char *p[2] = { (const void *)v, (const void *)u };
+	size_t len[2] = { sizeof v, sizeof u }, i, k;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < len[k]; i++)
+			h = (h ^ p[k][i]) * 0x100000001b3ull;
+	return h | 1;
+}
+
 void
 noise_field_init(struct noise_field *nf, const mp_field *f)
 {
@@ -21,6 +38,36 @@ noise_field_init(struct noise_field *nf, const mp_field *f)
 	nf->fbm.gain = f->gain != 0.0f ? f->gain : 0.5f;
 	nf->amplitude = f->amplitude;
 	nf->offset = f->offset;
+	nf->key = field_key(nf);
+}
+
+/* The heights of g's columns into h (xs, zs: their coordinates). */
+static void
+column_heights(const struct noise_field *nf, const struct grid *g,
+    const float *xs, const float *zs, float *h)
+{
+	int nx = g->n[0], i, k;
+
+	for (k = 0; k < g->n[2]; k++) {
+		float *row = h + (size_t)k * nx;
+
+		fbm2_row(&nf->fbm, xs, zs[k], nx, row);
+		for (i = 0; i < nx; i++)
+			row[i] = nf->offset + nf->amplitude * row[i];
+	}
+}
+
+static int
+noise_columns(const void *ctx, const struct grid *g, float *h, float *tmp)
+{
+	float *xs = tmp, *zs = xs + g->n[0];
+
+	if (h == NULL)
+		return 0;
+	field_axis(g, 0, xs);
+	field_axis(g, 2, zs);
+	column_heights(ctx, g, xs, zs, h);
+	return 0;
 }
 
 /* A heightmap needs one 2D fbm per (x, z) column, never per voxel.  And if
@@ -42,13 +89,7 @@ fill_heightmap(const struct noise_field *nf, const struct grid *g, float *out,
 	field_axis(g, 0, xs);
 	field_axis(g, 1, ys);
 	field_axis(g, 2, zs);
-	for (k = 0; k < nz; k++) {
-		float *row = h + (size_t)k * nx;
-
-		fbm2_row(&nf->fbm, xs, zs[k], nx, row);
-		for (i = 0; i < nx; i++)
-			row[i] = nf->offset + nf->amplitude * row[i];
-	}
+	column_heights(nf, g, xs, zs, h);
 	hmin = INFINITY, hmax = -INFINITY;
 	for (k = 1; k < nz - 1; k++)
 		for (i = 1; i < nx - 1; i++) {
@@ -156,7 +197,8 @@ noise_field_sample(const struct noise_field *nf, float x, float y, float z)
 struct field
 noise_field_as_field(const struct noise_field *nf)
 {
-	struct field f = { noise_fill, noise_range, nf, NULL };
+	struct field f = { noise_fill, noise_range, nf, NULL,
+	    nf->kind == MP_FIELD_HEIGHTMAP ? noise_columns : NULL, nf->key };
 
 	return f;
 }

@@ -13,6 +13,7 @@ struct noise_field {
 	uint32_t   kind;
 	struct fbm fbm;
 	float      amplitude, offset;
+	uint64_t   key;             /* the field's identity (struct field) */
 };
 
 /* f must be valid (request_problem() == NULL). */

@@ -109,12 +109,36 @@ struct vmeta {                  /* how a vertex was made, for shifting */
 	uint32_t slot;              /* cache slot to reset */
 };
 
+/*
+ * Heightmap columns.  For a heightmap (field.h, columns) a chunk needs its
+ * column heights and only the rows of samples around the surface: below
+ * them every sample is solid, above them air, and no cell there is live.
+ * So only those rows are filled, masked and walked.  The heights of one
+ * column of chunks are the same for every chunk stacked in it, so the last
+ * COL_CACHE sets are kept (keyed by the field and the grid's x-z square)
+ * and a chunk above or below one just meshed reuses them.
+ */
+#define COL_CACHE 16
+
+struct col_cache {
+	uint64_t key;               /* the field's; 0: empty */
+	int64_t  x0, z0, step;
+	float    voxel;
+	float   *h;                 /* (n+3)^2 */
+	float    hmin, hmax;        /* over the inner columns */
+};
+
 struct tv_scratch {
 	int       n;                /* cells per side the arrays are sized for */
 	float    *d;                /* (n+3)^3 padded samples */
 	uint8_t  *mat;              /* (n+3)^3 their materials */
 	float    *tmp;              /* field fill scratch */
 	size_t    tmp_len;
+	int16_t  *band;             /* 4(n+3): per plane the first and last
+	                             * rows of the surface, then the filled
+	                             * rows (padded indices) */
+	struct col_cache *cache;    /* COL_CACHE recent columns */
+	uint32_t  cache_next;
 	unsigned __int128 *mask;    /* (n+1)^2 rows: bit i set = point i solid */
 	uint8_t  *ruled;            /* (n+1)^2: row has had the zero rule */
 	uint8_t  *fsolid;           /* (2n+1)^2: face sample is solid */
@@ -142,6 +166,10 @@ struct ctx {
 	float     clamp_lo;         /* CLAMP_VOXELS as a fraction of a cell */
 	float     plane[6];         /* world coordinates of the face planes */
 	int       oom;
+	int       banded;           /* only the surface's rows were sampled */
+	int       mat_zero;         /* every material is 0 */
+	int       jlo[MP_MAX_CELLS], jhi[MP_MAX_CELLS]; /* regular rows per
+	                                                 * layer of cells */
 };
 
 /* ---------------------------------------------------------------- scratch */
@@ -172,6 +200,10 @@ scratch_release(struct tv_scratch *s)
 	free(s->meta);
 	free(s->weld);
 	free(s->edges);
+	free(s->band);
+	for (f = 0; s->cache != NULL && f < COL_CACHE; f++)
+		free(s->cache[f].h);
+	free(s->cache);
 	memset(s, 0, sizeof *s);
 }
 
@@ -208,18 +240,24 @@ scratch_prepare(struct tv_scratch *s, int n)
 	s->tmp_len = q * q + 3 * q + p * p + 3 * p;
 	s->d = malloc(p * p * p * sizeof *s->d);
 	s->mat = malloc(p * p * p);
+	s->band = malloc(4 * p * sizeof *s->band);
+	s->cache = calloc(COL_CACHE, sizeof *s->cache);
 	s->tmp = malloc(s->tmp_len * sizeof *s->tmp);
 	s->mask = malloc(e * e * sizeof *s->mask);
 	s->ruled = malloc(e * e);
 	s->fsolid = malloc(r * r);
 	s->rcache = new_cache(SLOTS_PER_POINT * e * e * e);
 	s->fcache = new_cache(12 * r * r);
-	if (!s->d || !s->mat || !s->tmp || !s->mask || !s->ruled || !s->fsolid ||
+	if (!s->d || !s->mat || !s->band || !s->cache ||
+	    !s->tmp || !s->mask || !s->ruled || !s->fsolid ||
 	    !s->rcache || !s->fcache)
 		goto fail;
 	for (f = 0; f < 6; f++)
 		if ((s->face[f] = malloc(3 * q * q * sizeof(float))) == NULL ||
 		    (s->fmat[f] = malloc(3 * q * q)) == NULL)
+			goto fail;
+	for (f = 0; f < COL_CACHE; f++)
+		if ((s->cache[f].h = malloc(p * p * sizeof(float))) == NULL)
 			goto fail;
 	s->n = n;
 	return 0;
@@ -290,11 +328,124 @@ fill_grid(const struct ctx *x, const struct grid *g, float *out, uint8_t *mat,
 	return f->fill(f->ctx, g, out, x->s->tmp, lazy);
 }
 
+/* The lowest and highest of the inner columns' heights (p a side). */
+static void
+inner_range(const float *h, int p, float *hmin, float *hmax)
+{
+	int ip, kp;
+
+	*hmin = INFINITY, *hmax = -INFINITY;
+	for (kp = 1; kp < p - 1; kp++)
+		for (ip = 1; ip < p - 1; ip++) {
+			float v = h[(size_t)kp * p + ip];
+
+			*hmin = v < *hmin ? v : *hmin;
+			*hmax = v > *hmax ? v : *hmax;
+		}
+}
+
+/* The column heights of heightmap grid g, kept or asked of the field (and
+ * kept), with their inner range: the entry, or NULL when the field is not
+ * a heightmap over g. */
+static const struct col_cache *
+chunk_columns(struct ctx *x, const struct grid *g)
+{
+	const struct field *f = x->f;
+	struct tv_scratch *s = x->s;
+	struct col_cache *c;
+	uint32_t i;
+
+	if (f->columns == NULL || f->columns(f->ctx, g, NULL, s->tmp) != 0)
+		return NULL;
+	for (i = 0; f->key != 0 && i < COL_CACHE; i++) {
+		c = &s->cache[i];
+		if (c->key == f->key && c->x0 == g->g0[0] && c->z0 == g->g0[2] &&
+		    c->step == g->step && c->voxel == g->voxel)
+			return c;
+	}
+	c = &s->cache[s->cache_next++ % COL_CACHE];
+	f->columns(f->ctx, g, c->h, s->tmp);
+	inner_range(c->h, x->p, &c->hmin, &c->hmax);
+	c->key = f->key, c->x0 = g->g0[0], c->z0 = g->g0[2];
+	c->step = g->step, c->voxel = g->voxel;
+	return c;
+}
+
+/* The first of ys[0..n) (evenly spaced, increasing) at or above h: the
+ * first air row.  A guess from the spacing, made exact against ys. */
+static inline int
+first_air(const float *ys, int n, float inv_dy, float h)
+{
+	float f = (h - ys[0]) * inv_dy;
+	int j = !(f > 0.0f) ? 0 : f >= (float)n ? n : (int)f;
+
+	while (j > 0 && ys[j - 1] >= h)
+		j--;
+	while (j < n && ys[j] < h)
+		j++;
+	return j;
+}
+
+/*
+ * Sample a heightmap chunk from its column heights h: find where each
+ * column turns from solid to air, and fill only the rows each plane's
+ * cells, normals and zero rule read around that (the planes beside it
+ * included).  The densities there are y - h, the bits a full fill gives.
+ */
+static int
+sample_band(struct ctx *x, const struct grid *g, const struct col_cache *c)
+{
+	const float *h = c->h;
+	int p = x->p, ip, jp, kp, k, uniform;
+	int16_t *cmin = x->s->band, *cmax = cmin + p, *flo = cmax + p;
+	int16_t *fhi = flo + p;
+	float ys[MP_MAX_CELLS + 3], inv_dy;
+
+	field_axis(g, 1, ys);
+	uniform = c->hmax < ys[1] || c->hmin > ys[p - 2];
+	if (uniform && x->c->transitions == 0)
+		return FIELD_UNIFORM;
+	inv_dy = 1.0f / (ys[1] - ys[0]);
+	for (kp = 0; kp < p; kp++) {
+		const float *hrow = h + (size_t)kp * p;
+
+		cmin[kp] = (int16_t)p, cmax[kp] = 0;
+		for (ip = 0; ip < p; ip++) {
+			int16_t j = (int16_t)first_air(ys, p, inv_dy, hrow[ip]);
+
+			cmin[kp] = j < cmin[kp] ? j : cmin[kp];
+			cmax[kp] = j > cmax[kp] ? j : cmax[kp];
+		}
+	}
+	for (kp = 0; kp < p; kp++) {
+		int lo = p, hi = 0;
+
+		for (k = kp - 1; k <= kp + 1; k++)
+			if (k >= 0 && k < p) {
+				lo = cmin[k] < lo ? cmin[k] : lo;
+				hi = cmax[k] > hi ? cmax[k] : hi;
+			}
+		flo[kp] = (int16_t)(lo - 2 > 0 ? lo - 2 : 0);
+		fhi[kp] = (int16_t)(hi + 1 < p - 1 ? hi + 1 : p - 1);
+		for (jp = flo[kp]; jp <= fhi[kp]; jp++) {
+			float *row = &x->s->d[((size_t)kp * p + jp) * p], y = ys[jp];
+			const float *hrow = h + (size_t)kp * p;
+
+			for (ip = 0; ip < p; ip++)
+				row[ip] = y - hrow[ip];
+		}
+	}
+	x->banded = 1;
+	x->mat_zero = 1;
+	return uniform ? FIELD_UNIFORM : FIELD_MIXED;
+}
+
 /* FIELD_UNIFORM when the field saw that no surface crosses the chunk's
  * samples; then, with no transition faces to build, nothing was written. */
 static int
 sample_chunk(struct ctx *x)
 {
+	const struct col_cache *c;
 	struct grid g;
 	int a;
 
@@ -304,6 +455,8 @@ sample_chunk(struct ctx *x)
 	}
 	g.step = x->step;
 	g.voxel = x->c->voxel;
+	if ((c = chunk_columns(x, &g)) != NULL)
+		return sample_band(x, &g, c);
 	return fill_grid(x, &g, x->s->d, x->s->mat, x->c->transitions == 0);
 }
 
@@ -425,6 +578,20 @@ zero_rule_row(struct ctx *x, int j, int k)
 	return changed;
 }
 
+/* In a banded chunk, mask row (j, k) is all solid below the surface's rows
+ * and all air above them: 1 or 0 then, else -1 (it must be computed). */
+static inline int
+band_row(const struct ctx *x, int j, int k)
+{
+	const int16_t *cmin = x->s->band, *cmax = cmin + x->p;
+
+	if (!x->banded)
+		return -1;
+	if (j + 1 < cmin[k + 1])
+		return 1;
+	return j + 1 > cmax[k + 1] ? 0 : -1;
+}
+
 /* Row masks over x, one per lattice row (j, k) in [0, n]^2.  Above LOD 0
  * the zeros between two solids get their solid bit here.  At LOD 0 only
  * the rows of cells the surface crosses need it (a zero between two solid
@@ -433,26 +600,45 @@ zero_rule_row(struct ctx *x, int j, int k)
 static void
 build_masks(struct ctx *x)
 {
-	int n = x->n, j, k;
+	unsigned __int128 full = ((unsigned __int128)1 << (x->n + 1)) - 1;
+	int n = x->n, j, k, b;
 
-	if (x->step == 1) {
-		for (k = 0; k <= n; k++)
-			for (j = 0; j <= n; j++)
-				x->s->mask[(size_t)k * (n + 1) + j] =
-				    row_bits(row_samples(x, j, k), n + 1, 0, NULL);
-		memset(x->s->ruled, 0, (size_t)(n + 1) * (n + 1));
-		return;
-	}
 	for (k = 0; k <= n; k++)
 		for (j = 0; j <= n; j++) {
+			unsigned __int128 *m = &x->s->mask[(size_t)k * (n + 1) + j];
 			int any_zero;
 
-			x->s->mask[(size_t)k * (n + 1) + j] =
-			    row_bits(row_samples(x, j, k), n + 1, 0, &any_zero);
-			if (any_zero)
-				zero_rule_row(x, j, k);
+			if ((b = band_row(x, j, k)) >= 0) {
+				*m = b ? full : 0;
+			} else if (x->step == 1) {      /* zero rule: when walked */
+				*m = row_bits(row_samples(x, j, k), n + 1, 0, NULL);
+			} else {
+				*m = row_bits(row_samples(x, j, k), n + 1, 0, &any_zero);
+				if (any_zero)
+					zero_rule_row(x, j, k);
+			}
 		}
+	if (x->step == 1)
+		memset(x->s->ruled, 0, (size_t)(n + 1) * (n + 1));
 }
+
+/* The rows of cells the regular pass walks in each layer: all of them, or
+ * in a banded chunk those whose corners reach the surface's rows. */
+static void
+regular_rows(struct ctx *x)
+{
+	const int16_t *cmin = x->s->band, *cmax = cmin + x->p;
+	int n = x->n, k;
+
+	for (k = 0; k < n; k++) {
+		int lo = cmin[k + 1] < cmin[k + 2] ? cmin[k + 1] : cmin[k + 2];
+		int hi = cmax[k + 1] > cmax[k + 2] ? cmax[k + 1] : cmax[k + 2];
+
+		x->jlo[k] = !x->banded ? 0 : lo - 2 > 0 ? lo - 2 : 0;
+		x->jhi[k] = !x->banded ? n - 1 : hi - 1 < n - 1 ? hi - 1 : n - 1;
+	}
+}
+
 
 /* At LOD 0: the zero rule on the four rows of cells (j..j+1, k..k+1),
  * each row once; whether a mask changed. */
@@ -784,7 +970,7 @@ refined_material(struct ctx *x, const struct edge *e)
 	int64_t g[3];
 	uint8_t m = 0;
 
-	if (x->f->fill_materials == NULL)
+	if (x->f->fill_materials == NULL || x->mat_zero)
 		return 0;
 	memcpy(g, e->g, sizeof g);
 	if (!e->solid0)
@@ -876,9 +1062,10 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 		if (e.d0 == 0.0f && e.d1 == 0.0f)
 			e.solid0 = mask_bit(x, i, j, k);
 		tc = t = crossing(x, &e);
-		mat = mask_bit(x, i, j, k) ? M(x, i, j, k) : M(x, r[0], r[1], r[2]);
+		mat = x->mat_zero || x->f->fill_materials == NULL ? 0 :
+		    mask_bit(x, i, j, k) ? M(x, i, j, k) : M(x, r[0], r[1], r[2]);
 	}
-	if (x->f->fill_materials == NULL)
+	if (x->f->fill_materials == NULL || x->mat_zero)
 		mat = 0;
 	make_vertex(&e, t, x->c->voxel, pos);
 	make_edge_normal(&e, n0, n1, tc, x->step, nrm);
@@ -966,7 +1153,7 @@ regular_pass(struct ctx *x)
 	int n = x->n, i, j, k, active = 0;
 
 	for (k = 0; k < n; k++) {
-		for (j = 0; j < n; j++) {
+		for (j = x->jlo[k]; j <= x->jhi[k]; j++) {
 			unsigned __int128 r[4], live = live_cells(x, j, k, r);
 
 			if (live != 0 && x->step == 1 && zero_rule_rows(x, j, k))
@@ -1882,6 +2069,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	if (sample_chunk(&x) == FIELD_UNIFORM && c->transitions == 0)
 		return 0;
 	build_masks(&x);
+	regular_rows(&x);
 	regular_pass(&x);
 	if (c->transitions)
 		transition_pass(&x, f);

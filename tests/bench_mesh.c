@@ -10,12 +10,23 @@
  * "bench-mesh --instr N" lists the workloads; "bench-mesh --instr N KIND"
  * meshes up to 64 surface (KIND s) or empty (KIND e) chunks of workload N
  * in mesh_list(), so callgrind --toggle-collect=mesh_list counts the
- * instructions of exactly those; it prints how many chunks that was.
+ * instructions of exactly those; it prints how many chunks that was.  KIND
+ * c meshes the block with a chunk below and above it a column at a time
+ * (the way a host streams: each chunk right after the one below it) and
+ * counts only the block's own empty chunks, those inside the band (run it
+ * under callgrind with --collect-atstart=no).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_TOGGLE_COLLECT
+#endif
 
 #include "benchstat.h"
 #include "field_noise.h"
@@ -174,6 +185,68 @@ instr_list(mp_request *r, int y0, int y1, int surface, mp_request *list)
 	return n;
 }
 
+/* Which chunks of r's block (a column at a time, y0 - 1 .. y1) are empty,
+ * found on another thread, so this one's kept columns stay cold. */
+struct empties {
+	mp_request r;
+	int y0, y1;
+	uint8_t empty[16][16][8];
+};
+
+static void *
+find_empties(void *arg)
+{
+	struct empties *e = arg;
+	int x, y, z;
+
+	for (z = 0; z < 16; z++)
+		for (x = 0; x < 16; x++)
+			for (y = e->y0 - 1; y <= e->y1; y++) {
+				mp_mesh_buf b;
+
+				e->r.cx = x, e->r.cy = y, e->r.cz = z;
+				if (mp_mesh_local(&e->r, &b) != 0)
+					exit(1);
+				e->empty[z][x][y - e->y0 + 1] = b.vertex_count == 0;
+				mp_mesh_buf_free(&b);
+			}
+	return NULL;
+}
+
+/* Mesh r's block a column at a time, collecting (callgrind) only while an
+ * empty chunk of the block itself is meshed: how many were. */
+static int
+column_order(mp_request *r, int y0, int y1, int down)
+{
+	static struct empties e;
+	pthread_t t;
+	int x, y, z, n = 0;
+
+	e.r = *r, e.y0 = y0, e.y1 = y1;
+	if (pthread_create(&t, NULL, find_empties, &e) != 0 ||
+	    pthread_join(t, NULL) != 0)
+		exit(1);
+	for (z = 0; z < 16; z++)
+		for (x = 0; x < 16; x++)
+			for (y = down ? y1 : y0 - 1; down ? y >= y0 - 1 : y <= y1;
+			    y += down ? -1 : 1) {
+				int counted = e.empty[z][x][y - y0 + 1] && y >= y0 &&
+				    y < y1;
+				mp_mesh_buf b;
+
+				r->cx = x, r->cy = y, r->cz = z;
+				if (counted)
+					CALLGRIND_TOGGLE_COLLECT;
+				if (mp_mesh_local(r, &b) != 0)
+					exit(1);
+				if (counted)
+					CALLGRIND_TOGGLE_COLLECT;
+				n += counted;
+				mp_mesh_buf_free(&b);
+			}
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -194,6 +267,11 @@ main(int argc, char **argv)
 		if ((i = strtoul(argv[2], NULL, 10)) >= ncfg || argc != 4)
 			return 2;
 		workload_request(i, &r);
+		if (argv[3][0] == 'c') {  /* "c" upward, "cd" downward */
+			printf("%d\n", column_order(&r, cfg[i].y0, cfg[i].y1,
+			    argv[3][1] == 'd'));
+			return 0;
+		}
 		k = instr_list(&r, cfg[i].y0, cfg[i].y1, argv[3][0] == 's', list);
 		mesh_list(list, k);
 		printf("%d\n", k);

@@ -444,6 +444,8 @@ test_lazy_fill_loses_no_surface(void **state)
 	e.inner = lazy, e.uniform = 0;
 	eager.fill = eager_fill, eager.range = NULL, eager.ctx = &e;
 	eager.fill_materials = NULL;
+	eager.columns = NULL;
+	eager.key = 0;
 	mesh_init(&a);
 	mesh_init(&b);
 	for (t = 0; t < 2; t++)

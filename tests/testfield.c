@@ -69,7 +69,7 @@ sphere_range(const void *ctx, const double lo[3], const double hi[3],
 struct field
 sphere_as_field(struct sphere *s)
 {
-	struct field f = { sphere_fill, sphere_range, s, NULL };
+	struct field f = { sphere_fill, sphere_range, s, NULL, NULL, 0 };
 
 	return f;
 }
@@ -119,7 +119,7 @@ boxes_fill(const void *ctx, const struct grid *g, float *out, float *tmp,
 struct field
 boxes_as_field(const struct boxes *b)
 {
-	struct field f = { boxes_fill, NULL, b, NULL };
+	struct field f = { boxes_fill, NULL, b, NULL, NULL, 0 };
 
 	return f;
 }
