@@ -3,6 +3,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mesh.h"
 
@@ -81,7 +84,8 @@ mesh_reserve(struct mesh *m, uint32_t more_v, uint32_t more_i)
 void
 mesh_compute_aabb(struct mesh *m)
 {
-	uint32_t v;
+	float lo[3], hi[3];
+	uint32_t v = 1, i;
 	int a;
 
 	if (m->nv == 0) {
@@ -89,15 +93,41 @@ mesh_compute_aabb(struct mesh *m)
 		return;
 	}
 	for (a = 0; a < 3; a++)
-		m->aabb_min[a] = m->aabb_max[a] = m->pos[a];
-	for (v = 1; v < m->nv; v++) {
+		lo[a] = hi[a] = m->pos[a];
+#ifdef __SSE2__
+	/* Four vertices (12 floats) at a time: three vectors whose lanes hold
+	 * x y z x, y z x y, z x y z. */
+	if (m->nv >= 5) {
+		__m128 l[3], h[3];
+		float t[3][4];
+
+		for (a = 0; a < 3; a++)
+			l[a] = h[a] = _mm_loadu_ps(m->pos + 4 * a);
+		for (v = 4; v + 4 <= m->nv; v += 4)
+			for (a = 0; a < 3; a++) {
+				__m128 p = _mm_loadu_ps(m->pos + 3 * v + 4 * a);
+
+				l[a] = _mm_min_ps(l[a], p), h[a] = _mm_max_ps(h[a], p);
+			}
+		for (a = 0; a < 3; a++) {
+			_mm_storeu_ps(t[a], l[a]);
+			for (i = 0; i < 4; i++)
+				lo[(4 * a + i) % 3] = t[a][i] < lo[(4 * a + i) % 3] ?
+				    t[a][i] : lo[(4 * a + i) % 3];
+			_mm_storeu_ps(t[a], h[a]);
+			for (i = 0; i < 4; i++)
+				hi[(4 * a + i) % 3] = t[a][i] > hi[(4 * a + i) % 3] ?
+				    t[a][i] : hi[(4 * a + i) % 3];
+		}
+	}
+#endif
+	for (; v < m->nv; v++)
 		for (a = 0; a < 3; a++) {
 			float x = m->pos[3 * v + a];
 
-			if (x < m->aabb_min[a])
-				m->aabb_min[a] = x;
-			if (x > m->aabb_max[a])
-				m->aabb_max[a] = x;
+			lo[a] = x < lo[a] ? x : lo[a];
+			hi[a] = x > hi[a] ? x : hi[a];
 		}
-	}
+	for (a = 0; a < 3; a++)
+		m->aabb_min[a] = lo[a], m->aabb_max[a] = hi[a];
 }

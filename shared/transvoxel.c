@@ -908,27 +908,20 @@ chunk_fraction(const struct edge *e, const int64_t gp[3], int64_t len,
 	    (float)len;
 }
 
+/* The central-difference gradient at point (i, j, k) into g, and the
+ * discrete Laplacian there (see laplacian()), from its six neighbours. */
 static float
-regular_laplacian(const struct ctx *x, int i, int j, int k)
+regular_stencil(const struct ctx *x, int i, int j, int k, float g[3])
 {
 	const float *d = &x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p +
 	    (i + 1)];
 	ptrdiff_t py = x->p, pz = py * py;
 	const float nb[6] = { d[-1], d[1], d[-py], d[py], d[-pz], d[pz] };
 
+	g[0] = nb[1] - nb[0];
+	g[1] = nb[3] - nb[2];
+	g[2] = nb[5] - nb[4];
 	return laplacian(nb, d[0]);
-}
-
-static void
-regular_gradient(const struct ctx *x, int i, int j, int k, float g[3])
-{
-	const float *d = &x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p +
-	    (i + 1)];
-	ptrdiff_t py = x->p, pz = py * py;
-
-	g[0] = d[1] - d[-1];
-	g[1] = d[py] - d[-py];
-	g[2] = d[pz] - d[-pz];
 }
 
 /* Room for what one cell can add, asked once per cell rather than once per
@@ -1029,7 +1022,7 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	int q[3] = { i, j, k }, r[3] = { i, j, k };
 	uint32_t slot = regular_slot(x, q, axis), v;
 	int32_t have = x->s->rcache[slot];
-	float n0[3], n1[3], pos[3], nrm[3], t, tc;
+	float n0[3], n1[3], pos[3], nrm[3], t, tc, lap0, lap1;
 	int64_t gp[3];
 	struct edge e;
 	uint8_t mat;
@@ -1044,13 +1037,11 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	e.axis = axis;
 	e.d0 = D(x, i, j, k);
 	e.d1 = D(x, r[0], r[1], r[2]);
-	regular_gradient(x, i, j, k, n0);
-	regular_gradient(x, r[0], r[1], r[2], n1);
+	lap0 = regular_stencil(x, i, j, k, n0);
+	lap1 = regular_stencil(x, r[0], r[1], r[2], n1);
 	e.lap0 = e.lap1 = 0.0f;
-	if (!on_chunk_edge(x, q, axis) && gradients_agree(n0, n1)) {
-		e.lap0 = regular_laplacian(x, i, j, k);
-		e.lap1 = regular_laplacian(x, r[0], r[1], r[2]);
-	}
+	if (!on_chunk_edge(x, q, axis) && gradients_agree(n0, n1))
+		e.lap0 = lap0, e.lap1 = lap1;
 	if (x->step > 1 && on_chunk_edge(x, q, axis)) {
 		memcpy(gp, e.g, sizeof gp);
 		e.solid0 = mask_bit(x, i, j, k);
@@ -1245,7 +1236,7 @@ FS(const struct face *fc, int l, int pu, int pv)
 }
 
 /* The Laplacian at a half-step sample of the face plane, from the same six
- * neighbours, in the same order, as the finer chunk's regular_laplacian. */
+ * neighbours, in the same order, as the finer chunk's regular_stencil. */
 static float
 fine_laplacian(const struct face *fc, int pu, int pv)
 {
