@@ -12,6 +12,35 @@ run ./tests/bench-daemon
 run sh "${srcdir:-.}/tests/bench_syscalls.sh"
 run ./tests/bench-noise
 run ./tests/bench-mesh
+# Instructions per chunk of each mesher workload, exact where the timings
+# are noisy (callgrind counts inside bench-mesh's mesh_list only).
+if command -v valgrind >/dev/null 2>&1; then
+	run echo "callgrind: instructions per chunk (bench-mesh --instr)"
+	./tests/bench-mesh --instr | while read -r i name; do
+		for kind in s e; do
+			n=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+			    --toggle-collect='mesh_list*' ./tests/bench-mesh --instr \
+			    "$i" "$kind" 2>"$log.vg")
+			ir=$(sed -n 's/.*Collected : *//p' "$log.vg")
+			[ "${n:-0}" -gt 0 ] && [ -n "$ir" ] && run awk -v w="$name" \
+			    -v k="$kind" -v n="$n" -v ir="$ir" 'BEGIN { printf \
+			    "  %-28s %-7s %3d chunks %10.0f instructions/chunk\n",
+			    w, k == "s" ? "surface" : "empty", n, ir / n }'
+		done
+	done
+	for kind in c cd; do
+		n=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+		    --collect-atstart=no ./tests/bench-mesh --instr 0 "$kind" \
+		    2>"$log.vg")
+		ir=$(sed -n 's/.*Collected : *//p' "$log.vg")
+		what="in-band empty, streamed upward"
+		[ "$kind" = cd ] && what="in-band empty, streamed downward"
+		[ "${n:-0}" -gt 0 ] && run awk -v w="$what" -v n="$n" -v ir="$ir" \
+		    'BEGIN { printf "  %-36s %3d chunks %10.0f instructions/chunk\n",
+		    w, n, ir / n }'
+	done
+	rm -f "$log.vg"
+fi
 run ./tests/bench-edits
 # Instructions per edited chunk, exact where the timings above are noisy
 # (callgrind counts only inside mp_mesh_local_edited; valgrind optional).
@@ -50,6 +79,10 @@ function row(what, got, target, ok) {
 /syscalls inside .* mp_poll:/   { poll_sys = $7 }
 /^ *idle 10 s/ { idle = $(NF - 5) + $(NF - 2) }
 /^ *1,000 small brushes:/ { brush_x = $4 + 0 }
+/^  heightmap LOD0 +surface/ { ir_lod0 = $(NF - 1) }
+/^  heightmap LOD1 \+6 trans +surface/ { ir_six = $(NF - 1) }
+/^  volume LOD0.*surface/ { ir_vol = $(NF - 1) }
+/^  in-band empty, streamed downward/ { ir_empty = $(NF - 1) }
 /^ *brush to its group out of mp_poll:/ {
 	match($0, /p50 [0-9.]+/); lat50 = substr($0, RSTART + 4, RLENGTH - 4) + 0
 	match($0, /p99 [0-9.]+/); lat99 = substr($0, RSTART + 4, RLENGTH - 4) + 0
@@ -60,6 +93,9 @@ END {
 	row("empty chunk inside the band (us)", in_empty, "<= 1", in_empty <= 1)
 	row("2 workers vs 1 in-process thread", vs "x", ">= 1.8x", vs >= 1.8)
 	printf "  %-46s %14s\n", "  (2 in-process threads on this machine)", ceil "x"
+	if (ceil > 0)
+		row("2 workers vs 2 in-process threads", sprintf("%.2fx", vs / ceil),
+		    ">= 0.95x", vs / ceil >= 0.95)
 	row("2 workers vs socketpair baseline", base "x", "> 1x", base > 1)
 	row("empty round trip p50, polling (us)", poll50, "<= 15", poll50 <= 15)
 	row("empty round trip p50, worker asleep (us)", park50, "<= 60", park50 <= 60)
@@ -74,6 +110,16 @@ END {
 	row("1,000 small brushes vs unedited chunk", brush_x "x", "< 10x", brush_x < 10)
 	row("dig to its group polled, p50 (ms)", lat50, "< 3", lat50 < 3)
 	row("dig to its group polled, p99 (ms)", lat99, "< 16.7", lat99 < 16.7)
+	if (ir_lod0) {
+		row("LOD 0 surface chunk (k instructions)", int(ir_lod0 / 1000),
+		    "<= 450", ir_lod0 <= 450000)
+		row("LOD 1, six transition faces (k instr.)", int(ir_six / 1000),
+		    "<= 1,600", ir_six <= 1600000)
+		row("in-band empty after its neighbour (k instr.)",
+		    int(ir_empty / 1000), "<= 20", ir_empty <= 20000)
+		row("VOLUME chunk (k instructions)", int(ir_vol / 1000),
+		    "<= 6,000", ir_vol <= 6000000)
+	}
 }' "$log"
 # The viewer's frame times, when it was built (GLFW, epoxy and libpng).
 if [ -x ./meshpool-view ]; then
