@@ -104,14 +104,18 @@ fill_heightmap(const struct noise_field *nf, const struct grid *g, float *out,
 		return FIELD_UNIFORM;
 	for (k = 0; k < nz; k++) {
 		const float *hrow = h + (size_t)k * nx;
+		float *o = out + (size_t)k * ny * nx;
 
-		for (j = 0; j < ny; j++) {
-			float *o = out + ((size_t)k * ny + j) * nx;
-			float y = ys[j];
-
-			for (i = 0; i < nx; i++)
-				o[i] = y - hrow[i];
-		}
+		if (nx == 3)    /* an X face's three layers: no loop per row */
+			for (j = 0; j < ny; j++, o += 3) {
+				o[0] = ys[j] - hrow[0];
+				o[1] = ys[j] - hrow[1];
+				o[2] = ys[j] - hrow[2];
+			}
+		else
+			for (j = 0; j < ny; j++, o += nx)
+				for (i = 0; i < nx; i++)
+					o[i] = ys[j] - hrow[i];
 	}
 	return uniform ? FIELD_UNIFORM : FIELD_MIXED;
 }

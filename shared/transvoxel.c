@@ -1283,15 +1283,24 @@ face_zero_solid(struct ctx *x, const struct face *fc, int pu, int pv)
 static void
 face_signs(struct ctx *x, const struct face *fc)
 {
-	int r = 2 * x->n + 1, pu, pv;
+	int r = 2 * x->n + 1, pu, pv, zeros = 0;
+	uint8_t *out = x->s->fsolid;
 
-	for (pv = 0; pv < r; pv++)
-		for (pu = 0; pu < r; pu++) {
-			float d = FS(fc, 1, pu, pv);
+	/* The strict signs in one branch-free sweep; the rare exact zeros,
+	 * which ask the field about their neighbours, after it. */
+	for (pv = 0; pv < r; pv++) {
+		const float *d = &fc->s[fc->sa + (size_t)(pv + 1) * fc->sv + fc->su];
 
-			x->s->fsolid[(size_t)pv * r + pu] = (uint8_t)(d < 0.0f ||
-			    (d == 0.0f && face_zero_solid(x, fc, pu, pv)));
+		for (pu = 0; pu < r; pu++, d += fc->su) {
+			out[(size_t)pv * r + pu] = (uint8_t)(*d < 0.0f);
+			zeros |= *d == 0.0f;
 		}
+	}
+	for (pv = 0; zeros && pv < r; pv++)
+		for (pu = 0; pu < r; pu++)
+			if (FS(fc, 1, pu, pv) == 0.0f)
+				out[(size_t)pv * r + pu] = (uint8_t)face_zero_solid(x,
+				    fc, pu, pv);
 }
 
 static inline int
