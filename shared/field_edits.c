@@ -10,22 +10,20 @@
 #include "brush.h"
 #include "field_edits.h"
 
-/* The first index of c[0..n) (increasing) whose coordinate is >= x, or
- * > x with past set. */
+/* The first index of c[0..n) (increasing, evenly spaced but for
+ * rounding) whose coordinate is >= x, or > x with past set: a guess from
+ * the spacing, then the exact comparisons from there. */
 static int
 first_index(const float *c, int n, float x, int past)
 {
-	int lo = 0, hi = n;
+	float guess = n > 1 ? (x - c[0]) / (c[1] - c[0]) : 0.0f;
+	int i = guess > 0.0f ? (guess < (float)n ? (int)guess : n) : 0; /* NaN: 0 */
 
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-
-		if (past ? c[mid] > x : c[mid] >= x)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	while (i > 0 && (past ? c[i - 1] > x : c[i - 1] >= x))
+		i--;
+	while (i < n && (past ? c[i] <= x : c[i] < x))
+		i++;
+	return i;
 }
 
 /* The index range [*a, *b] of coords inside [lo, hi]; empty if *a > *b.
@@ -96,9 +94,12 @@ apply_brush(const struct edits_field *ef, size_t k, const struct grid *g,
 		/* Only the rows of this plane the brush can reach. */
 		if (!brush_plane_span(&ef->p[k], zs[l], &y0, &y1))
 			continue;
-		index_range(ys, g->n[1], y0, y1, &j0, &j1);
-		j0 = j0 > a[1] ? j0 : a[1];
-		j1 = j1 < b[1] ? j1 : b[1];
+		/* A walk in from the reach box's rows: a few steps, where a
+		 * search over the whole axis took a dozen. */
+		for (j0 = a[1]; j0 <= b[1] && ys[j0] < y0; j0++)
+			;
+		for (j1 = b[1]; j1 >= j0 && ys[j1] > y1; j1--)
+			;
 		if (j0 <= j1) {
 			size_t row = ((size_t)l * g->n[1] + j0) * g->n[0] + a[0];
 
