@@ -33,8 +33,8 @@ if command -v valgrind >/dev/null 2>&1; then
 		    --collect-atstart=no ./tests/bench-mesh --instr 0 "$kind" \
 		    2>"$log.vg")
 		ir=$(sed -n 's/.*Collected : *//p' "$log.vg")
-		what="in-band empty, streamed upward"
-		[ "$kind" = cd ] && what="in-band empty, streamed downward"
+		what="in-band empty after neighbour, up"
+		[ "$kind" = cd ] && what="in-band empty after neighbour, down"
 		[ "${n:-0}" -gt 0 ] && run awk -v w="$what" -v n="$n" -v ir="$ir" \
 		    'BEGIN { printf "  %-36s %3d chunks %10.0f instructions/chunk\n",
 		    w, n, ir / n }'
@@ -82,7 +82,7 @@ function row(what, got, target, ok) {
 /^  heightmap LOD0 +surface/ { ir_lod0 = $(NF - 1) }
 /^  heightmap LOD1 \+6 trans +surface/ { ir_six = $(NF - 1) }
 /^  volume LOD0.*surface/ { ir_vol = $(NF - 1) }
-/^  in-band empty, streamed downward/ { ir_empty = $(NF - 1) }
+/^  in-band empty after neighbour, down/ { ir_empty = $(NF - 1) }
 /^ *brush to its group out of mp_poll:/ {
 	match($0, /p50 [0-9.]+/); lat50 = substr($0, RSTART + 4, RLENGTH - 4) + 0
 	match($0, /p99 [0-9.]+/); lat99 = substr($0, RSTART + 4, RLENGTH - 4) + 0

@@ -14,9 +14,10 @@
  * in mesh_list(), so callgrind --toggle-collect=mesh_list counts the
  * instructions of exactly those; it prints how many chunks that was.  KIND
  * c meshes the block with a chunk below and above it a column at a time
- * (the way a host streams: each chunk right after the one below it) and
- * counts only the block's own empty chunks, those inside the band (run it
- * under callgrind with --collect-atstart=no).
+ * (the way a host streams: each chunk right after the one below it; cd:
+ * above it) and counts only the block's own empty chunks, those inside
+ * the band, that come right after a chunk which sampled their column's
+ * heights (run it under callgrind with --collect-atstart=no).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -242,7 +243,8 @@ find_empties(void *arg)
 }
 
 /* Mesh r's block a column at a time, collecting (callgrind) only while an
- * empty chunk of the block itself is meshed: how many were. */
+ * empty chunk of the block itself is meshed right after a chunk of its
+ * column that sampled the column's heights: how many were. */
 static int
 column_order(mp_request *r, int y0, int y1, int down)
 {
@@ -255,11 +257,14 @@ column_order(mp_request *r, int y0, int y1, int down)
 	    pthread_join(t, NULL) != 0)
 		exit(1);
 	for (z = 0; z < 16; z++)
-		for (x = 0; x < 16; x++)
+		for (x = 0; x < 16; x++) {
+			int sampled = 0;        /* the chunk before had heights */
+
 			for (y = down ? y1 : y0 - 1; down ? y >= y0 - 1 : y <= y1;
 			    y += down ? -1 : 1) {
-				int counted = e.empty[z][x][y - y0 + 1] && y >= y0 &&
-				    y < y1;
+				int inside = y >= y0 && y < y1;
+				int counted = e.empty[z][x][y - y0 + 1] && inside &&
+				    sampled;
 				mp_mesh_buf b;
 
 				r->cx = x, r->cy = y, r->cz = z;
@@ -270,8 +275,12 @@ column_order(mp_request *r, int y0, int y1, int down)
 				if (counted)
 					CALLGRIND_TOGGLE_COLLECT;
 				n += counted;
+				/* Out-of-band chunks above and below the block are
+				 * empty by a bound and sample no heights. */
+				sampled = inside || b.vertex_count > 0;
 				mp_mesh_buf_free(&b);
 			}
+		}
 	return n;
 }
 
