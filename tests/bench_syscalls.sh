@@ -18,22 +18,28 @@ done
 # with strace (which slows the host enough that workers park between its
 # submits and need waking far more often).
 count() {
+	# getppid (110) is a marker: its argument says which (1 submit
+	# begins, 2 ends, 3 poll begins, 4 ends); strace shows none, so
+	# there they go in turn.
 	awk -v how="$1" '
-	$1 == 110 { m++; next }                 # getppid: a marker
-	m % 4 == 1 { sub_calls[$1]++; s++ }
-	m % 4 == 3 { poll_calls[$1]++; p++ }
+	$1 == 110 { at = $2 != "" ? $2 + 0 : m % 4 + 1; m++; next }
+	at == 1 { sub_calls[$1]++; s++ }
+	at == 3 { poll_calls[$1]++; p++ }
 	END {
 		printf "  syscalls inside 200 x 512 mp_submit: %d", s
 		for (c in sub_calls) printf " (%d x %s)", sub_calls[c],
 		    c == 202 ? "futex" : "nr " c
 		printf "  [%s]\n  syscalls inside 200 x 512 mp_poll:   %d\n", how, p
+		if (m != 800)
+			printf "  (%d of 800 markers recorded: events were lost)\n", m
 	}'
 }
 log=$(mktemp)
 if perf record -q -e raw_syscalls:sys_enter -c 1 -o "$log" \
     ./tests/bench-api "$name" >/dev/null 2>&1 &&
     perf script -i "$log" -F trace 2>/dev/null |
-    awk '{ print $2 }' >"$log.nr" && [ -s "$log.nr" ]; then
+    awk '{ a = $3; gsub(/[(,]/, "", a); print $2, ($2 == 110 ? a : "") }' \
+    >"$log.nr" && [ -s "$log.nr" ]; then
 	count perf <"$log.nr"
 elif command -v strace >/dev/null 2>&1 &&
     strace -qq -o "$log" ./tests/bench-api "$name" >/dev/null; then
