@@ -152,6 +152,8 @@ struct tv_scratch {
 	uint32_t  cap_weld;
 	struct edge_slot *edges;    /* flip_in_plane's edge table */
 	uint32_t  cap_edges;
+	float    *fan;              /* turn_folded_normals: 4 per vertex */
+	uint32_t  cap_fan;
 };
 
 /* Chunk-wide constants for one extraction. */
@@ -200,6 +202,7 @@ scratch_release(struct tv_scratch *s)
 	free(s->meta);
 	free(s->weld);
 	free(s->edges);
+	free(s->fan);
 	free(s->band);
 	for (f = 0; s->cache != NULL && f < COL_CACHE; f++)
 		free(s->cache[f].h);
@@ -1633,7 +1636,7 @@ shift_pass(struct ctx *x)
 /* ---------------------------------------------------------------- in-plane */
 
 /* Twice the area vector of triangle (a, b, c) of m. */
-static void
+static inline __attribute__((always_inline)) void
 tri_cross(const struct mesh *m, uint32_t a, uint32_t b, uint32_t c, float n[3])
 {
 	const float *pa = m->pos + 3 * a, *pb = m->pos + 3 * b, *pc = m->pos + 3 * c;
@@ -1952,6 +1955,106 @@ bend_line_chords(struct ctx *x)
 				split_line_chords(x, t, f);
 }
 
+/*
+ * Vertex normals are density gradients, and at a feature thinner than
+ * their stencil (a lip a dig leaves in the ground, a sheet between two
+ * brushes) they can point against the triangles the cell's signs made
+ * there, which then render dark and flipped.  Where a triangle faces
+ * against the mean of its vertex normals, each vertex of it that only
+ * this chunk has (none on the chunk's box, which a neighbour shares and
+ * must see alike) takes the area-weighted normal of its fan of triangles
+ * instead (turning only those that pointed against their fan left half
+ * as many folds fixed).  Elsewhere nothing changes.  Only for chunks
+ * sampled in full (volumes, brushes): a pure heightmap is a graph,
+ * without such features.
+ */
+static int
+on_chunk_box(const float box[6], const float *p)
+{
+	int a;
+
+	for (a = 0; a < 3; a++)
+		if (p[a] == box[2 * a] || p[a] == box[2 * a + 1])
+			return 1;
+	return 0;
+}
+
+/* Triangle t's cross product into n, and its dot with the sum of its
+ * vertex normals (not positive: it folds). */
+static inline float
+fold_test(const struct mesh *m, uint32_t t, float n[3])
+{
+	const uint32_t *v = &m->idx[t];
+	const float *a = &m->nrm[3 * v[0]], *b = &m->nrm[3 * v[1]];
+	const float *c = &m->nrm[3 * v[2]];
+
+	tri_cross(m, v[0], v[1], v[2], n);
+	return n[0] * (a[0] + b[0] + c[0]) + n[1] * (a[1] + b[1] + c[1]) +
+	    n[2] * (a[2] + b[2] + c[2]);
+}
+
+/* 0, or -1 when memory could not be had. */
+static int
+turn_folded_normals(struct ctx *x)
+{
+	struct mesh *m = x->out;
+	float *fan, n[3], box[6];
+	uint32_t t, v, k, first;
+
+	for (t = 0; t + 2 < m->ni; t += 3)
+		if (!(fold_test(m, t, n) > 0.0f))
+			break;
+	if (t + 2 >= m->ni)
+		return 0;               /* no fold: the common case */
+	if (m->nv > x->s->cap_fan) {
+		float *f = realloc(x->s->fan, (size_t)m->nv * 4 * sizeof *f);
+
+		if (f == NULL)
+			return -1;
+		x->s->fan = f, x->s->cap_fan = m->nv;
+	}
+	/* fan[4v + 3] != 0: v is a folded triangle's; then fan[4v..] sums
+	 * the cross products of all its triangles. */
+	fan = x->s->fan;
+	for (v = 0; v < m->nv; v++)
+		fan[4 * v + 3] = 0.0f;
+	for (first = t; t + 2 < m->ni; t += 3)
+		if (t == first || !(fold_test(m, t, n) > 0.0f))
+			for (k = 0; k < 3; k++) {
+				float *f = &fan[4 * m->idx[t + k]];
+
+				f[0] = f[1] = f[2] = 0.0f, f[3] = 1.0f;
+			}
+	for (t = 0; t + 2 < m->ni; t += 3) {
+		const uint32_t *i = &m->idx[t];
+
+		if (fan[4 * i[0] + 3] == 0.0f && fan[4 * i[1] + 3] == 0.0f &&
+		    fan[4 * i[2] + 3] == 0.0f)
+			continue;
+		tri_cross(m, i[0], i[1], i[2], n);
+		for (k = 0; k < 3; k++) {
+			float *f = &fan[4 * i[k]];
+
+			if (f[3] != 0.0f)
+				f[0] += n[0], f[1] += n[1], f[2] += n[2];
+		}
+	}
+	for (k = 0; k < 3; k++) {
+		int64_t g0 = x->c->g0[k];
+
+		box[2 * k] = field_world(g0, x->c->voxel);
+		box[2 * k + 1] = field_world(g0 + (int64_t)x->n * x->step,
+		    x->c->voxel);
+	}
+	for (v = 0; v < m->nv; v++) {
+		if (fan[4 * v + 3] == 0.0f || on_chunk_box(box, &m->pos[3 * v]))
+			continue;
+		memcpy(&m->nrm[3 * v], &fan[4 * v], 3 * sizeof *fan);
+		normalize(&m->nrm[3 * v]);
+	}
+	return 0;
+}
+
 /* Room for the weld of weld_coincident: a hash of 2^k >= 2*nv slots, then
  * the old -> new vertex map. */
 static uint32_t *
@@ -2092,6 +2195,10 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 			mesh_clear(out);
 			return -1;
 		}
+	}
+	if (!x.banded && turn_folded_normals(&x) != 0) {
+		mesh_clear(out);
+		return -1;
 	}
 	mesh_compute_aabb(out);
 	return 0;
