@@ -222,6 +222,25 @@ fn check_against(result: &MeshResult<'_>, request: &Request, local: &OwnedMesh) 
 
 /// Submits every request (one at a time and in batches), polling while
 /// the lanes are full, and hands each result to `check` once.
+/// Polls what is done (or waits up to a second if nothing is) and hands
+/// each result to `check`: how many. The results drop on return, which
+/// gives every slab back to the arena.
+fn take_results(client: &Client, check: &mut impl FnMut(&MeshResult<'_>)) -> usize {
+    let mut done = Vec::new();
+    match client.poll(&mut done, 64) {
+        Ok(0) => match client.wait(Some(Duration::from_secs(1))) {
+            Ok(()) | Err(Error::TimedOut) => 0,
+            Err(e) => panic!("wait: {e}"),
+        },
+        Ok(n) => {
+            assert_eq!(n, done.len());
+            done.iter().for_each(check);
+            n
+        }
+        Err(e) => panic!("poll: {e}"),
+    }
+}
+
 fn run_all(client: &Client, reqs: &[Request], check: impl FnMut(&MeshResult<'_>)) {
     run_all_within(client, reqs, Duration::from_secs(120), check);
 }
@@ -258,20 +277,7 @@ fn run_all_within(
             }
             sent += taken;
         }
-        let mut done = Vec::new();
-        match client.poll(&mut done, 64) {
-            Ok(0) => match client.wait(Some(Duration::from_secs(1))) {
-                Ok(()) | Err(Error::TimedOut) => {}
-                Err(e) => panic!("wait: {e}"),
-            },
-            Ok(n) => {
-                assert_eq!(n, done.len());
-                done.iter().for_each(&mut check);
-                got += n;
-            }
-            Err(e) => panic!("poll: {e}"),
-        }
-        // `done` drops here: every slab goes back to the arena.
+        got += take_results(client, &mut check);
     }
 }
 
@@ -655,18 +661,7 @@ fn run_edited(
                 Err(e) => panic!("submit_edited: {e}"),
             }
         }
-        let mut done = Vec::new();
-        match client.poll(&mut done, 64) {
-            Ok(0) => match client.wait(Some(Duration::from_secs(1))) {
-                Ok(()) | Err(Error::TimedOut) => {}
-                Err(e) => panic!("wait: {e}"),
-            },
-            Ok(n) => {
-                done.iter().for_each(&mut check);
-                got += n;
-            }
-            Err(e) => panic!("poll: {e}"),
-        }
+        got += take_results(client, &mut check);
     }
 }
 
