@@ -151,31 +151,42 @@ fn chunk_set() -> Vec<Request> {
         for z in -3..3 {
             for y in -1..=0 {
                 faces = faces.wrapping_add(23); // NONE, ALL and between
-                reqs.push(
-                    Request::new()
-                        .with_chunk(x, y, z)
-                        .with_lod(1)
-                        .with_transitions(Transitions::from_bits_truncate(faces))
-                        .with_edges(Edges::from_bits_truncate(u16::from(faces) * 67)),
-                );
+                reqs.push(lod1_request(x, y, z, faces, 67));
             }
         }
     }
     for x in -3..3 {
         for z in -3..3 {
             for y in -1..=0 {
-                reqs.push(
-                    Request::new()
-                        .with_chunk(x, y, z)
-                        .with_cells(24)
-                        .with_field_kind(FieldKind::Volume)
-                        .with_seed(7)
-                        .with_frequency(0.05)
-                        .with_amplitude(12.0),
-                );
+                reqs.push(volume_request(x, y, z));
             }
         }
     }
+    numbered(reqs)
+}
+
+/// A LOD 1 chunk with the transition bits `faces` and edge bits from them.
+fn lod1_request(x: i32, y: i32, z: i32, faces: u8, edge_mul: u16) -> Request {
+    Request::new()
+        .with_chunk(x, y, z)
+        .with_lod(1)
+        .with_transitions(Transitions::from_bits_truncate(faces))
+        .with_edges(Edges::from_bits_truncate(u16::from(faces) * edge_mul))
+}
+
+/// A chunk of 24 cells of a volume field.
+fn volume_request(x: i32, y: i32, z: i32) -> Request {
+    Request::new()
+        .with_chunk(x, y, z)
+        .with_cells(24)
+        .with_field_kind(FieldKind::Volume)
+        .with_seed(7)
+        .with_frequency(0.05)
+        .with_amplitude(12.0)
+}
+
+/// user_data is the index; the priorities take turns.
+fn numbered(reqs: Vec<Request>) -> Vec<Request> {
     reqs.into_iter()
         .enumerate()
         .map(|(i, r)| r.with_user_data(i as u64).with_priority((i % 4) as u8))
@@ -613,33 +624,16 @@ fn edited_chunk_set() -> Vec<Request> {
         for z in -1..1 {
             for y in -1..=0 {
                 faces = faces.wrapping_add(29);
-                reqs.push(
-                    Request::new()
-                        .with_chunk(x, y, z)
-                        .with_lod(1)
-                        .with_transitions(Transitions::from_bits_truncate(faces))
-                        .with_edges(Edges::from_bits_truncate(u16::from(faces) * 71)),
-                );
+                reqs.push(lod1_request(x, y, z, faces, 71));
             }
         }
     }
     for x in -2..2 {
         for z in -2..2 {
-            reqs.push(
-                Request::new()
-                    .with_chunk(x, -1, z)
-                    .with_cells(24)
-                    .with_field_kind(FieldKind::Volume)
-                    .with_seed(7)
-                    .with_frequency(0.05)
-                    .with_amplitude(12.0),
-            );
+            reqs.push(volume_request(x, -1, z));
         }
     }
-    reqs.into_iter()
-        .enumerate()
-        .map(|(i, r)| r.with_user_data(i as u64).with_priority((i % 4) as u8))
-        .collect()
+    numbered(reqs)
 }
 
 /// Submits every request edited with `edits` (polling while full) and
