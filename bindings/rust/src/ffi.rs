@@ -10,7 +10,7 @@
 #![allow(non_camel_case_types)]
 
 use std::marker::{PhantomData, PhantomPinned};
-use std::os::raw::{c_void, c_char, c_int, c_long};
+use std::os::raw::{c_char, c_int, c_long, c_void};
 
 pub const MP_VERSION_MAJOR: u32 = 0;
 pub const MP_VERSION_MINOR: u32 = 1;
