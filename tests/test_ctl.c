@@ -228,6 +228,40 @@ test_clients_and_exit_codes(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
+/* Both programs answer --help and --version (and the daemon -h and -V)
+ * on stdout with exit status 0, each line ended; a wrong option is a usage
+ * error (2) that names the option. */
+static void
+test_help_and_version(void **state)
+{
+	static const char *ok[] = {
+		"./meshpoold --help", "./meshpoold -h", "./meshpoold --version",
+		"./meshpoold -V", "./meshpoolctl --help", "./meshpoolctl --version",
+	};
+	char out[4096];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof cmd, "%s 2>/dev/null", ok[i]);
+		if (shell_out(cmd, out, sizeof out) != 0)
+			fail_msg("%s: exit status not 0", ok[i]);
+		n = strlen(out);
+		if (n == 0 || out[n - 1] != '\n')
+			fail_msg("%s: output \"%s\" does not end a line", ok[i], out);
+		if (strstr(ok[i], "ver") || strstr(ok[i], "-V"))
+			assert_non_null(strstr(out, PACKAGE_VERSION));
+		else
+			assert_non_null(strstr(out, "usage"));
+	}
+	assert_int_equal(shell_out("./meshpoold --bogus 2>&1", out, sizeof out),
+	    2);
+	assert_non_null(strstr(out, "--bogus"));
+	assert_non_null(strstr(out, "-h, --help"));
+}
+
 int
 main(void)
 {
@@ -237,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_scale_down_under_load_loses_nothing),
 		cmocka_unit_test(test_drain),
 		cmocka_unit_test(test_clients_and_exit_codes),
+		cmocka_unit_test(test_help_and_version),
 	};
 
 	alarm(300);

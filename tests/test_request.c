@@ -38,6 +38,7 @@ refused(const mp_request *r)
 
 	memset(&b, 0xab, sizeof b);
 	assert_int_equal(mp_request_validate(r), MP_EINVAL);
+	assert_non_null(mp_request_problem(r));
 	before = allocs;
 	assert_int_equal(mp_mesh_local(r, &b), MP_EINVAL);
 	assert_int_equal(allocs, before);
@@ -54,6 +55,7 @@ accepted(const mp_request *r)
 	mp_mesh_buf b;
 
 	assert_int_equal(mp_request_validate(r), 0);
+	assert_null(mp_request_problem(r));
 	assert_int_equal(mp_mesh_local(r, &b), 0);
 	mp_mesh_buf_free(&b);
 }
@@ -325,6 +327,42 @@ test_far_world(void **state)
 	refused(&r);
 }
 
+/* What MP_EINVAL means, in a sentence naming the field: the mistakes a
+ * newcomer makes first (a transition bit at LOD 0, a chunk of 5 cells). */
+static void
+problem_says(const mp_request *r, const char *words)
+{
+	const char *why = mp_request_problem(r);
+
+	assert_non_null(why);
+	if (strstr(why, words) == NULL)
+		fail_msg("problem \"%s\" does not say \"%s\"", why, words);
+}
+
+static void
+test_problem_names_the_field(void **state)
+{
+	mp_request r;
+
+	(void)state;
+	mp_request_init(&r);
+	r.transitions = MP_TRANS_PX;
+	problem_says(&r, "transitions need lod >= 1");
+	mp_request_init(&r);
+	r.cells = 5;
+	problem_says(&r, "cells out of range 8..64");
+	mp_request_init(&r);
+	r.field.octaves = 0;
+	problem_says(&r, "octaves out of range");
+	mp_request_init(&r);
+	r.voxel_size = NAN;
+	problem_says(&r, "voxel_size must be finite");
+	mp_request_init(&r);
+	r.priority = 4;
+	problem_says(&r, "priority above 3");
+	problem_says(NULL, "NULL");
+}
+
 static void
 test_null_arguments(void **state)
 {
@@ -373,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_bad_priority),
 		cmocka_unit_test(test_bad_field_floats),
 		cmocka_unit_test(test_far_world),
+		cmocka_unit_test(test_problem_names_the_field),
 		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_strerror),
 	};
