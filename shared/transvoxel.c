@@ -169,6 +169,7 @@ struct ctx {
 	float     plane[6];         /* world coordinates of the face planes */
 	int       oom;
 	int       banded;           /* only the surface's rows were sampled */
+	int       graph;            /* a pure heightmap: no thin features */
 	int       mat_zero;         /* every material is 0 */
 	int       jlo[MP_MAX_CELLS], jhi[MP_MAX_CELLS]; /* regular rows per
 	                                                 * layer of cells */
@@ -439,8 +440,79 @@ sample_band(struct ctx *x, const struct grid *g, const struct col_cache *c)
 		}
 	}
 	x->banded = 1;
+	x->graph = 1;
 	x->mat_zero = 1;
 	return uniform ? FIELD_UNIFORM : FIELD_MIXED;
+}
+
+enum { ROW_SOLID, ROW_MIXED, ROW_AIR };
+
+/* What the field's bound says of padded row jp of grid g across the whole
+ * chunk box: surely solid, surely air, or either. */
+static int
+row_by_bound(const struct ctx *x, const struct grid *g, int jp)
+{
+	double lo[3], hi[3];
+	float dmin, dmax;
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		int64_t last = a == 1 ? jp : x->p - 1;
+
+		lo[a] = (double)field_world(g->g0[a] + (a == 1 ? jp : 0) * g->step,
+		    g->voxel);
+		hi[a] = (double)field_world(g->g0[a] + last * g->step, g->voxel);
+	}
+	if (x->f->range == NULL || !x->f->range(x->f->ctx, lo, hi, &dmin, &dmax))
+		return ROW_MIXED;
+	return dmax < 0.0f ? ROW_SOLID : dmin > 0.0f ? ROW_AIR : ROW_MIXED;
+}
+
+/*
+ * Any other field whose bound puts whole rows of the chunk below or above
+ * the surface (a volume's noise reaches only offset +- amplitude): fill only
+ * the rows between, with the margins a heightmap's band has (sample_band),
+ * every plane alike.  The rows are proven solid from the bottom up and air
+ * from the top down, one bound each; whatever lies between is filled.  -1
+ * when that spares no row: fill everything then.
+ */
+static int
+sample_rows_by_bound(struct ctx *x, const struct grid *g)
+{
+	int p = x->p, lo, hi, kp, rows;
+	int16_t *cmin = x->s->band, *cmax = cmin + p, *flo = cmax + p;
+	int16_t *fhi = flo + p;
+	struct grid sub;
+
+	for (lo = 0; lo < p && row_by_bound(x, g, lo) == ROW_SOLID; lo++)
+		;
+	for (hi = p; hi > lo && row_by_bound(x, g, hi - 1) == ROW_AIR; hi--)
+		;
+	/* lo: the first row not surely solid; hi: the first of the air ones. */
+	if (lo == p || hi == lo || (lo <= 2 && hi >= p - 2))
+		return -1;
+	sub = *g;
+	sub.g0[1] = g->g0[1] + (lo - 2 > 0 ? lo - 2 : 0) * g->step;
+	rows = (hi + 1 < p - 1 ? hi + 1 : p - 1) - (lo - 2 > 0 ? lo - 2 : 0) + 1;
+	sub.n[1] = rows;
+	/* One fill of the rows of every plane, packed at the start of the
+	 * grid, then each plane's rows moved to their place, the last plane
+	 * first (a plane's place never lies below where it was packed). */
+	fill_grid(x, &sub, x->s->d, x->s->mat, 0);
+	for (kp = p - 1; kp >= 0; kp--) {
+		size_t from = (size_t)kp * rows * p;
+
+		cmin[kp] = (int16_t)lo, cmax[kp] = (int16_t)hi;
+		flo[kp] = (int16_t)(lo - 2 > 0 ? lo - 2 : 0);
+		fhi[kp] = (int16_t)(flo[kp] + rows - 1);
+		memmove(&x->s->d[((size_t)kp * p + flo[kp]) * p], &x->s->d[from],
+		    (size_t)rows * p * sizeof *x->s->d);
+		memmove(&x->s->mat[((size_t)kp * p + flo[kp]) * p],
+		    &x->s->mat[from], (size_t)rows * p);
+	}
+	x->banded = 1;
+	x->mat_zero = x->f->fill_materials == NULL;
+	return 0;
 }
 
 /* FIELD_UNIFORM when the field saw that no surface crosses the chunk's
@@ -460,6 +532,8 @@ sample_chunk(struct ctx *x)
 	g.voxel = x->c->voxel;
 	if ((c = chunk_columns(x, &g)) != NULL)
 		return sample_band(x, &g, c);
+	if (sample_rows_by_bound(x, &g) == 0)
+		return FIELD_MIXED;
 	return fill_grid(x, &g, x->s->d, x->s->mat, x->c->transitions == 0);
 }
 
@@ -1964,9 +2038,8 @@ bend_line_chords(struct ctx *x)
  * this chunk has (none on the chunk's box, which a neighbour shares and
  * must see alike) takes the area-weighted normal of its fan of triangles
  * instead (turning only those that pointed against their fan left half
- * as many folds fixed).  Elsewhere nothing changes.  Only for chunks
- * sampled in full (volumes, brushes): a pure heightmap is a graph,
- * without such features.
+ * as many folds fixed).  Elsewhere nothing changes.  Not for a pure
+ * heightmap (sample_band): a graph has no such features.
  */
 static int
 on_chunk_box(const float box[6], const float *p)
@@ -2196,7 +2269,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 			return -1;
 		}
 	}
-	if (!x.banded && turn_folded_normals(&x) != 0) {
+	if (!x.graph && turn_folded_normals(&x) != 0) {
 		mesh_clear(out);
 		return -1;
 	}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "field_edits.h"
 #include "field_noise.h"
 #include "mesh.h"
 #include "meshcheck.h"
@@ -498,6 +499,86 @@ test_lod_scaling(void **state)
 	}
 }
 
+/* Mesh a block of small chunks around the terrain's band through bounded
+ * and through a field without a bound (so every row is filled): the same
+ * bits, normals included.  How many chunks had a surface. */
+static long
+same_as_unbounded(const struct field *bounded)
+{
+	struct eager e;
+	struct field eager;
+	struct mesh a, b;
+	long surf = 0;
+	int x, y, z, t;
+
+	e.inner = *bounded, e.uniform = 0;
+	eager.fill = eager_fill, eager.range = NULL, eager.ctx = &e;
+	eager.fill_materials = NULL;
+	eager.columns = NULL;
+	eager.key = 0;
+	mesh_init(&a);
+	mesh_init(&b);
+	for (t = 0; t < 2; t++)
+		for (z = -3; z < 3; z++)
+			for (y = -2; y < 2; y++)
+				for (x = -3; x < 3; x++) {
+					struct tv_chunk c = chunk(x, y, z, 8, t,
+					    t ? MP_TRANS_PX | MP_TRANS_NY : 0);
+
+					assert_int_equal(tv_extract(&c, bounded, scr, &a), 0);
+					assert_int_equal(tv_extract(&c, &eager, scr, &b), 0);
+					assert_int_equal(a.nv, b.nv);
+					assert_int_equal(a.ni, b.ni);
+					assert_memory_equal(a.pos, b.pos, a.nv * 12);
+					assert_memory_equal(a.nrm, b.nrm, a.nv * 12);
+					assert_memory_equal(a.idx, b.idx, a.ni * 4);
+					surf += a.nv > 0;
+				}
+	mesh_free(&a);
+	mesh_free(&b);
+	return surf;
+}
+
+/* A volume's bound puts whole rows of a chunk below or above the terrain
+ * (offset +- amplitude), and only the rows between are sampled: the same
+ * meshes as filling every row.  Also with brushes: a cave dug deep under
+ * the terrain and a ball built high above it (rows the noise's bound alone
+ * would skip), and a dig through the surface. */
+static void
+test_bounded_rows_lose_nothing(void **state)
+{
+	static const mp_brush set[] = {
+		{ .shape = MP_BRUSH_SPHERE, .op = MP_EDIT_SUBTRACT,
+		  .a = { 3, -13, 2 }, .radius = 2.5f },
+		{ .shape = MP_BRUSH_SPHERE, .op = MP_EDIT_ADD,
+		  .a = { -5, 12, -4 }, .radius = 2.0f },
+		{ .shape = MP_BRUSH_BOX, .op = MP_EDIT_SUBTRACT,
+		  .a = { -9, -4, 5 }, .b = { -2, 3, 9 } },
+	};
+	struct brush_prep prep[3];
+	struct noise_field nf;
+	struct edits_field ef;
+	struct field f;
+	mp_request r;
+	long surf;
+
+	(void)state;
+	mp_request_init(&r);
+	r.field.kind = MP_FIELD_VOLUME;
+	r.field.frequency = 0.05f;
+	r.field.amplitude = 6.0f;
+	request_field(&r, &nf);
+	f = noise_field_as_field(&nf);
+	surf = same_as_unbounded(&f);
+	print_message("# %ld volume chunks with surface\n", surf);
+	assert_true(surf > 50);
+	edits_field_init(&ef, &nf, set, 3, prep);
+	f = edits_field_as_field(&ef);
+	surf = same_as_unbounded(&f);
+	print_message("# %ld edited volume chunks with surface\n", surf);
+	assert_true(surf > 50);
+}
+
 int
 main(void)
 {
@@ -513,6 +594,7 @@ main(void)
 		cmocka_unit_test(test_indexed_and_bounded),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_lazy_fill_loses_no_surface),
+		cmocka_unit_test(test_bounded_rows_lose_nothing),
 		cmocka_unit_test(test_empty_by_bound),
 		cmocka_unit_test(test_empty_sampled),
 		cmocka_unit_test(test_lod_scaling),
