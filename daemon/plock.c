@@ -45,7 +45,8 @@ acquired(struct plock *l, int e, pid_t self, plock_repair_fn repair,
 int
 plock_lock(struct plock *l, pid_t self, plock_repair_fn repair, void *arg)
 {
-	return acquired(l, pthread_mutex_lock(&l->m), self, repair, arg);
+	return plock_lock_watched(l, self, repair, arg, PLOCK_SLICE_MS, NULL,
+	    NULL);
 }
 
 int
@@ -58,11 +59,11 @@ plock_lock_watched(struct plock *l, pid_t self, plock_repair_fn repair,
 	int e;
 
 	for (;;) {
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += (long)slice_ms * 1000000L;
 		until.tv_sec += until.tv_nsec / 1000000000L;
 		until.tv_nsec %= 1000000000L;
-		e = pthread_mutex_timedlock(&l->m, &until);
+		e = pthread_mutex_clocklock(&l->m, CLOCK_MONOTONIC, &until);
 		if (e != ETIMEDOUT)
 			return acquired(l, e, self, repair, arg);
 		if (stuck != NULL && (who = plock_holder(l, &since)) != 0)

@@ -12,6 +12,14 @@
  * watchdog kills a holder that keeps it too long (nothing under these locks
  * takes more than microseconds), and the supervisor's own waits for it are
  * sliced so it can do so while waiting.
+ *
+ * Every wait is sliced, the workers' too: a robust mutex can lose a wakeup
+ * when a waiter is SIGKILLed just as the unlock's one wake picked it and
+ * another process takes the lock before the dead waiter could pass on
+ * that others wait (the kernel wakes for a dead waiter only if the lock is
+ * then free).  A waiter left asleep so looks again after PLOCK_SLICE_MS
+ * instead of never; an uncontended or briefly contended lock never sees
+ * the slice end, so this costs nothing when idle.
  */
 #ifndef MP_PLOCK_H
 #define MP_PLOCK_H
@@ -26,6 +34,8 @@ struct plock {
 	_Atomic int32_t  holder;     /* pid, 0 when free */
 	_Atomic uint64_t since_ns;   /* CLOCK_MONOTONIC when taken */
 };
+
+#define PLOCK_SLICE_MS 100      /* longest sleep before looking again */
 
 typedef void (*plock_repair_fn)(void *arg);
 /* Called while waiting, every slice: the holder and how long it has held. */

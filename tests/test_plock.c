@@ -3,7 +3,9 @@
  * deadlock anyone: the next locker repairs the invariant and the lock keeps
  * working for every process; contended counting across processes is exact;
  * and a holder that is stopped is named to a watched waiter, which can
- * kill it and go on.
+ * kill it and go on; a waiter whose wakeup was lost (a robust mutex loses
+ * one when a woken waiter is SIGKILLed and another process barges in) takes
+ * the lock anyway.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <linux/futex.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -170,6 +174,58 @@ test_stopped_holder_named_to_watched_waiter(void **state)
 	munmap(g, sizeof *g);
 }
 
+/* The state a lost wakeup leaves, made on purpose: a waiter asleep on the
+ * lock's futex while the lock word no longer says anyone waits (here the
+ * bit is cleared by hand; in life the woken waiter that should have set it
+ * again was killed and another process took the lock).  The unlock then
+ * wakes nobody.  The waiter must still get the lock: it looks again after
+ * a slice instead of sleeping for ever. */
+static void
+test_lost_wakeup_costs_a_slice(void **state)
+{
+	struct guarded *g = shared_guarded();
+	unsigned int *word = (unsigned int *)&g->lock.m.__data.__lock;
+	struct pollfd pfd;
+	int fd[2], st, i;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(fd), 0);
+	assert_int_equal(plock_lock(&g->lock, getpid(), repair, g), 0);
+	if ((pid = fork()) == 0) {
+		if (plock_lock(&g->lock, getpid(), repair, g) != 0)
+			_exit(1);
+		g->a++, g->b++;
+		plock_unlock(&g->lock);
+		_exit(write(fd[1], "x", 1) == 1 ? 0 : 1);
+	}
+	/* Until the child sleeps on the futex (it set the waiters bit). */
+	for (i = 0; i < 5000 && !(__atomic_load_n(word, __ATOMIC_SEQ_CST) &
+	    FUTEX_WAITERS); i++)
+		usleep(1000);
+	assert_true(__atomic_load_n(word, __ATOMIC_SEQ_CST) & FUTEX_WAITERS);
+	usleep(20000);          /* asleep in the kernel by now */
+	__atomic_fetch_and(word, ~(unsigned int)FUTEX_WAITERS, __ATOMIC_SEQ_CST);
+	plock_unlock(&g->lock); /* wakes nobody */
+	pfd.fd = fd[0], pfd.events = POLLIN;
+	/* A liveness bound, far above the slice: without slices, never (and
+	 * the waiter is killed, so the failure does not hang the run). */
+	if (poll(&pfd, 1, 5000) != 1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		fail_msg("the waiter never got the lock: its wakeup stays lost");
+	}
+	assert_int_equal(read(fd[0], &c, 1), 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(g->a == 1 && g->b == 1);
+	assert_int_equal(g->repairs, 0);
+	close(fd[0]);
+	close(fd[1]);
+	munmap(g, sizeof *g);
+}
+
 int
 main(void)
 {
@@ -177,6 +233,7 @@ main(void)
 		cmocka_unit_test(test_holder_killed_mid_update),
 		cmocka_unit_test(test_contended_with_a_death),
 		cmocka_unit_test(test_stopped_holder_named_to_watched_waiter),
+		cmocka_unit_test(test_lost_wakeup_costs_a_slice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
