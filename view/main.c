@@ -32,6 +32,7 @@ enum { EXIT_DONE = 0, EXIT_ERR = 1, EXIT_USAGE = 2 };
 #define DEFAULT_HEIGHT   720
 #define DEFAULT_WORKERS    2
 #define DEFAULT_BUDGET    16    /* as client/examples/host_loop.c */
+#define DEFAULT_EDIT_WAIT  4    /* ms a frame may wait for its edit's group */
 #define DEFAULT_RINGS      8    /* half-size k: 16 x 16 chunks per level */
 #define FRAME_HZ        60.0    /* the camera's clock: one step per frame */
 #define MAX_SIDE       16384
@@ -53,6 +54,7 @@ struct options {
 	const char *screenshot;
 	const char *instance;           /* NULL: a private daemon */
 	int local, vsync, width, height, workers, budget, rings, tint;
+	int edit_wait;                  /* ms; 0: an edit shows a frame later */
 	float altitude, speed, pitch;   /* pitch in degrees */
 };
 
@@ -86,7 +88,7 @@ usage(FILE *f)
 	    "                     [--screenshot FILE.png] [--size WxH] [--vsync 0|1]\n"
 	    "                     [--workers N] [--budget N] [--rings K]\n"
 	    "                     [--altitude X] [--pitch DEG] [--speed X] [--plain]\n"
-	    "                     [--dig-every N] [--build-every N]\n"
+	    "                     [--dig-every N] [--build-every N] [--edit-wait MS]\n"
 	    "  -n INSTANCE        a running meshpoold, by name or socket path\n"
 	    "                     (default: a private one: $MESHPOOLD, else the\n"
 	    "                     installed one)\n"
@@ -107,7 +109,10 @@ usage(FILE *f)
 	    "                     every N frames (keys: D digs, B builds, 1-7\n"
 	    "                     pick the material)\n"
 	    "  --build-every N    build a ball there every N frames, in each\n"
-	    "                     material in turn\n");
+	    "                     material in turn\n"
+	    "  --edit-wait MS     a frame that sent an edit waits up to MS ms for\n"
+	    "                     its chunks, to show it in that frame (default 4;\n"
+	    "                     0: it shows when they come)\n");
 }
 
 static int
@@ -153,6 +158,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "vsync", required_argument, NULL, 'v' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "budget", required_argument, NULL, 'b' },
+		{ "edit-wait", required_argument, NULL, 'E' },
 		{ "rings", required_argument, NULL, 'r' },
 		{ "altitude", required_argument, NULL, 'a' },
 		{ "speed", required_argument, NULL, 'x' },
@@ -170,6 +176,7 @@ parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof *o);
 	o->width = DEFAULT_WIDTH, o->height = DEFAULT_HEIGHT;
 	o->workers = DEFAULT_WORKERS, o->budget = DEFAULT_BUDGET;
+	o->edit_wait = DEFAULT_EDIT_WAIT;
 	o->rings = DEFAULT_RINGS, o->tint = 1, o->altitude = 1, o->speed = 1;
 	o->pitch = DEFAULT_PITCH;
 	while (!bad && (ch = getopt_long(argc, argv, "n:hV", longs, NULL)) != -1) {
@@ -182,6 +189,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'v': bad = parse_int(optarg, 0, 1, &o->vsync); break;
 		case 'w': bad = parse_int(optarg, 1, 64, &o->workers); break;
 		case 'b': bad = parse_int(optarg, 1, 4096, &o->budget); break;
+		case 'E': bad = parse_int(optarg, 0, 100, &o->edit_wait); break;
 		case 'r':
 			bad = parse_int(optarg, RING_K_MIN, RING_K_MAX, &o->rings) ||
 			    o->rings % 2 != 0;
@@ -474,6 +482,7 @@ run(struct viewer *v)
 	so.reconnect = v->daemon.pid == 0;      /* a private one does not return */
 	so.half_size = v->opt.rings;
 	so.budget = v->opt.budget;
+	so.edit_wait_ms = v->opt.edit_wait;
 	if ((r = stream_open(&v->stream, &so)) != MP_OK) {
 		const char *why = so.local ? NULL : mp_connect_problem();
 

@@ -558,16 +558,32 @@ group_submit(struct stream *s, uint32_t gi)
 	return 1;
 }
 
-/* Every unsent group, oldest slot first: 0 if one had to wait. */
+/* Every unsent group, oldest slot first: 0 if one had to wait.  *sent
+ * counts those that went out. */
 static int
-submit_groups(struct stream *s)
+submit_groups(struct stream *s, int *sent)
+{
+	uint32_t i;
+
+	for (i = 0; i < GROUPS; i++) {
+		if (s->groups[i].state != GROUP_UNSENT)
+			continue;
+		if (!group_submit(s, i))
+			return 0;
+		*sent += s->groups[i].state == GROUP_OUT;
+	}
+	return 1;
+}
+
+static int
+groups_out(const struct stream *s)
 {
 	uint32_t i;
 
 	for (i = 0; i < GROUPS; i++)
-		if (s->groups[i].state == GROUP_UNSENT && !group_submit(s, i))
-			return 0;
-	return 1;
+		if (s->groups[i].state == GROUP_OUT)
+			return 1;
+	return 0;
 }
 
 /* One member's result: uploaded into its chunk, not yet drawn (the chunk
@@ -948,14 +964,14 @@ plain_result(struct stream *s, const mp_result *res, int *budget)
 }
 
 /* Poll, always once (a whole group is handed out first, and swapped in
- * at once whatever the budget), then while the budget lasts.  How many
- * chunks finished, or MP_EDISCONNECTED. */
+ * at once whatever the budget), then while the frame's budget lasts.  How
+ * many chunks finished, or MP_EDISCONNECTED. */
 static int
-take_results(struct stream *s)
+take_results(struct stream *s, int *budget)
 {
-	int budget = s->opts.budget, finished;
+	int finished;
 
-	finished = take_held(s, &budget);
+	finished = take_held(s, budget);
 	do {
 		mp_result res[POLL_BATCH];
 		int n = mp_poll(s->mc, res, POLL_BATCH), i;
@@ -967,12 +983,12 @@ take_results(struct stream *s)
 			if (res[i].user_data & GROUP_BIT)
 				group_result(s, &res[i]);
 			else
-				finished += plain_result(s, &res[i], &budget);
+				finished += plain_result(s, &res[i], budget);
 		}
 		finished += land_groups(s);
 		if (n < POLL_BATCH)
 			break;          /* nothing more ready */
-	} while (budget > 0);
+	} while (*budget > 0);
 	return finished;
 }
 
@@ -993,22 +1009,50 @@ reconnect(struct stream *s)
 	return 1;
 }
 
+/*
+ * A frame that sent an edit's group waits a little for it: the workers
+ * re-mesh a dig's few chunks in well under a millisecond or two, so the
+ * edit shows in the frame it was made instead of one or two frames later
+ * (a group that takes longer lands in a later frame, as before).  The
+ * wait is mp_wait, asleep: no CPU taken from the workers.  How many
+ * chunks finished, or MP_EDISCONNECTED.
+ */
+static int
+wait_for_groups(struct stream *s, int *budget)
+{
+	uint64_t until = mono_ns() + (uint64_t)s->opts.edit_wait_ms * 1000000u;
+	int finished = 0, n, err;
+
+	while (groups_out(s) && mono_ns() < until) {
+		if ((err = mp_wait(s->mc, 1)) != MP_OK && err != MP_ETIMEDOUT)
+			return err == MP_EDISCONNECTED ? err : finished;
+		if ((n = take_results(s, budget)) < 0)
+			return n;
+		finished += n;
+	}
+	return finished;
+}
+
 /* Results first (they make room), then the edit groups, then the view:
  * plain requests wait while a group does, so they cannot keep it out. */
 static int
 with_daemon(struct stream *s)
 {
-	int n;
+	int n, more = 0, sent = 0, budget = s->opts.budget;
 
 	if (s->mc == NULL && !reconnect(s))
 		return 0;
-	if ((n = take_results(s)) == MP_EDISCONNECTED) {
-		lost_daemon(s);
-		return s->opts.reconnect ? 0 : MP_EDISCONNECTED;
-	}
-	if (submit_groups(s))
+	if ((n = take_results(s, &budget)) == MP_EDISCONNECTED)
+		goto lost;
+	if (submit_groups(s, &sent))
 		submit(s);
-	return n;
+	if (sent > 0 && s->opts.edit_wait_ms > 0 &&
+	    (more = wait_for_groups(s, &budget)) == MP_EDISCONNECTED)
+		goto lost;
+	return n + more;
+lost:
+	lost_daemon(s);
+	return s->opts.reconnect ? 0 : MP_EDISCONNECTED;
 }
 
 /* --- in-process (--local) ----------------------------------------------- */

@@ -23,6 +23,9 @@ struct stream_opts {
 	int reconnect;          /* on losing the daemon, connect again */
 	int half_size;          /* k of rings.h */
 	int budget;             /* mesh uploads per frame, at most */
+	int edit_wait_ms;       /* how long a frame that sent an edit group
+	                         * waits for it to come back, to show it in
+	                         * that very frame (0: never waits) */
 };
 
 struct stream_counts {
