@@ -5,9 +5,10 @@
  * without transition faces, plus a VOLUME block and empty chunks.
  * Surface and empty chunks are timed separately; each figure is the median
  * of RUNS passes.  The noise column is the cost of sampling the chunk's
- * density grid and its transition faces' fine grids, in full (the mesher
- * itself samples a heightmap only around its surface); extraction is the
- * rest.  Run by "make bench".
+ * density grid (the rows the field's bound does not rule out) and its
+ * transition faces' fine grids (a heightmap's chunk is timed so too,
+ * though the mesher fills even fewer rows of it, around its surface);
+ * extraction is the rest.  Run by "make bench".
  *
  * "bench-mesh --instr N" lists the workloads; "bench-mesh --instr N KIND"
  * meshes up to 64 surface (KIND s) or empty (KIND e) chunks of workload N
@@ -52,9 +53,49 @@ fill_time(const struct field *f, const struct grid *g, float *buf, float *tmp)
 	return bench_ns() / 1e3 - t0;
 }
 
-/* Time of sampling the padded density grid of the chunk, and the fine
- * half-step grid (three layers) of each transition face, as tv_extract
- * samples them when it fills in full. */
+/* Does the field's bound put row j of grid g (a whole x-z plane of it)
+ * surely below (-1) or above (1) the surface, or cannot it tell (0)? */
+static int
+row_side(const struct field *f, const struct grid *g, int j)
+{
+	double lo[3], hi[3];
+	float dmin, dmax;
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		lo[a] = (double)g->g0[a] * g->voxel;
+		hi[a] = (double)(g->g0[a] + (int64_t)(g->n[a] - 1) * g->step) *
+		    g->voxel;
+	}
+	lo[1] = hi[1] = (double)(g->g0[1] + (int64_t)j * g->step) * g->voxel;
+	if (!f->range(f->ctx, lo, hi, &dmin, &dmax))
+		return 0;
+	return dmax < 0.0f ? -1 : dmin > 0.0f ? 1 : 0;
+}
+
+/* The chunk's rows the mesher fills: all but those the field's bound
+ * proves solid from below or air from above, with two rows of margin
+ * below and one above (as tv_extract). */
+static void
+bounded_rows(const struct field *f, struct grid *g)
+{
+	int lo = 0, hi = g->n[1];
+
+	while (lo < hi && row_side(f, g, lo) < 0)
+		lo++;
+	while (hi > lo && row_side(f, g, hi - 1) > 0)
+		hi--;
+	lo = lo - 2 > 0 ? lo - 2 : 0;
+	hi = hi + 1 < g->n[1] - 1 ? hi + 1 : g->n[1] - 1;
+	if (lo <= hi) {
+		g->g0[1] += (int64_t)lo * g->step;
+		g->n[1] = hi - lo + 1;
+	}
+}
+
+/* Time of sampling the padded density grid of the chunk (the rows its
+ * bound does not rule out), and the fine half-step grid (three layers) of
+ * each transition face, as tv_extract samples them when it fills. */
 static double
 noise_time(const mp_request *r, float *buf, float *tmp)
 {
@@ -74,6 +115,7 @@ noise_time(const mp_request *r, float *buf, float *tmp)
 	}
 	g.step = (int64_t)1 << c.lod;
 	g.voxel = c.voxel;
+	bounded_rows(&f, &g);
 	us = fill_time(&f, &g, buf, tmp);
 	for (face = 0; face < 6; face++) {
 		int64_t h = ((int64_t)1 << c.lod) / 2;
