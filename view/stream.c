@@ -27,6 +27,7 @@
  * next frames' budgets.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,7 @@ struct stream {
 	mp_result *held;                /* ARRIVED results, oldest first */
 	size_t nheld;
 	uint64_t polls;                 /* mp_poll calls made */
+	int told_refused;               /* said once why a chunk was refused */
 
 	struct group groups[GROUPS];
 	uint64_t landed[GROUPS * GROUP_EDITS];  /* edits swapped in this frame */
@@ -389,11 +391,24 @@ finish(struct stream *s, struct chunk *c)
 }
 
 /* A chunk that can never be meshed (more brushes touch it than a request
- * carries): shown empty rather than asked for again every frame. */
+ * carries): shown empty rather than asked for again every frame, and the
+ * first time, the reason said. */
 static void
-give_up(struct stream *s, struct chunk *c)
+give_up(struct stream *s, uint32_t slot)
 {
-	finish(s, c);
+	mp_request r;
+	const char *why;
+
+	if (!s->told_refused) {
+		make_request(s, slot, &r);
+		if ((why = mp_request_problem(&r)) == NULL)
+			why = "more brushes reach it than a request carries";
+		fprintf(stderr, "meshpool-view: chunk (%d, %d, %d) at LOD %u "
+		    "refused, shown empty (said once): %s\n", r.cx, r.cy, r.cz,
+		    r.lod, why);
+		s->told_refused = 1;
+	}
+	finish(s, &s->pool[slot]);
 	s->counts.failed++;
 }
 
@@ -410,7 +425,7 @@ submit(struct stream *s)
 		make_request(s, slot, &r);
 		err = mp_submit_edited(s->mc, &r, s->edits);
 		if (err == MP_EINVAL) {
-			give_up(s, &s->pool[slot]);
+			give_up(s, slot);
 			continue;
 		}
 		if (err != MP_OK)
@@ -1121,7 +1136,7 @@ mesh_here(struct stream *s)
 
 		s->qhead++;
 		if (err == MP_EINVAL) {
-			give_up(s, c);
+			give_up(s, slot);
 			continue;
 		}
 		if (err != MP_OK) {
