@@ -7,12 +7,14 @@
  *
  * Exit status: 0 done, 1 error, 2 usage.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define GLFW_INCLUDE_NONE
 #include <epoxy/gl.h>
@@ -55,6 +57,7 @@ struct options {
 	const char *instance;           /* NULL: a private daemon */
 	int local, vsync, width, height, workers, budget, rings, tint;
 	int edit_wait;                  /* ms; 0: an edit shows a frame later */
+	int fps;                        /* frames a second at most; 0: no cap */
 	float altitude, speed, pitch;   /* pitch in degrees */
 };
 
@@ -89,6 +92,7 @@ usage(FILE *f)
 	    "                     [--workers N] [--budget N] [--rings K]\n"
 	    "                     [--altitude X] [--pitch DEG] [--speed X] [--plain]\n"
 	    "                     [--dig-every N] [--build-every N] [--edit-wait MS]\n"
+	    "                     [--fps N]\n"
 	    "  -n INSTANCE        a running meshpoold, by name or socket path\n"
 	    "                     (default: a private one: $MESHPOOLD, else the\n"
 	    "                     installed one)\n"
@@ -112,7 +116,8 @@ usage(FILE *f)
 	    "                     material in turn\n"
 	    "  --edit-wait MS     a frame that sent an edit waits up to MS ms for\n"
 	    "                     its chunks, to show it in that frame (default 4;\n"
-	    "                     0: it shows when they come)\n");
+	    "                     0: it shows when they come)\n"
+	    "  --fps N            at most N frames a second (default: no cap)\n");
 }
 
 static int
@@ -159,6 +164,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "budget", required_argument, NULL, 'b' },
 		{ "edit-wait", required_argument, NULL, 'E' },
+		{ "fps", required_argument, NULL, 'F' },
 		{ "rings", required_argument, NULL, 'r' },
 		{ "altitude", required_argument, NULL, 'a' },
 		{ "speed", required_argument, NULL, 'x' },
@@ -190,6 +196,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'w': bad = parse_int(optarg, 1, 64, &o->workers); break;
 		case 'b': bad = parse_int(optarg, 1, 4096, &o->budget); break;
 		case 'E': bad = parse_int(optarg, 0, 100, &o->edit_wait); break;
+		case 'F': bad = parse_int(optarg, 0, 1000, &o->fps); break;
 		case 'r':
 			bad = parse_int(optarg, RING_K_MIN, RING_K_MAX, &o->rings) ||
 			    o->rings % 2 != 0;
@@ -463,10 +470,27 @@ print_summary(struct viewer *v)
 	    sc->uploaded, sc->missing, &e);
 }
 
+/* Sleep until mono_ns() reaches due (--fps): a frame cap, as games have,
+ * which also keeps a run of N frames at least N/fps seconds long. */
+static void
+pace(uint64_t due)
+{
+	uint64_t now = mono_ns();
+	struct timespec ts;
+
+	if (due <= now)
+		return;
+	ts.tv_sec = (time_t)((due - now) / 1000000000u);
+	ts.tv_nsec = (long)((due - now) % 1000000000u);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 static int
 run(struct viewer *v)
 {
 	struct stream_opts so;
+	uint64_t start;
 	long n;
 	int r;
 
@@ -500,6 +524,7 @@ run(struct viewer *v)
 	v->stats_up = 1;
 	/* The last frame is drawn (and shot) also when the window is closed
 	 * or a signal says stop. */
+	start = mono_ns();
 	for (n = 0;; n++) {
 		int last = (v->opt.frames != 0 && n + 1 >= v->opt.frames) ||
 		    glfwWindowShouldClose(v->win) || stop_requested();
@@ -508,6 +533,8 @@ run(struct viewer *v)
 			return -1;
 		if (last)
 			break;
+		if (v->opt.fps > 0)
+			pace(start + (uint64_t)(n + 1) * 1000000000u / (uint64_t)v->opt.fps);
 	}
 	print_summary(v);
 	return 0;
