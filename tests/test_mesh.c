@@ -427,22 +427,24 @@ eager_fill(const void *ctx, const struct grid *g, float *out, float *tmp,
 	return FIELD_MIXED;
 }
 
-static void
-test_lazy_fill_loses_no_surface(void **state)
+/* Mesh a block of small chunks around the terrain's band (x and z in
+ * [-h, h), y in [-hy, hy); LOD 0, and LOD 1 with two transition faces)
+ * through f and through an eager copy of it that has no bound and always
+ * fills every sample: the same bits (normals too, with normals set: the
+ * eager copy is no heightmap to the mesher, so where a heightmap's chunk
+ * folds, it turns normals the heightmap keeps).  How many chunks had a
+ * surface; in *uniform how many fills could have been skipped. */
+static long
+same_as_eager(const struct field *f, int h, int hy, int normals,
+    long *uniform)
 {
-	struct noise_field nf;
 	struct eager e;
-	struct field lazy, eager;
+	struct field eager;
 	struct mesh a, b;
-	mp_request r;
-	long skipped = 0, surf = 0;
+	long surf = 0;
 	int x, y, z, t;
 
-	(void)state;
-	mp_request_init(&r);
-	request_field(&r, &nf);
-	lazy = noise_field_as_field(&nf);
-	e.inner = lazy, e.uniform = 0;
+	e.inner = *f, e.uniform = 0;
 	eager.fill = eager_fill, eager.range = NULL, eager.ctx = &e;
 	eager.fill_materials = NULL;
 	eager.columns = NULL;
@@ -450,27 +452,47 @@ test_lazy_fill_loses_no_surface(void **state)
 	mesh_init(&a);
 	mesh_init(&b);
 	for (t = 0; t < 2; t++)
-		for (z = -6; z < 6; z++)
-			for (y = -4; y < 4; y++)
-				for (x = -6; x < 6; x++) {
+		for (z = -h; z < h; z++)
+			for (y = -hy; y < hy; y++)
+				for (x = -h; x < h; x++) {
 					struct tv_chunk c = chunk(x, y, z, 8, t,
 					    t ? MP_TRANS_PX | MP_TRANS_NY : 0);
 
-					assert_int_equal(tv_extract(&c, &lazy, scr, &a), 0);
+					assert_int_equal(tv_extract(&c, f, scr, &a), 0);
 					assert_int_equal(tv_extract(&c, &eager, scr, &b), 0);
 					assert_int_equal(a.nv, b.nv);
 					assert_int_equal(a.ni, b.ni);
 					assert_memory_equal(a.pos, b.pos, a.nv * 12);
+					if (normals)
+						assert_memory_equal(a.nrm, b.nrm, a.nv * 12);
 					assert_memory_equal(a.idx, b.idx, a.ni * 4);
 					surf += a.nv > 0;
 				}
-	skipped = e.uniform;
+	mesh_free(&a);
+	mesh_free(&b);
+	if (uniform != NULL)
+		*uniform = e.uniform;
+	return surf;
+}
+
+
+static void
+test_lazy_fill_loses_no_surface(void **state)
+{
+	struct noise_field nf;
+	struct field lazy;
+	mp_request r;
+	long surf, skipped;
+
+	(void)state;
+	mp_request_init(&r);
+	request_field(&r, &nf);
+	lazy = noise_field_as_field(&nf);
+	surf = same_as_eager(&lazy, 6, 4, 0, &skipped);
 	print_message("# %ld chunks with surface, %ld chunks the lazy fill may skip\n",
 	    surf, skipped);
 	assert_true(surf > 100);
 	assert_true(skipped > 100);
-	mesh_free(&a);
-	mesh_free(&b);
 }
 
 /* LOD L covers 2^L times the world of LOD 0 with the same number of cells. */
@@ -497,46 +519,6 @@ test_lod_scaling(void **state)
 		assert_true(b.index_count / 3 < 8u * 32 * 32);
 		mp_mesh_buf_free(&b);
 	}
-}
-
-/* Mesh a block of small chunks around the terrain's band through bounded
- * and through a field without a bound (so every row is filled): the same
- * bits, normals included.  How many chunks had a surface. */
-static long
-same_as_unbounded(const struct field *bounded)
-{
-	struct eager e;
-	struct field eager;
-	struct mesh a, b;
-	long surf = 0;
-	int x, y, z, t;
-
-	e.inner = *bounded, e.uniform = 0;
-	eager.fill = eager_fill, eager.range = NULL, eager.ctx = &e;
-	eager.fill_materials = NULL;
-	eager.columns = NULL;
-	eager.key = 0;
-	mesh_init(&a);
-	mesh_init(&b);
-	for (t = 0; t < 2; t++)
-		for (z = -3; z < 3; z++)
-			for (y = -2; y < 2; y++)
-				for (x = -3; x < 3; x++) {
-					struct tv_chunk c = chunk(x, y, z, 8, t,
-					    t ? MP_TRANS_PX | MP_TRANS_NY : 0);
-
-					assert_int_equal(tv_extract(&c, bounded, scr, &a), 0);
-					assert_int_equal(tv_extract(&c, &eager, scr, &b), 0);
-					assert_int_equal(a.nv, b.nv);
-					assert_int_equal(a.ni, b.ni);
-					assert_memory_equal(a.pos, b.pos, a.nv * 12);
-					assert_memory_equal(a.nrm, b.nrm, a.nv * 12);
-					assert_memory_equal(a.idx, b.idx, a.ni * 4);
-					surf += a.nv > 0;
-				}
-	mesh_free(&a);
-	mesh_free(&b);
-	return surf;
 }
 
 /* A volume's bound puts whole rows of a chunk below or above the terrain
@@ -569,12 +551,12 @@ test_bounded_rows_lose_nothing(void **state)
 	r.field.amplitude = 6.0f;
 	request_field(&r, &nf);
 	f = noise_field_as_field(&nf);
-	surf = same_as_unbounded(&f);
+	surf = same_as_eager(&f, 3, 2, 1, NULL);
 	print_message("# %ld volume chunks with surface\n", surf);
 	assert_true(surf > 50);
 	edits_field_init(&ef, &nf, set, 3, prep);
 	f = edits_field_as_field(&ef);
-	surf = same_as_unbounded(&f);
+	surf = same_as_eager(&f, 3, 2, 1, NULL);
 	print_message("# %ld edited volume chunks with surface\n", surf);
 	assert_true(surf > 50);
 }
