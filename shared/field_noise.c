@@ -41,14 +41,30 @@ noise_field_init(struct noise_field *nf, const mp_field *f)
 	nf->key = field_key(nf);
 }
 
-/* The heights of g's columns into h (xs, zs: their coordinates). */
+/* Longest column fbm2_col is asked for (an X face's half steps: 2*64+3). */
+#define COL_MAX 160
+
+/* The heights of g's columns into h (xs, zs: their coordinates).  Rows
+ * along x; for a grid narrow in x and long in z (an X transition face's
+ * three layers), columns along z instead: three calls of 67 points, not
+ * 67 of three, which the noise's vectors of 8 would mostly pad. */
 static void
 column_heights(const struct noise_field *nf, const struct grid *g,
     const float *xs, const float *zs, float *h)
 {
-	int nx = g->n[0], i, k;
+	int nx = g->n[0], nz = g->n[2], i, k;
+	float col[COL_MAX];
 
-	for (k = 0; k < g->n[2]; k++) {
+	if (nx < 8 && nz > nx && nz <= COL_MAX) {
+		for (i = 0; i < nx; i++) {
+			fbm2_col(&nf->fbm, xs[i], zs, nz, col);
+			for (k = 0; k < nz; k++)
+				h[(size_t)k * nx + i] = nf->offset +
+				    nf->amplitude * col[k];
+		}
+		return;
+	}
+	for (k = 0; k < nz; k++) {
 		float *row = h + (size_t)k * nx;
 
 		fbm2_row(&nf->fbm, xs, zs[k], nx, row);

@@ -120,6 +120,21 @@ noise2_at(uint32_t seed, float x, struct axis y)
 	return lerp(a, b, y.s);
 }
 
+/* The same down a column: x shared, y (already clamped) varies; the very
+ * operations of noise2_at, so the same bits. */
+static inline __attribute__((always_inline)) float
+noise2_col_at(uint32_t seed, struct axis x, float y)
+{
+	int32_t iy = floor_int(y);
+	float fy = y - (float)iy, v = fade(fy), a, b;
+
+	a = lerp(grad2(hash3(seed, x.i, iy, 0), x.f, fy),
+	    grad2(hash3(seed, x.i + 1, iy, 0), x.f - 1.0f, fy), x.s);
+	b = lerp(grad2(hash3(seed, x.i, iy + 1, 0), x.f, fy - 1.0f),
+	    grad2(hash3(seed, x.i + 1, iy + 1, 0), x.f - 1.0f, fy - 1.0f), x.s);
+	return lerp(a, b, v);
+}
+
 static inline __attribute__((always_inline)) float
 noise2_inline(uint32_t seed, float x, float y)
 {
@@ -258,6 +273,28 @@ row2(uint32_t s, float f, float w, float yf, const float *restrict x, int n,
 	row_body(0, s, f, w, yf, 0.0f, x, n, out);
 }
 
+/* One 2D octave down a column (x fixed), blocked and padded as a row. */
+ROW_CLONES static void
+col2(uint32_t s, float f, float w, float xf, const float *restrict y, int n,
+    float *restrict out)
+{
+	struct axis x = axis_of(xf);
+	float t[ROW_BLOCK], v[ROW_BLOCK];
+	int b, k, m;
+
+	for (b = 0; b < n; b += ROW_BLOCK) {
+		m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
+		for (k = 0; k < m; k++)
+			t[k] = clamp_coord(y[b + k] * f);
+		for (k = m; k < ROW_PAD(m); k++)
+			t[k] = t[m - 1];
+		for (k = 0; k < ROW_PAD(m); k++)
+			v[k] = noise2_col_at(s, x, t[k]);
+		for (k = 0; k < m; k++)
+			out[b + k] += w * v[k];
+	}
+}
+
 ROW_CLONES static void
 row3(uint32_t s, float f, float w, float yf, float zf,
     const float *restrict x, int n, float *restrict out)
@@ -281,6 +318,22 @@ fbm2_row(const struct fbm *p, const float *x, float y, int n, float *out)
 
 		row2(s, f, w, yf, x, n, out);
 	}
+	for (k = 0; k < n; k++)
+		out[k] = out[k] / o.total;
+}
+
+void
+fbm2_col(const struct fbm *p, float x, const float *y, int n, float *out)
+{
+	struct octaves o;
+	uint32_t i;
+	int k;
+
+	octaves_init(p, &o);
+	for (k = 0; k < n; k++)
+		out[k] = 0.0f;
+	for (i = 0; i < o.n; i++)
+		col2(o.seed[i], o.freq[i], o.weight[i], x * o.freq[i], y, n, out);
 	for (k = 0; k < n; k++)
 		out[k] = out[k] / o.total;
 }

@@ -33,6 +33,8 @@ struct fbm {
 float fbm2(const struct fbm *p, float x, float y);
 float fbm3(const struct fbm *p, float x, float y, float z);
 void  fbm2_row(const struct fbm *p, const float *x, float y, int n, float *out);
+/* Down a column: out[i] = fbm2(x, y[i]), the same bits. */
+void  fbm2_col(const struct fbm *p, float x, const float *y, int n, float *out);
 void  fbm3_row(const struct fbm *p, const float *x, float y, float z, int n, float *out);
 
 #endif

@@ -109,6 +109,12 @@ test_rows_match_scalar(void **state)
 
 				assert_memory_equal(&s, &out[i], sizeof s);
 			}
+			fbm2_col(&p, y, xs, n, out);
+			for (i = 0; i < n; i++) {
+				float s = fbm2(&p, y, xs[i]);
+
+				assert_memory_equal(&s, &out[i], sizeof s);
+			}
 			fbm3_row(&p, xs, y, z, n, out);
 			for (i = 0; i < n; i++) {
 				float s = fbm3(&p, xs[i], y, z);
@@ -122,16 +128,39 @@ test_rows_match_scalar(void **state)
 /* The noise field gives one point the same bits as a grid does (the
  * mesher samples single points to place crossings on chunk edges, which
  * must meet the neighbours' grid samples exactly), both kinds, any step. */
+/* Every point of grid g of field f against the same point sampled alone. */
+static void
+grid_matches_points(const struct field *f, const struct grid *g)
+{
+	float out[12 * 4 * 24], tmp[1024], one;
+	int nx = g->n[0], ny = g->n[1], i;
+	struct grid p;
+
+	assert_true((size_t)nx * ny * g->n[2] <= sizeof out / sizeof out[0]);
+	f->fill(f->ctx, g, out, tmp, 0);
+	for (i = 0; i < nx * ny * g->n[2]; i++) {
+		p = *g;
+		p.g0[0] += (i % nx) * g->step;
+		p.g0[1] += (i / nx % ny) * g->step;
+		p.g0[2] += (i / (nx * ny)) * g->step;
+		p.n[0] = p.n[1] = p.n[2] = 1;
+		f->fill(f->ctx, &p, &one, tmp, 0);
+		assert_memory_equal(&one, &out[i], sizeof one);
+	}
+}
+
 static void
 test_field_point_matches_grid(void **state)
 {
 	static const uint32_t kinds[2] = { MP_FIELD_HEIGHTMAP, MP_FIELD_VOLUME };
-	float out[5 * 4 * 3], tmp[256], one;
+	/* A block, and a grid three points wide in x and long in z (an X
+	 * transition face's layers: its heights go down columns). */
+	static const int shapes[2][3] = { { 5, 4, 3 }, { 3, 4, 23 } };
 	struct noise_field nf;
 	struct field f;
-	struct grid g, p;
+	struct grid g;
 	mp_field mf;
-	int k, i;
+	int k, s, a;
 
 	(void)state;
 	for (k = 0; k < 2; k++) {
@@ -140,18 +169,12 @@ test_field_point_matches_grid(void **state)
 		mf.frequency = 0.037f, mf.amplitude = 11.0f, mf.offset = -2.5f;
 		noise_field_init(&nf, &mf);
 		f = noise_field_as_field(&nf);
-		g.g0[0] = -37, g.g0[1] = -6, g.g0[2] = 1021;
-		g.n[0] = 5, g.n[1] = 4, g.n[2] = 3;
-		g.step = 3, g.voxel = 0.73f;
-		f.fill(f.ctx, &g, out, tmp, 0);
-		for (i = 0; i < 5 * 4 * 3; i++) {
-			p = g;
-			p.g0[0] += (i % 5) * g.step;
-			p.g0[1] += (i / 5 % 4) * g.step;
-			p.g0[2] += (i / 20) * g.step;
-			p.n[0] = p.n[1] = p.n[2] = 1;
-			f.fill(f.ctx, &p, &one, tmp, 0);
-			assert_memory_equal(&one, &out[i], sizeof one);
+		for (s = 0; s < 2; s++) {
+			g.g0[0] = -37, g.g0[1] = -6, g.g0[2] = 1021;
+			for (a = 0; a < 3; a++)
+				g.n[a] = shapes[s][a];
+			g.step = 3, g.voxel = 0.73f;
+			grid_matches_points(&f, &g);
 		}
 	}
 }
