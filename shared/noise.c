@@ -240,13 +240,17 @@ fbm3(const struct fbm *p, float x, float y, float z)
  * the scalar tail of 3 cost as much as 24 lanes of vector. */
 #define ROW_PAD(m) (((m) + 7) & ~7)
 
-/* One octave over a row, in 2D or (dims3) 3D.  Only ever called with a
- * constant dims3, after which the other case folds away. */
+enum { LINE_ROW2, LINE_ROW3, LINE_COL2 };
+
+/* One octave along a line of points: a 2D or 3D row (x varies; yf, zf
+ * fixed) or a 2D column (y varies; yf is the fixed x).  Only ever called
+ * with a constant kind, after which the other cases fold away. */
 static inline __attribute__((always_inline)) void
-row_body(int dims3, uint32_t s, float f, float w, float yf, float zf,
+line_body(int kind, uint32_t s, float f, float w, float yf, float zf,
     const float *restrict x, int n, float *restrict out)
 {
-	struct axis y = axis_of(yf), z = axis_of(dims3 ? zf : 0.0f);
+	struct axis y = axis_of(yf);
+	struct axis z = axis_of(kind == LINE_ROW3 ? zf : 0.0f);
 	float t[ROW_BLOCK], v[ROW_BLOCK];
 	int b, k, m;
 
@@ -257,7 +261,9 @@ row_body(int dims3, uint32_t s, float f, float w, float yf, float zf,
 		for (k = m; k < ROW_PAD(m); k++)
 			t[k] = t[m - 1];
 		for (k = 0; k < ROW_PAD(m); k++)
-			v[k] = dims3 ? noise3_at(s, t[k], y, z) : noise2_at(s, t[k], y);
+			v[k] = kind == LINE_ROW3 ? noise3_at(s, t[k], y, z) :
+			    kind == LINE_COL2 ? noise2_col_at(s, y, t[k]) :
+			    noise2_at(s, t[k], y);
 		for (k = 0; k < m; k++)
 			out[b + k] += w * v[k];
 	}
@@ -270,40 +276,28 @@ ROW_CLONES static void
 row2(uint32_t s, float f, float w, float yf, const float *restrict x, int n,
     float *restrict out)
 {
-	row_body(0, s, f, w, yf, 0.0f, x, n, out);
+	line_body(LINE_ROW2, s, f, w, yf, 0.0f, x, n, out);
 }
 
-/* One 2D octave down a column (x fixed), blocked and padded as a row. */
 ROW_CLONES static void
 col2(uint32_t s, float f, float w, float xf, const float *restrict y, int n,
     float *restrict out)
 {
-	struct axis x = axis_of(xf);
-	float t[ROW_BLOCK], v[ROW_BLOCK];
-	int b, k, m;
-
-	for (b = 0; b < n; b += ROW_BLOCK) {
-		m = n - b < ROW_BLOCK ? n - b : ROW_BLOCK;
-		for (k = 0; k < m; k++)
-			t[k] = clamp_coord(y[b + k] * f);
-		for (k = m; k < ROW_PAD(m); k++)
-			t[k] = t[m - 1];
-		for (k = 0; k < ROW_PAD(m); k++)
-			v[k] = noise2_col_at(s, x, t[k]);
-		for (k = 0; k < m; k++)
-			out[b + k] += w * v[k];
-	}
+	line_body(LINE_COL2, s, f, w, xf, 0.0f, y, n, out);
 }
 
 ROW_CLONES static void
 row3(uint32_t s, float f, float w, float yf, float zf,
     const float *restrict x, int n, float *restrict out)
 {
-	row_body(1, s, f, w, yf, zf, x, n, out);
+	line_body(LINE_ROW3, s, f, w, yf, zf, x, n, out);
 }
 
-void
-fbm2_row(const struct fbm *p, const float *x, float y, int n, float *out)
+/* fbm2 along a line: a row (coords are x, fixed the y) or a column
+ * (coords are y, fixed the x). */
+static void
+fbm2_line(const struct fbm *p, int column, float fixed, const float *coords,
+    int n, float *out)
 {
 	struct octaves o;
 	uint32_t i;
@@ -313,29 +307,27 @@ fbm2_row(const struct fbm *p, const float *x, float y, int n, float *out)
 	for (k = 0; k < n; k++)
 		out[k] = 0.0f;
 	for (i = 0; i < o.n; i++) {
-		uint32_t s = o.seed[i];
-		float f = o.freq[i], w = o.weight[i], yf = y * f;
+		float f = o.freq[i];
 
-		row2(s, f, w, yf, x, n, out);
+		if (column)
+			col2(o.seed[i], f, o.weight[i], fixed * f, coords, n, out);
+		else
+			row2(o.seed[i], f, o.weight[i], fixed * f, coords, n, out);
 	}
 	for (k = 0; k < n; k++)
 		out[k] = out[k] / o.total;
 }
 
 void
+fbm2_row(const struct fbm *p, const float *x, float y, int n, float *out)
+{
+	fbm2_line(p, 0, y, x, n, out);
+}
+
+void
 fbm2_col(const struct fbm *p, float x, const float *y, int n, float *out)
 {
-	struct octaves o;
-	uint32_t i;
-	int k;
-
-	octaves_init(p, &o);
-	for (k = 0; k < n; k++)
-		out[k] = 0.0f;
-	for (i = 0; i < o.n; i++)
-		col2(o.seed[i], o.freq[i], o.weight[i], x * o.freq[i], y, n, out);
-	for (k = 0; k < n; k++)
-		out[k] = out[k] / o.total;
+	fbm2_line(p, 1, x, y, n, out);
 }
 
 void

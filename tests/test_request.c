@@ -342,24 +342,24 @@ problem_says(const mp_request *r, const char *words)
 static void
 test_problem_names_the_field(void **state)
 {
-	mp_request r;
+	mp_request r[5];
+	static const char *says[5] = {
+		"transitions need lod >= 1", "cells out of range 8..64",
+		"octaves out of range", "voxel_size must be finite",
+		"priority above 3",
+	};
+	int i;
 
 	(void)state;
-	mp_request_init(&r);
-	r.transitions = MP_TRANS_PX;
-	problem_says(&r, "transitions need lod >= 1");
-	mp_request_init(&r);
-	r.cells = 5;
-	problem_says(&r, "cells out of range 8..64");
-	mp_request_init(&r);
-	r.field.octaves = 0;
-	problem_says(&r, "octaves out of range");
-	mp_request_init(&r);
-	r.voxel_size = NAN;
-	problem_says(&r, "voxel_size must be finite");
-	mp_request_init(&r);
-	r.priority = 4;
-	problem_says(&r, "priority above 3");
+	for (i = 0; i < 5; i++)
+		mp_request_init(&r[i]);
+	r[0].transitions = MP_TRANS_PX;
+	r[1].cells = 5;
+	r[2].field.octaves = 0;
+	r[3].voxel_size = NAN;
+	r[4].priority = 4;
+	for (i = 0; i < 5; i++)
+		problem_says(&r[i], says[i]);
 	problem_says(NULL, "NULL");
 }
 
