@@ -8,7 +8,7 @@ use crate::edits::{edited_invalid, group_invalid, Edits};
 use crate::error::{ConnectError, Error};
 use crate::ffi;
 use crate::local::OwnedMesh;
-use crate::raw_slice;
+use crate::mesh_slices;
 use crate::request::Request;
 
 /// A connection to a meshpoold instance (`mp_client`).
@@ -347,32 +347,29 @@ impl<'c> MeshResult<'c> {
         // MeshResult is !Send because &Client is); raw is the result as
         // mp_poll gave it; v is a writable mp_mesh_view.
         Error::check(unsafe { ffi::mp_mesh(self.client.ptr(), &self.raw, &mut v) })?;
-        let vertices = v.vertex_count as usize;
-        let floats = vertices.checked_mul(3).ok_or(Error::Invalid(None))?;
         // SAFETY: mp_mesh said MP_OK, so each pointer covers its count of
         // elements in the read-only arena mapping, which stays mapped while
         // the client lives; the slab is not reused before mp_release, which
         // only our drop calls, and the view borrows self. The daemon is
         // trusted not to write a slab it has handed out (the arena is
         // read-only to this process, so at least nothing here can).
-        let slices = unsafe {
-            (
-                raw_slice(v.positions, floats),
-                raw_slice(v.normals, floats),
-                raw_slice(v.indices, v.index_count as usize),
-                raw_slice(v.materials, vertices),
+        let (positions, normals, indices, materials) = unsafe {
+            mesh_slices(
+                v.positions,
+                v.normals,
+                v.indices,
+                v.materials,
+                v.vertex_count,
+                v.index_count,
             )
-        };
-        match slices {
-            (Some(positions), Some(normals), Some(indices), Some(materials)) => Ok(MeshView {
-                positions,
-                normals,
-                indices,
-                materials,
-                aabb: self.aabb(),
-            }),
-            _ => Err(Error::Invalid(None)), // NULL or misaligned: not a mesh
-        }
+        }?;
+        Ok(MeshView {
+            positions,
+            normals,
+            indices,
+            materials,
+            aabb: self.aabb(),
+        })
     }
 }
 

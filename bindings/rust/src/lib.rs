@@ -91,3 +91,35 @@ unsafe fn raw_slice<'a, T>(ptr: *const T, len: usize) -> Option<&'a [T]> {
     // promise.
     Some(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
+
+/// A mesh's four arrays as slices: positions and normals 3 floats a
+/// vertex, a material a vertex, `index_count` indices (what both
+/// `mp_mesh_view` and `mp_mesh_buf` hold); `Error::Invalid` for a count
+/// that overflows or a NULL or misaligned array with elements.
+///
+/// # Safety
+/// Each pointer must be as `raw_slice` asks for its count of elements.
+unsafe fn mesh_slices<'a>(
+    positions: *const f32,
+    normals: *const f32,
+    indices: *const u32,
+    materials: *const u8,
+    vertex_count: u32,
+    index_count: u32,
+) -> Result<(&'a [f32], &'a [f32], &'a [u32], &'a [u8]), error::Error> {
+    let vertices = vertex_count as usize;
+    let floats = vertices.checked_mul(3).ok_or(error::Error::Invalid(None))?;
+    // SAFETY: the caller's promise, for each array and its count.
+    let slices = unsafe {
+        (
+            raw_slice(positions, floats),
+            raw_slice(normals, floats),
+            raw_slice(indices, index_count as usize),
+            raw_slice(materials, vertices),
+        )
+    };
+    match slices {
+        (Some(p), Some(n), Some(i), Some(m)) => Ok((p, n, i, m)),
+        _ => Err(error::Error::Invalid(None)), // NULL or misaligned: not a mesh
+    }
+}

@@ -1,7 +1,7 @@
 use crate::edits::{edited_invalid, Edits};
 use crate::error::Error;
 use crate::ffi;
-use crate::raw_slice;
+use crate::mesh_slices;
 use crate::request::Request;
 
 /// A mesh in memory of its own: from [`mesh_local`], or copied out of a
@@ -76,23 +76,20 @@ impl MeshBuf {
     /// Copies of what mp_mesh_local(_edited) filled in after MP_OK.
     fn to_owned_mesh(&self) -> Result<OwnedMesh, Error> {
         let b = &self.0;
-        let vertices = b.vertex_count as usize;
-        let floats = vertices.checked_mul(3).ok_or(Error::Invalid(None))?;
         // SAFETY: on success each array holds its count of elements (3
         // floats per vertex, index_count indices, a material per vertex), or
         // is NULL with a count of 0; they stay allocated until self drops,
         // after the copies below.
-        let slices = unsafe {
-            (
-                raw_slice(b.positions, floats),
-                raw_slice(b.normals, floats),
-                raw_slice(b.indices, b.index_count as usize),
-                raw_slice(b.materials, vertices),
+        let (positions, normals, indices, materials) = unsafe {
+            mesh_slices(
+                b.positions,
+                b.normals,
+                b.indices,
+                b.materials,
+                b.vertex_count,
+                b.index_count,
             )
-        };
-        let (Some(positions), Some(normals), Some(indices), Some(materials)) = slices else {
-            return Err(Error::Invalid(None));
-        };
+        }?;
         Ok(OwnedMesh {
             positions: positions.to_vec(),
             normals: normals.to_vec(),
