@@ -15,10 +15,11 @@ use std::time::{Duration, Instant};
 
 use meshpool::{Client, Error, Request};
 
+mod common;
+use common::{chunk_of, key, view, Chunk};
+
 const BUDGET: usize = 16; // uploads per frame
 const FRAME: Duration = Duration::from_micros(16_667);
-
-type Chunk = (i32, i32, i32);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (instance, seconds, radius) = args()?;
@@ -96,32 +97,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         worst.as_secs_f64() * 1e6
     );
     Ok(())
-}
-
-/// The chunks in view of a camera at chunk x = cam, nearest first: square
-/// rings around it, two layers deep, in lanes 0 (near) to 3 (far).
-fn view(cam: i32, radius: i32) -> impl Iterator<Item = (Chunk, u8)> {
-    (0..=radius).flat_map(move |d| {
-        let lane = (d * 4 / (radius + 1)) as u8;
-        (cam - d..=cam + d).flat_map(move |x| {
-            (-d..=d)
-                .filter(move |z| (x - cam).abs() == d || z.abs() == d)
-                .flat_map(move |z| (-1..=0).map(move |y| ((x, y, z), lane)))
-        })
-    })
-}
-
-/// A chunk as user_data, and back (16 bits a coordinate is plenty here).
-fn key((x, y, z): Chunk) -> u64 {
-    (x as u16 as u64) << 32 | (y as u16 as u64) << 16 | z as u16 as u64
-}
-
-fn chunk_of(key: u64) -> Chunk {
-    (
-        (key >> 32) as i16 as i32,
-        (key >> 16) as i16 as i32,
-        key as i16 as i32,
-    )
 }
 
 fn args() -> Result<(Option<String>, u32, i32), String> {
