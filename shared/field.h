@@ -79,4 +79,20 @@ static inline void field_axis(const struct grid *g, int a, float *out)
 		out[i] = field_world(g->g0[a] + (int64_t)i * g->step, g->voxel);
 }
 
+/* The first index of axis coordinates c[0..n) (increasing, evenly spaced
+ * but for rounding; inv is 1 / (c[1] - c[0])) whose coordinate is >= x, or
+ * > x with past set: a guess from the spacing, made exact against c. */
+static inline int field_axis_find(const float *c, int n, float inv, float x,
+    int past)
+{
+	float guess = n > 1 ? (x - c[0]) * inv : 0.0f;
+	int i = guess > 0.0f ? (guess < (float)n ? (int)guess : n) : 0; /* NaN: 0 */
+
+	while (i > 0 && (past ? c[i - 1] > x : c[i - 1] >= x))
+		i--;
+	while (i < n && (past ? c[i] <= x : c[i] < x))
+		i++;
+	return i;
+}
+
 #endif

@@ -10,29 +10,15 @@
 #include "brush.h"
 #include "field_edits.h"
 
-/* The first index of c[0..n) (increasing, evenly spaced but for
- * rounding) whose coordinate is >= x, or > x with past set: a guess from
- * the spacing, then the exact comparisons from there. */
-static int
-first_index(const float *c, int n, float x, int past)
-{
-	float guess = n > 1 ? (x - c[0]) / (c[1] - c[0]) : 0.0f;
-	int i = guess > 0.0f ? (guess < (float)n ? (int)guess : n) : 0; /* NaN: 0 */
-
-	while (i > 0 && (past ? c[i - 1] > x : c[i - 1] >= x))
-		i--;
-	while (i < n && (past ? c[i] <= x : c[i] < x))
-		i++;
-	return i;
-}
-
 /* The index range [*a, *b] of coords inside [lo, hi]; empty if *a > *b.
  * Coordinates grow with the index. */
 static void
 index_range(const float *c, int n, float lo, float hi, int *a, int *b)
 {
-	*a = first_index(c, n, lo, 0);
-	*b = first_index(c, n, hi, 1) - 1;
+	float inv = n > 1 ? 1.0f / (c[1] - c[0]) : 0.0f;
+
+	*a = field_axis_find(c, n, inv, lo, 0);
+	*b = field_axis_find(c, n, inv, hi, 1) - 1;
 }
 
 /* Which brushes reach the grid at all: their index ranges per axis, or

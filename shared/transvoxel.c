@@ -375,21 +375,6 @@ chunk_columns(struct ctx *x, const struct grid *g)
 	return c;
 }
 
-/* The first of ys[0..n) (evenly spaced, increasing) at or above h: the
- * first air row.  A guess from the spacing, made exact against ys. */
-static inline int
-first_air(const float *ys, int n, float inv_dy, float h)
-{
-	float f = (h - ys[0]) * inv_dy;
-	int j = !(f > 0.0f) ? 0 : f >= (float)n ? n : (int)f;
-
-	while (j > 0 && ys[j - 1] >= h)
-		j--;
-	while (j < n && ys[j] < h)
-		j++;
-	return j;
-}
-
 /*
  * Sample a heightmap chunk from its column heights h: find where each
  * column turns from solid to air, and fill only the rows each plane's
@@ -415,7 +400,9 @@ sample_band(struct ctx *x, const struct grid *g, const struct col_cache *c)
 
 		cmin[kp] = (int16_t)p, cmax[kp] = 0;
 		for (ip = 0; ip < p; ip++) {
-			int16_t j = (int16_t)first_air(ys, p, inv_dy, hrow[ip]);
+			/* The first air row of the column. */
+			int16_t j = (int16_t)field_axis_find(ys, p, inv_dy,
+			    hrow[ip], 0);
 
 			cmin[kp] = j < cmin[kp] ? j : cmin[kp];
 			cmax[kp] = j > cmax[kp] ? j : cmax[kp];
