@@ -78,6 +78,23 @@ enum {
 	MP_EDGE_NY_PZ = 1 << 10, MP_EDGE_PY_PZ = 1 << 11
 };
 
+/* The 8 chunk corners, each named by the three faces that meet there (bit
+ * number: +X 1, +Y 2, +Z 4).  A bit set in mp_request.corners says that
+ * the chunk diagonally across that corner (the one sharing only the
+ * corner) is one LOD finer.  Beside a transition face, the four chunks
+ * around the edge line of two plain faces share the vertices on it; with
+ * the corner bit all four know that each has the transition face, and
+ * move those vertices alike instead of keeping them in place (where the
+ * surface passes through the corner, the transition cells there were so
+ * thin that triangles folded).  0 (not known) keeps them in place.  Zero
+ * at LOD 0. */
+enum {
+	MP_CORNER_NX_NY_NZ = 1 << 0, MP_CORNER_PX_NY_NZ = 1 << 1,
+	MP_CORNER_NX_PY_NZ = 1 << 2, MP_CORNER_PX_PY_NZ = 1 << 3,
+	MP_CORNER_NX_NY_PZ = 1 << 4, MP_CORNER_PX_NY_PZ = 1 << 5,
+	MP_CORNER_NX_PY_PZ = 1 << 6, MP_CORNER_PX_PY_PZ = 1 << 7
+};
+
 typedef struct mp_request {
 	uint64_t user_data;   /* returned untouched in the result */
 	int32_t  cx, cy, cz;  /* chunk coordinates at this LOD */
@@ -88,7 +105,8 @@ typedef struct mp_request {
 	float    voxel_size;  /* at LOD 0, > 0, at most 1e6 */
 	mp_field field;
 	uint16_t edges;       /* MP_EDGE_*: that diagonal chunk is one LOD finer */
-	uint16_t reserved;    /* 0 */
+	uint8_t  corners;     /* MP_CORNER_*: that diagonal chunk is one LOD finer */
+	uint8_t  reserved;    /* 0 */
 } mp_request;
 
 typedef struct mp_result {
@@ -120,14 +138,15 @@ typedef struct mp_mesh_buf {          /* owned, from mp_mesh_local */
 
 /* Defaults: cells 32, voxel 1, HEIGHTMAP seed 42, 4 octaves, frequency 0.02,
  * amplitude 10, offset 0, lacunarity 2, gain 0.5, lod 0, no transitions,
- * no edges. */
+ * no edges, no corners. */
 void mp_request_init(mp_request *r);
 
-/* Set r->transitions and r->edges from where the finer chunks are:
- * finer(ctx, cx, cy, cz) says whether the place of chunk (cx, cy, cz) at
- * r's LOD is covered by chunks one LOD finer.  It is asked about the six
- * face neighbours and the twelve chunks diagonally across r's edges; at
- * LOD 0 both masks are cleared and it is not called. */
+/* Set r->transitions, r->edges and r->corners from where the finer chunks
+ * are: finer(ctx, cx, cy, cz) says whether the place of chunk (cx, cy, cz)
+ * at r's LOD is covered by chunks one LOD finer.  It is asked about the six
+ * face neighbours, the twelve chunks diagonally across r's edges and the
+ * eight across its corners; at LOD 0 the masks are cleared and it is not
+ * called. */
 void mp_request_set_neighbours(mp_request *r,
          int (*finer)(void *ctx, int32_t cx, int32_t cy, int32_t cz),
          void *ctx);

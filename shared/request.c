@@ -17,7 +17,7 @@
 /* The request is one lane item of the transport, a cache line; the last
  * fields fill what was tail padding, so nothing in it is left unnamed. */
 _Static_assert(sizeof(mp_request) == 64, "mp_request is 64 bytes");
-_Static_assert(offsetof(mp_request, reserved) + sizeof(uint16_t) ==
+_Static_assert(offsetof(mp_request, reserved) + sizeof(uint8_t) ==
     sizeof(mp_request), "mp_request has no tail padding");
 
 #define EDGE_BITS 0xfffu            /* the 12 MP_EDGE_* bits */
@@ -124,6 +124,8 @@ request_problem(const mp_request *r)
 		return "edge bits above bit 11";
 	if (r->edges != 0 && r->lod == 0)
 		return "edges need lod >= 1 (no finer chunk exists)";
+	if (r->corners != 0 && r->lod == 0)
+		return "corners need lod >= 1 (no finer chunk exists)";
 	if (r->reserved != 0)
 		return "reserved must be 0";
 	if (r->priority > 3)
@@ -133,8 +135,10 @@ request_problem(const mp_request *r)
 	return extent_problem(r, cells);
 }
 
-/* Where each transition and edge bit leads, in chunks of the same LOD. */
-static const struct { int8_t o[3]; uint16_t bit; } neighbours[18] = {
+/* Where each transition, edge and corner bit leads, in chunks of the same
+ * LOD: 6 faces, then 12 edges, then 8 corners. */
+#define NEIGHBOURS 26
+static const struct { int8_t o[3]; uint16_t bit; } neighbours[NEIGHBOURS] = {
 	{ { -1, 0, 0 }, MP_TRANS_NX }, { { 1, 0, 0 }, MP_TRANS_PX },
 	{ { 0, -1, 0 }, MP_TRANS_NY }, { { 0, 1, 0 }, MP_TRANS_PY },
 	{ { 0, 0, -1 }, MP_TRANS_NZ }, { { 0, 0, 1 }, MP_TRANS_PZ },
@@ -144,6 +148,10 @@ static const struct { int8_t o[3]; uint16_t bit; } neighbours[18] = {
 	{ { -1, 0, 1 }, MP_EDGE_NX_PZ }, { { 1, 0, 1 }, MP_EDGE_PX_PZ },
 	{ { 0, -1, -1 }, MP_EDGE_NY_NZ }, { { 0, 1, -1 }, MP_EDGE_PY_NZ },
 	{ { 0, -1, 1 }, MP_EDGE_NY_PZ }, { { 0, 1, 1 }, MP_EDGE_PY_PZ },
+	{ { -1, -1, -1 }, MP_CORNER_NX_NY_NZ }, { { 1, -1, -1 }, MP_CORNER_PX_NY_NZ },
+	{ { -1, 1, -1 }, MP_CORNER_NX_PY_NZ }, { { 1, 1, -1 }, MP_CORNER_PX_PY_NZ },
+	{ { -1, -1, 1 }, MP_CORNER_NX_NY_PZ }, { { 1, -1, 1 }, MP_CORNER_PX_NY_PZ },
+	{ { -1, 1, 1 }, MP_CORNER_NX_PY_PZ }, { { 1, 1, 1 }, MP_CORNER_PX_PY_PZ },
 };
 
 void
@@ -154,14 +162,17 @@ mp_request_set_neighbours(mp_request *r,
 
 	r->transitions = 0;
 	r->edges = 0;
-	for (i = 0; r->lod > 0 && i < 18; i++) {
+	r->corners = 0;
+	for (i = 0; r->lod > 0 && i < NEIGHBOURS; i++) {
 		if (!finer(ctx, r->cx + neighbours[i].o[0],
 		    r->cy + neighbours[i].o[1], r->cz + neighbours[i].o[2]))
 			continue;
 		if (i < 6)
 			r->transitions |= (uint8_t)neighbours[i].bit;
-		else
+		else if (i < 18)
 			r->edges |= neighbours[i].bit;
+		else
+			r->corners |= (uint8_t)neighbours[i].bit;
 	}
 }
 
@@ -192,6 +203,7 @@ request_chunk(const mp_request *r, struct tv_chunk *c)
 	c->lod = r->lod;
 	c->transitions = r->transitions;
 	c->edges = r->edges;
+	c->corners = r->corners;
 	c->voxel = r->voxel_size;
 }
 

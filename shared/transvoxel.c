@@ -1594,19 +1594,36 @@ face_near(const struct ctx *x, const float u[3], int f)
 	return d < 1.0f ? d : 1.0f;
 }
 
+/* Is the chunk diagonally across the corner of faces f, g and h (one of
+ * each axis) one LOD finer?  For plain faces f and g that says whether the
+ * chunk diagonally across their edge line has transition face h as we do. */
+static inline int
+corner_finer(const struct ctx *x, int f, int g, int h)
+{
+	int bit = 0;
+
+	bit |= (f & 1) << (f / 2);
+	bit |= (g & 1) << (g / 2);
+	bit |= (h & 1) << (h / 2);
+	return (x->c->corners >> bit) & 1;
+}
+
 /* Must a vertex on the chunk edge line of faces f and g (both free of a
- * face pin) stay put?  Two plain faces: yes, the chunk diagonally across
- * shares it and we cannot know its transitions.  A plain and a transition
- * face: the neighbour across the plain one shares it, and moves it too only
- * if it has that transition face as well (the diagonal chunk is finer).
- * Two transition faces: nobody shares it. */
+ * face pin for the shift toward t) stay put?  Two plain faces: unless the
+ * chunk diagonally across the line, which shares it, has t too: it is not
+ * finer (no edge bit) and the chunk across t from it is (the corner bit of
+ * f, g and t; 0, not known, pins).  In a 2:1 layout it is then of our LOD,
+ * as a coarser one cannot touch a finer one across a face.  A plain and a
+ * transition face: the neighbour across the plain one shares it, and moves
+ * it too only if it has that transition face as well (the diagonal chunk
+ * is finer).  Two transition faces: nobody shares it. */
 static int
-line_pinned(const struct ctx *x, int f, int g)
+line_pinned(const struct ctx *x, int f, int g, int t)
 {
 	int tf = is_transition(x, f), tg = is_transition(x, g);
 
 	if (!tf && !tg)
-		return 1;
+		return diagonal_finer(x, f, g) || !corner_finer(x, f, g, t);
 	return tf != tg && !diagonal_finer(x, f, g);
 }
 
@@ -1645,7 +1662,7 @@ shift_factor(const struct ctx *x, const float u[3], int t)
 			if ((!is_transition(x, f) && !diagonal_finer(x, f, t)) ||
 			    (!is_transition(x, g) && !diagonal_finer(x, g, t)))
 				continue;       /* a face pin covers the line */
-			if (line_pinned(x, f, g))
+			if (line_pinned(x, f, g, t))
 				k *= fmaxf(face_near(x, u, f), face_near(x, u, g));
 		}
 	return k;
@@ -2217,7 +2234,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 
 	mesh_clear(out);
 	if (c->cells < 1 || c->cells > MP_MAX_CELLS ||
-	    ((c->transitions | c->edges) != 0 && c->lod < 1))
+	    ((c->transitions | c->edges | c->corners) != 0 && c->lod < 1))
 		return -1;
 	if (surely_empty(c, f))
 		return 0;

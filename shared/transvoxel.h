@@ -17,6 +17,7 @@ struct tv_chunk {
 	int      lod;        /* step between samples is 2^lod voxels */
 	unsigned transitions;/* MP_TRANS_* bits; lod >= 1 when non-zero */
 	unsigned edges;      /* MP_EDGE_* bits; lod >= 1 when non-zero */
+	unsigned corners;    /* MP_CORNER_* bits; lod >= 1 when non-zero */
 	float    voxel;
 };
 

@@ -52,6 +52,7 @@ block_req(uint32_t i)
 	r.lod = (uint8_t)(i / 512 % 2);
 	r.transitions = r.lod ? (uint8_t)(i * 7 % 64) : 0;
 	r.edges = r.lod ? (uint16_t)(i * 97 % 4096) : 0;
+	r.corners = r.lod ? (uint8_t)(i * 37 % 256) : 0;
 	r.priority = (uint8_t)(i % 4);
 	return r;
 }
@@ -276,7 +277,7 @@ test_partly_taken_batches(void **state)
 	assert_int_equal(daemon_stop(&d, SIGTERM), 0);
 }
 
-#define NBAD 19
+#define NBAD 20
 
 static void
 test_bad_requests(void **state)
@@ -311,6 +312,7 @@ test_bad_requests(void **state)
 	bad[16].edges = MP_EDGE_NX_NY;      /* edges at LOD 0 */
 	bad[17].edges = 0x1000, bad[17].lod = 1;
 	bad[18].reserved = 1;
+	bad[19].corners = MP_CORNER_PX_PY_PZ;  /* corners at LOD 0 */
 	assert_int_equal(daemon_start(&d, 1, NULL), 0);
 	assert_int_equal(mp_connect(d.name, &c), MP_OK);
 	for (i = 0; i < NBAD; i++)

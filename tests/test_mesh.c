@@ -30,6 +30,7 @@ chunk(int64_t x, int64_t y, int64_t z, int cells, int lod, unsigned trans)
 	c.g0[0] = x * span, c.g0[1] = y * span, c.g0[2] = z * span;
 	c.cells = cells, c.lod = lod, c.transitions = trans, c.voxel = 1.0f;
 	c.edges = 0;
+	c.corners = 0;
 	return c;
 }
 

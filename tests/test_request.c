@@ -79,6 +79,7 @@ test_defaults(void **state)
 	assert_int_equal(r.lod, 0);
 	assert_int_equal(r.transitions, 0);
 	assert_int_equal(r.edges, 0);
+	assert_int_equal(r.corners, 0);
 	assert_int_equal(r.reserved, 0);
 	assert_int_equal(r.priority, 0);
 	assert_int_equal(r.user_data, 0);
@@ -223,6 +224,110 @@ test_bad_edges(void **state)
 	refused(&r);
 }
 
+/* What MP_EINVAL means, in a sentence naming the field: the mistakes a
+ * newcomer makes first (a transition bit at LOD 0, a chunk of 5 cells). */
+static void
+problem_says(const mp_request *r, const char *words)
+{
+	const char *why = mp_request_problem(r);
+
+	assert_non_null(why);
+	if (strstr(why, words) == NULL)
+		fail_msg("problem \"%s\" does not say \"%s\"", why, words);
+}
+
+static void
+test_bad_corners(void **state)
+{
+	mp_request r;
+
+	(void)state;
+	mp_request_init(&r);
+	r.corners = MP_CORNER_PX_PY_PZ;       /* no finer chunk at LOD 0 */
+	refused(&r);
+	problem_says(&r, "corners need lod >= 1");
+	r.lod = 1;
+	accepted(&r);
+	r.corners = 0xff;
+	r.edges = 0xfff;
+	r.transitions = 0x3f;
+	accepted(&r);
+	r.reserved = 1;
+	refused(&r);
+	problem_says(&r, "reserved must be 0");
+}
+
+/* The one chunk at offset want (each -1, 0 or 1) is finer. */
+struct one_finer {
+	int32_t at[3];
+	int asked;
+};
+
+static int
+one_finer(void *ctx, int32_t cx, int32_t cy, int32_t cz)
+{
+	struct one_finer *o = ctx;
+
+	o->asked++;
+	return cx == o->at[0] && cy == o->at[1] && cz == o->at[2];
+}
+
+/* Each of the 26 chunks around r sets exactly its own bit: faces in
+ * transitions, edges by the two faces they join, corners by three. */
+static void
+test_set_neighbours(void **state)
+{
+	static const uint16_t edge_of[3][3][3] = {  /* [x+1][y+1][z+1] */
+		[0][0][1] = MP_EDGE_NX_NY, [2][0][1] = MP_EDGE_PX_NY,
+		[0][2][1] = MP_EDGE_NX_PY, [2][2][1] = MP_EDGE_PX_PY,
+		[0][1][0] = MP_EDGE_NX_NZ, [2][1][0] = MP_EDGE_PX_NZ,
+		[0][1][2] = MP_EDGE_NX_PZ, [2][1][2] = MP_EDGE_PX_PZ,
+		[1][0][0] = MP_EDGE_NY_NZ, [1][2][0] = MP_EDGE_PY_NZ,
+		[1][0][2] = MP_EDGE_NY_PZ, [1][2][2] = MP_EDGE_PY_PZ,
+	};
+	static const uint8_t corner_of[2][2][2] = {
+		{ { MP_CORNER_NX_NY_NZ, MP_CORNER_NX_NY_PZ },
+		  { MP_CORNER_NX_PY_NZ, MP_CORNER_NX_PY_PZ } },
+		{ { MP_CORNER_PX_NY_NZ, MP_CORNER_PX_NY_PZ },
+		  { MP_CORNER_PX_PY_NZ, MP_CORNER_PX_PY_PZ } },
+	};
+	static const uint8_t face_of[3][2] = {
+		{ MP_TRANS_NX, MP_TRANS_PX }, { MP_TRANS_NY, MP_TRANS_PY },
+		{ MP_TRANS_NZ, MP_TRANS_PZ },
+	};
+	int o[3];
+
+	(void)state;
+	for (o[0] = -1; o[0] <= 1; o[0]++)
+	for (o[1] = -1; o[1] <= 1; o[1]++)
+	for (o[2] = -1; o[2] <= 1; o[2]++) {
+		int zeros = !o[0] + !o[1] + !o[2], a;
+		struct one_finer f = { { 7 + o[0], -3 + o[1], 2 + o[2] }, 0 };
+		mp_request r;
+
+		mp_request_init(&r);
+		r.cx = 7, r.cy = -3, r.cz = 2, r.lod = 2;
+		mp_request_set_neighbours(&r, one_finer, &f);
+		assert_int_equal(f.asked, 26);
+		assert_int_equal(r.edges, zeros == 1 ?
+		    edge_of[o[0] + 1][o[1] + 1][o[2] + 1] : 0);
+		assert_int_equal(r.corners, zeros == 0 ?
+		    corner_of[o[0] > 0][o[1] > 0][o[2] > 0] : 0);
+		for (a = 0; zeros == 2 && a < 3; a++)
+			if (o[a] != 0)
+				assert_int_equal(r.transitions,
+				    face_of[a][o[a] > 0]);
+		if (zeros != 2)
+			assert_int_equal(r.transitions, 0);
+		accepted(&r);
+		r.lod = 0;              /* nothing finer: cleared, not asked */
+		f.asked = 0;
+		mp_request_set_neighbours(&r, one_finer, &f);
+		assert_int_equal(f.asked, 0);
+		assert_int_equal(r.transitions | r.edges | r.corners, 0);
+	}
+}
+
 static void
 test_bad_priority(void **state)
 {
@@ -327,18 +432,6 @@ test_far_world(void **state)
 	refused(&r);
 }
 
-/* What MP_EINVAL means, in a sentence naming the field: the mistakes a
- * newcomer makes first (a transition bit at LOD 0, a chunk of 5 cells). */
-static void
-problem_says(const mp_request *r, const char *words)
-{
-	const char *why = mp_request_problem(r);
-
-	assert_non_null(why);
-	if (strstr(why, words) == NULL)
-		fail_msg("problem \"%s\" does not say \"%s\"", why, words);
-}
-
 static void
 test_problem_names_the_field(void **state)
 {
@@ -408,6 +501,8 @@ main(void)
 		cmocka_unit_test(test_bad_kind),
 		cmocka_unit_test(test_bad_transitions),
 		cmocka_unit_test(test_bad_edges),
+		cmocka_unit_test(test_bad_corners),
+		cmocka_unit_test(test_set_neighbours),
 		cmocka_unit_test(test_bad_priority),
 		cmocka_unit_test(test_bad_field_floats),
 		cmocka_unit_test(test_far_world),

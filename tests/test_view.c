@@ -123,8 +123,9 @@ across(struct cover *g, const struct ring_chunk *c, int dx, int dz)
 	return lod;
 }
 
-/* Is the chunk diagonally across an edge (offsets ox, oy, oz, two of
- * them non-zero) covered one level finer, by the coverage grid? */
+/* Is the chunk diagonally across an edge or a corner (offsets ox, oy, oz,
+ * two or three of them non-zero) covered one level finer, by the coverage
+ * grid? */
 static int
 finer_across_edge(struct cover *g, const struct ring_chunk *c, int ox, int oy,
     int oz)
@@ -158,6 +159,17 @@ check_edges(struct cover *g, const struct ring_chunk *c)
 }
 
 static void
+check_corners(struct cover *g, const struct ring_chunk *c)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		assert_int_equal((c->corners >> i) & 1, c->lod > 0 &&
+		    finer_across_edge(g, c, i & 1 ? 1 : -1, i & 2 ? 1 : -1,
+		    i & 4 ? 1 : -1));
+}
+
+static void
 check_faces(struct cover *g, const struct ring_chunk *c)
 {
 	static const struct { int dx, dz, bit; } face[4] = {
@@ -187,6 +199,7 @@ request_ok(const struct ring_chunk *c)
 	r.lod = c->lod;
 	r.transitions = c->transitions;
 	r.edges = c->edges;
+	r.corners = c->corners;
 	return mp_request_validate(&r) == MP_OK;
 }
 
@@ -210,6 +223,7 @@ check_layout(int k, float x, float z)
 	for (i = 0; i < n; i++) {
 		check_faces(&g, &c[i]);
 		check_edges(&g, &c[i]);
+		check_corners(&g, &c[i]);
 		/* What the mesher will be asked is a valid request. */
 		assert_int_equal(request_ok(&c[i]), 1);
 	}

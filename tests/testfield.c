@@ -211,6 +211,22 @@ layout_edges(finer_fn finer, const void *ctx)
 	return bits;
 }
 
+/* Corner bit i (+X 1, +Y 2, +Z 4, as MP_CORNER_*) from its direction. */
+unsigned
+layout_corners(finer_fn finer, const void *ctx)
+{
+	unsigned bits = 0;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		int o[3] = { i & 1 ? 1 : -1, i & 2 ? 1 : -1, i & 4 ? 1 : -1 };
+
+		if (finer(ctx, o))
+			bits |= 1u << i;
+	}
+	return bits;
+}
+
 /* A chunk of a block layout: its lowest corner in LOD-base chunk units
  * relative to the layout, its size in those units (1 or 2), its LOD. */
 struct block_chunk {
@@ -261,6 +277,7 @@ mesh_block(struct mc_mesh *m, struct tv_scratch *s, const struct field *f,
 		memcpy(bc.pos, pos, sizeof pos);
 		c.transitions = layout_transitions(block_finer, &bc);
 		c.edges = l->edges ? layout_edges(block_finer, &bc) : 0;
+		c.corners = l->edges ? layout_corners(block_finer, &bc) : 0;
 		if (mesh_chunk_into(m, s, f, &c) < 0)
 			return -1;
 		chunks++;

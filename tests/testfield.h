@@ -33,10 +33,12 @@ struct field boxes_as_field(const struct boxes *b);
  * them: finer(ctx, o) says whether the region next to the chunk in
  * direction o[] (each of -1, 0, 1; 0 = the chunk's own span on that axis)
  * is covered by a chunk one LOD finer.  A face's neighbour is o with one
- * non-zero component, an edge's diagonal chunk o with two. */
+ * non-zero component, an edge's diagonal chunk o with two, a corner's with
+ * three. */
 typedef int (*finer_fn)(const void *ctx, const int o[3]);
 unsigned layout_transitions(finer_fn finer, const void *ctx);
 unsigned layout_edges(finer_fn finer, const void *ctx);
+unsigned layout_corners(finer_fn finer, const void *ctx);
 
 /* Mesh one chunk into m (welded); returns triangles added, -1 on failure. */
 /* One extractor scratch for a whole test program: the cmocka group setup
@@ -55,7 +57,8 @@ struct layout {
 	int base, cells;
 	float voxel;
 	const uint8_t *fine;        /* nb[0]*nb[1]*nb[2], x fastest */
-	int edges;                  /* set the MP_EDGE_* bits (else 0: unknown) */
+	int edges;                  /* set the MP_EDGE_* and MP_CORNER_* bits
+	                               (else 0: unknown) */
 };
 /* Mesh every chunk of the layout into m; returns chunks meshed or -1, and
  * the world box of the layout in box_lo/box_hi. */

@@ -97,7 +97,7 @@ hole_finer(void *ctx, int32_t x, int32_t y, int32_t z)
 	return finer(ctx, x, y, z);
 }
 
-/* Transition and edge bits of a chunk around hole h, so the mesher can
+/* Transition, edge and corner bits of a chunk around hole h, so the mesher can
  * give transition cells their full width where two neighbouring chunks
  * both have them. */
 static void
@@ -111,6 +111,7 @@ set_neighbours(const struct square *h, struct ring_chunk *c)
 	mp_request_set_neighbours(&r, hole_finer, (void *)(uintptr_t)h);
 	c->transitions = r.transitions;
 	c->edges = r.edges;
+	c->corners = r.corners;
 }
 
 size_t
@@ -137,6 +138,7 @@ rings_layout(int k, float x, float z, struct ring_chunk *out)
 					c->lod = (uint8_t)lod;
 					c->transitions = 0;
 					c->edges = 0;
+					c->corners = 0;
 					if (lod > 0)
 						set_neighbours(&h, c);
 				}
@@ -171,5 +173,7 @@ rings_cmp(const void *a, const void *b)
 		return c;
 	if (p->transitions != q->transitions)
 		return p->transitions < q->transitions ? -1 : 1;
-	return (p->edges > q->edges) - (p->edges < q->edges);
+	if (p->edges != q->edges)
+		return p->edges < q->edges ? -1 : 1;
+	return (p->corners > q->corners) - (p->corners < q->corners);
 }

@@ -16,6 +16,7 @@ struct ring_chunk {
 	int32_t  x, y, z;
 	uint8_t  lod, transitions;  /* MP_TRANS_*: faces toward a finer chunk */
 	uint16_t edges;             /* MP_EDGE_*: a finer chunk diagonally */
+	uint8_t  corners;           /* MP_CORNER_*: a finer chunk at a corner */
 };
 
 /* Smallest and largest half-size k (chunks per level side / 2). */
@@ -36,8 +37,8 @@ void rings_centres(float x, float z, int32_t centres[RING_LEVELS][2]);
 /* Side of a chunk of level lod, in world units. */
 float rings_chunk_size(int lod);
 
-/* Total order on chunks (lod, x, y, z, then transitions and edges), for
- * qsort and bsearch; rings_cmp_place ignores transitions and edges. */
+/* Total order on chunks (lod, x, y, z, then transitions, edges and
+ * corners), for qsort and bsearch; rings_cmp_place ignores the bits. */
 int rings_cmp(const void *a, const void *b);
 int rings_cmp_place(const void *a, const void *b);
 

@@ -359,6 +359,7 @@ make_request(const struct stream *s, uint32_t slot, mp_request *r)
 	r->lod = c->key.lod;
 	r->transitions = c->key.transitions;
 	r->edges = c->key.edges;
+	r->corners = c->key.corners;
 	r->priority = lane(c->dist);
 }
 
