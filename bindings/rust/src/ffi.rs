@@ -57,6 +57,15 @@ pub const MP_EDGE_PY_NZ: u16 = 1 << 9;
 pub const MP_EDGE_NY_PZ: u16 = 1 << 10;
 pub const MP_EDGE_PY_PZ: u16 = 1 << 11;
 
+pub const MP_CORNER_NX_NY_NZ: u8 = 1 << 0;
+pub const MP_CORNER_PX_NY_NZ: u8 = 1 << 1;
+pub const MP_CORNER_NX_PY_NZ: u8 = 1 << 2;
+pub const MP_CORNER_PX_PY_NZ: u8 = 1 << 3;
+pub const MP_CORNER_NX_NY_PZ: u8 = 1 << 4;
+pub const MP_CORNER_PX_NY_PZ: u8 = 1 << 5;
+pub const MP_CORNER_NX_PY_PZ: u8 = 1 << 6;
+pub const MP_CORNER_PX_PY_PZ: u8 = 1 << 7;
+
 pub const MP_BRUSH_SPHERE: u8 = 0;
 pub const MP_BRUSH_BOX: u8 = 1;
 pub const MP_BRUSH_CAPSULE: u8 = 2;
@@ -94,8 +103,9 @@ pub struct mp_request {
     pub voxel_size: f32,
     pub field: mp_field,
     pub edges: u16,
+    pub corners: u8,
     /// Must be 0 (`mp_request_problem`: "reserved must be 0").
-    pub reserved: u16,
+    pub reserved: u8,
 }
 
 impl mp_request {
@@ -121,6 +131,7 @@ impl mp_request {
             gain: 0.0,
         },
         edges: 0,
+        corners: 0,
         reserved: 0,
     };
 }
@@ -352,7 +363,7 @@ mirror! {
         mp_field { kind, seed, octaves, frequency, amplitude, offset, lacunarity, gain }
         mp_request {
             user_data, cx, cy, cz, lod, transitions, priority, cells, voxel_size, field,
-            edges, reserved,
+            edges, corners, reserved,
         }
         mp_result {
             user_data, status, vertex_count, index_count, aabb_min, aabb_max,
@@ -375,6 +386,8 @@ mirror! {
         MP_EDGE_NX_NY, MP_EDGE_PX_NY, MP_EDGE_NX_PY, MP_EDGE_PX_PY,
         MP_EDGE_NX_NZ, MP_EDGE_PX_NZ, MP_EDGE_NX_PZ, MP_EDGE_PX_PZ,
         MP_EDGE_NY_NZ, MP_EDGE_PY_NZ, MP_EDGE_NY_PZ, MP_EDGE_PY_PZ,
+        MP_CORNER_NX_NY_NZ, MP_CORNER_PX_NY_NZ, MP_CORNER_NX_PY_NZ, MP_CORNER_PX_PY_NZ,
+        MP_CORNER_NX_NY_PZ, MP_CORNER_PX_NY_PZ, MP_CORNER_NX_PY_PZ, MP_CORNER_PX_PY_PZ,
         MP_BRUSH_SPHERE, MP_BRUSH_BOX, MP_BRUSH_CAPSULE,
         MP_EDIT_ADD, MP_EDIT_SUBTRACT, MP_EDIT_PAINT,
         MP_BRUSH_REACH, MP_MAX_BRUSHES,
@@ -398,6 +411,7 @@ const _: () = {
         c::mp_request::voxel_size,
         c::mp_request::field,
         c::mp_request::edges,
+        c::mp_request::corners,
         c::mp_request::reserved,
     ];
     let b = [
@@ -501,6 +515,19 @@ mod tests {
         }
         assert!(c::CONSTS.contains(&"MP_EIO") && c::CONSTS.contains(&"MP_MAX_LOD"));
         assert!(c::CONSTS.contains(&"MP_BRUSH_REACH") && c::CONSTS.contains(&"MP_EDGE_PY_PZ"));
+        assert!(
+            c::CONSTS.contains(&"MP_CORNER_NX_NY_NZ") && c::CONSTS.contains(&"MP_CORNER_PX_PY_PZ")
+        );
+        assert_eq!(
+            c::mp_request::corners,
+            (62, 1),
+            "corners is byte 62 (meshpool.h)"
+        );
+        assert_eq!(
+            c::mp_request::reserved,
+            (63, 1),
+            "reserved is byte 63 (meshpool.h)"
+        );
         assert!(c::FUNCTIONS.contains(&"mp_connect") && c::FUNCTIONS.contains(&"mp_submit_group"));
         assert_eq!(c::MP_BRUSH_REACH, 2.0);
         assert_eq!(

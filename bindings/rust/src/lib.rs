@@ -37,7 +37,7 @@ pub use client::{Client, MeshResult, MeshView};
 pub use edits::{Brush, BrushShape, ChunkBox, EditOp, Edits};
 pub use error::{ConnectError, Error};
 pub use local::{mesh_local, mesh_local_edited, OwnedMesh};
-pub use request::{Edges, FieldKind, Request, Transitions};
+pub use request::{Corners, Edges, FieldKind, Request, Transitions};
 
 /// Highest LOD a request may ask for (`MP_MAX_LOD`).
 pub const MAX_LOD: u8 = ffi::MP_MAX_LOD;
@@ -92,6 +92,9 @@ unsafe fn raw_slice<'a, T>(ptr: *const T, len: usize) -> Option<&'a [T]> {
     Some(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// Positions, normals, indices and materials of one mesh.
+type MeshSlices<'a> = (&'a [f32], &'a [f32], &'a [u32], &'a [u8]);
+
 /// A mesh's four arrays as slices: positions and normals 3 floats a
 /// vertex, a material a vertex, `index_count` indices (what both
 /// `mp_mesh_view` and `mp_mesh_buf` hold); `Error::Invalid` for a count
@@ -106,7 +109,7 @@ unsafe fn mesh_slices<'a>(
     materials: *const u8,
     vertex_count: u32,
     index_count: u32,
-) -> Result<(&'a [f32], &'a [f32], &'a [u32], &'a [u8]), error::Error> {
+) -> Result<MeshSlices<'a>, error::Error> {
     let vertices = vertex_count as usize;
     let floats = vertices.checked_mul(3).ok_or(error::Error::Invalid(None))?;
     // SAFETY: the caller's promise, for each array and its count.

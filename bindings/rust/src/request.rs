@@ -31,7 +31,9 @@ macro_rules! bit_set {
 
             /// The set of these bits, or None if any bit is not named.
             pub const fn from_bits(bits: $bits) -> Option<Self> {
-                if bits & !Self::ALL.0 == 0 {
+                // Not `bits & !ALL == 0`: for Corners every bit is named,
+                // and clippy calls a mask with 0 an error.
+                if bits & Self::ALL.0 == bits {
                     Some(Self(bits))
                 } else {
                     None
@@ -168,6 +170,36 @@ bit_set! {
     }
 }
 
+bit_set! {
+    /// The 8 corners of a chunk whose diagonal neighbour (the chunk sharing
+    /// only that corner) is one LOD finer (`MP_CORNER_*`), each named by the
+    /// three faces that meet there: `PX_NY_PZ` is the corner of the +X, -Y
+    /// and +Z faces (bit number: +X 1, +Y 2, +Z 4). Beside a transition
+    /// face, the four chunks around the edge line of two plain faces share
+    /// the vertices on it; with the corner bit all four know that each has
+    /// the transition face, and move those vertices alike instead of
+    /// keeping them in place. None (not known) keeps them in place. Needs
+    /// LOD 1 or more, like transitions and [`Edges`].
+    Corners(u8) {
+        /// -X, -Y and -Z faces (`MP_CORNER_NX_NY_NZ`).
+        NX_NY_NZ = ffi::MP_CORNER_NX_NY_NZ,
+        /// +X, -Y and -Z faces (`MP_CORNER_PX_NY_NZ`).
+        PX_NY_NZ = ffi::MP_CORNER_PX_NY_NZ,
+        /// -X, +Y and -Z faces (`MP_CORNER_NX_PY_NZ`).
+        NX_PY_NZ = ffi::MP_CORNER_NX_PY_NZ,
+        /// +X, +Y and -Z faces (`MP_CORNER_PX_PY_NZ`).
+        PX_PY_NZ = ffi::MP_CORNER_PX_PY_NZ,
+        /// -X, -Y and +Z faces (`MP_CORNER_NX_NY_PZ`).
+        NX_NY_PZ = ffi::MP_CORNER_NX_NY_PZ,
+        /// +X, -Y and +Z faces (`MP_CORNER_PX_NY_PZ`).
+        PX_NY_PZ = ffi::MP_CORNER_PX_NY_PZ,
+        /// -X, +Y and +Z faces (`MP_CORNER_NX_PY_PZ`).
+        NX_PY_PZ = ffi::MP_CORNER_NX_PY_PZ,
+        /// +X, +Y and +Z faces (`MP_CORNER_PX_PY_PZ`).
+        PX_PY_PZ = ffi::MP_CORNER_PX_PY_PZ,
+    }
+}
+
 /// The density field sampled (`MP_FIELD_*`): a heightmap has no overhangs,
 /// a volume makes overhangs and caves where amplitude * frequency is large.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -209,8 +241,8 @@ pub struct Request(pub(crate) ffi::mp_request);
 
 impl Request {
     /// `mp_request_init`'s defaults: chunk (0, 0, 0), LOD 0, no
-    /// transitions, no edges, lane 0, 32 cells, voxel size 1, user_data 0, and a
-    /// heightmap of seed 42, 4 octaves, frequency 0.02, amplitude 10,
+    /// transitions, no edges, no corners, lane 0, 32 cells, voxel size 1,
+    /// user_data 0, and a heightmap of seed 42, 4 octaves, frequency 0.02, amplitude 10,
     /// offset 0, lacunarity 2, gain 0.5.
     pub fn new() -> Self {
         let mut raw = ffi::mp_request::ZEROED;
@@ -252,10 +284,20 @@ impl Request {
         self
     }
 
-    /// Transitions and edges from where the finer chunks are
+    /// Corners whose diagonal neighbour is one LOD finer; must be empty at
+    /// LOD 0. Leaving them empty is always watertight (see [`Corners`]).
+    pub fn with_corners(mut self, corners: Corners) -> Self {
+        self.0.corners = corners.bits();
+        self
+    }
+
+    /// Transitions, edges and corners from where the finer chunks are
     /// (`mp_request_set_neighbours`): `finer(cx, cy, cz)` says whether the
     /// place of that chunk, at this request's LOD, is covered one LOD
-    /// finer. Set the chunk and LOD first; at LOD 0 both are cleared.
+    /// finer. It is asked about the 6 face neighbours, the 12 chunks
+    /// diagonally across the edges and the 8 across the corners, and all
+    /// three masks are replaced. Set the chunk and LOD first; at LOD 0 all
+    /// three are cleared and `finer` is not called.
     pub fn with_neighbours<F: FnMut(i32, i32, i32) -> bool>(mut self, mut finer: F) -> Self {
         extern "C" fn call<F: FnMut(i32, i32, i32) -> bool>(
             ctx: *mut std::os::raw::c_void,
@@ -365,6 +407,11 @@ impl Request {
         Edges(self.0.edges)
     }
 
+    pub fn corners(&self) -> Corners {
+        // Every u8 bit is a named corner: none is unknown.
+        Corners(self.0.corners)
+    }
+
     pub fn priority(&self) -> u8 {
         self.0.priority
     }
@@ -460,6 +507,7 @@ impl fmt::Debug for Request {
             .field("lod", &self.0.lod)
             .field("transitions", &self.transitions())
             .field("edges", &self.edges())
+            .field("corners", &self.corners())
             .field("priority", &self.0.priority)
             .field("cells", &self.0.cells)
             .field("voxel_size", &self.0.voxel_size)
@@ -504,6 +552,7 @@ mod tests {
         assert_eq!(r.lacunarity(), 2.0);
         assert_eq!(r.gain(), 0.5);
         assert_eq!(r.edges(), Edges::NONE);
+        assert_eq!(r.corners(), Corners::NONE);
         assert_eq!(r.0.reserved, 0);
         assert_eq!(r.validate(), Ok(()));
         assert_eq!(r.problem(), None);
@@ -517,6 +566,7 @@ mod tests {
             .with_lod(2)
             .with_transitions(Transitions::NY | Transitions::PZ)
             .with_edges(Edges::NX_NY | Edges::PY_PZ)
+            .with_corners(Corners::PX_NY_NZ | Corners::NX_PY_PZ)
             .with_priority(3)
             .with_cells(48)
             .with_voxel_size(0.25)
@@ -534,6 +584,7 @@ mod tests {
         want.lod = 2;
         want.transitions = ffi::MP_TRANS_NY | ffi::MP_TRANS_PZ;
         want.edges = ffi::MP_EDGE_NX_NY | ffi::MP_EDGE_PY_PZ;
+        want.corners = ffi::MP_CORNER_PX_NY_NZ | ffi::MP_CORNER_NX_PY_PZ;
         want.priority = 3;
         want.cells = 48;
         want.voxel_size = 0.25;
@@ -551,6 +602,12 @@ mod tests {
         assert_eq!(r.chunk(), [-3, 4, i32::MAX]);
         assert_eq!(r.field_kind(), Some(FieldKind::Volume));
         assert_eq!(r.edges(), Edges::NX_NY | Edges::PY_PZ);
+        assert_eq!(r.corners(), Corners::PX_NY_NZ | Corners::NX_PY_PZ);
+        assert_eq!(
+            Request::new().with_corners(Corners::ALL).0.corners,
+            0xff,
+            "every bit of the C field"
+        );
     }
 
     #[test]
@@ -558,7 +615,8 @@ mod tests {
         let good = Request::new()
             .with_lod(1)
             .with_transitions(Transitions::ALL)
-            .with_edges(Edges::ALL);
+            .with_edges(Edges::ALL)
+            .with_corners(Corners::ALL);
         assert_eq!(good.validate(), Ok(()));
         assert_eq!(good.problem(), None);
         let mut reserved = Request::new();
@@ -573,6 +631,10 @@ mod tests {
             (
                 Request::new().with_edges(Edges::PX_NZ),
                 "edges need lod >= 1",
+            ),
+            (
+                Request::new().with_corners(Corners::PX_PY_PZ),
+                "corners need lod >= 1 (no finer chunk exists)",
             ),
             (
                 Request::new().with_lod(1).with_edges(Edges(1 << 12)),
@@ -629,6 +691,82 @@ mod tests {
             "Edges(NX_PY | PY_PZ)"
         );
         assert_eq!(format!("{:?}", Edges::NONE), "Edges(NONE)");
+    }
+
+    #[test]
+    fn corners_behave_like_bit_flags() {
+        let all = [
+            Corners::NX_NY_NZ,
+            Corners::PX_NY_NZ,
+            Corners::NX_PY_NZ,
+            Corners::PX_PY_NZ,
+            Corners::NX_NY_PZ,
+            Corners::PX_NY_PZ,
+            Corners::NX_PY_PZ,
+            Corners::PX_PY_PZ,
+        ];
+        // Eight distinct bits, 0..=7 in the header's order: +X 1, +Y 2, +Z 4.
+        for (i, c) in all.iter().enumerate() {
+            assert_eq!(c.bits(), 1 << i);
+            let name = format!("{c:?}");
+            for (axis, bit) in [("X", 1), ("Y", 2), ("Z", 4)] {
+                let sign = if i & bit != 0 { "P" } else { "N" };
+                assert!(name.contains(&format!("{sign}{axis}")), "{name} is bit {i}");
+            }
+        }
+        assert_eq!(Corners::ALL.bits(), 0xff);
+        assert_eq!(Corners::from_bits(0xff), Some(Corners::ALL));
+        assert_eq!(Corners::from_bits_truncate(0xff), Corners::ALL);
+        assert_eq!(!Corners::ALL, Corners::NONE);
+        assert_eq!(!(Corners::ALL & !Corners::NX_NY_NZ), Corners::NX_NY_NZ);
+        assert_eq!(
+            format!("{:?}", Corners::NX_PY_NZ | Corners::PX_PY_PZ),
+            "Corners(NX_PY_NZ | PX_PY_PZ)"
+        );
+        assert_eq!(format!("{:?}", Corners::NONE), "Corners(NONE)");
+    }
+
+    #[test]
+    fn with_neighbours_is_mp_request_set_neighbours() {
+        // Chunk (5, -2, 7) at LOD 2; finer: its -X face neighbour, the chunk
+        // across its +Y/-Z edge and the one across its +X/-Y/+Z corner.
+        let finer = [[4, -2, 7], [5, -1, 6], [6, -3, 8]];
+        let mut asked = Vec::new();
+        let r = Request::new()
+            .with_chunk(5, -2, 7)
+            .with_lod(2)
+            .with_transitions(Transitions::PZ) // replaced, not kept
+            .with_corners(Corners::NX_NY_NZ)
+            .with_neighbours(|x, y, z| {
+                asked.push([x, y, z]);
+                finer.contains(&[x, y, z])
+            });
+        assert_eq!(r.transitions(), Transitions::NX);
+        assert_eq!(r.edges(), Edges::PY_NZ);
+        assert_eq!(r.corners(), Corners::PX_NY_PZ);
+        assert_eq!(r.validate(), Ok(()));
+        // Each of the 26 chunks around it asked once, never itself.
+        asked.sort_unstable();
+        asked.dedup();
+        assert_eq!(asked.len(), 26);
+        assert!(!asked.contains(&[5, -2, 7]));
+
+        // Only the corner chunk finer: only its corner bit.
+        let r = Request::new()
+            .with_chunk(0, 0, 0)
+            .with_lod(1)
+            .with_neighbours(|x, y, z| [x, y, z] == [-1, 1, 1]);
+        assert_eq!(
+            (r.transitions(), r.edges(), r.corners()),
+            (Transitions::NONE, Edges::NONE, Corners::NX_PY_PZ)
+        );
+
+        // At LOD 0 all three are cleared and finer is not called.
+        let r = Request::new()
+            .with_corners(Corners::ALL)
+            .with_neighbours(|_, _, _| panic!("asked at LOD 0"));
+        assert_eq!(r.corners(), Corners::NONE);
+        assert_eq!(r.validate(), Ok(()));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use meshpool::{
-    mesh_local, mesh_local_edited, Brush, Client, Edges, EditOp, Edits, Error, FieldKind,
+    mesh_local, mesh_local_edited, Brush, Client, Corners, Edges, EditOp, Edits, Error, FieldKind,
     MeshResult, OwnedMesh, Request, Transitions, MAX_BRUSHES,
 };
 
@@ -165,13 +165,15 @@ fn chunk_set() -> Vec<Request> {
     numbered(reqs)
 }
 
-/// A LOD 1 chunk with the transition bits `faces` and edge bits from them.
+/// A LOD 1 chunk with the transition bits `faces` and edge and corner
+/// bits from them.
 fn lod1_request(x: i32, y: i32, z: i32, faces: u8, edge_mul: u16) -> Request {
     Request::new()
         .with_chunk(x, y, z)
         .with_lod(1)
         .with_transitions(Transitions::from_bits_truncate(faces))
         .with_edges(Edges::from_bits_truncate(u16::from(faces) * edge_mul))
+        .with_corners(Corners::from_bits_truncate(faces.wrapping_mul(37)))
 }
 
 /// A chunk of 24 cells of a volume field.
