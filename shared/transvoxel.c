@@ -173,6 +173,8 @@ struct ctx {
 	int       mat_zero;         /* every material is 0 */
 	int       jlo[MP_MAX_CELLS], jhi[MP_MAX_CELLS]; /* regular rows per
 	                                                 * layer of cells */
+	uint32_t  corner_slot[8];   /* rcache slot of a cell's corner c (bit 0
+	                             * +x, 1 +y, 2 +z) from its corner 0 */
 };
 
 /* ---------------------------------------------------------------- scratch */
@@ -990,7 +992,20 @@ regular_stencil(const struct ctx *x, int i, int j, int k, float g[3])
 
 /* Room for what one cell can add, asked once per cell rather than once per
  * vertex and triangle: 0, or -1 (and x->oom) when memory could not be had. */
-static int
+static __attribute__((noinline)) int
+cell_grow(struct ctx *x, uint32_t verts, uint32_t tris)
+{
+	struct mesh *m = x->out;
+
+	if (mesh_reserve(m, verts, 3 * tris) != 0 ||
+	    meta_reserve(x, m->nv + verts) != 0) {
+		x->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static inline int
 cell_reserve(struct ctx *x, uint32_t verts, uint32_t tris)
 {
 	struct mesh *m = x->out;
@@ -998,12 +1013,7 @@ cell_reserve(struct ctx *x, uint32_t verts, uint32_t tris)
 	if (m->nv + verts <= m->cap_v && m->nv + verts <= x->s->cap_meta &&
 	    m->ni + 3 * tris <= m->cap_i)
 		return 0;
-	if (mesh_reserve(m, verts, 3 * tris) != 0 ||
-	    meta_reserve(x, m->nv + verts) != 0) {
-		x->oom = 1;
-		return -1;
-	}
-	return 0;
+	return cell_grow(x, verts, tris);
 }
 
 /* Append a vertex; the cell reserved room for it (cell_reserve). */
@@ -1059,6 +1069,18 @@ regular_slot(const struct ctx *x, const int q[3], int which)
 	    SLOTS_PER_POINT + which);
 }
 
+static void
+corner_slots(struct ctx *x)
+{
+	int c;
+
+	for (c = 0; c < 8; c++) {
+		int q[3] = { c & 1, (c >> 1) & 1, (c >> 2) & 1 };
+
+		x->corner_slot[c] = regular_slot(x, q, 0);
+	}
+}
+
 /* Is lattice point (i, j, k) solid, as the row masks say? */
 static inline int
 mask_bit(const struct ctx *x, int i, int j, int k)
@@ -1079,20 +1101,20 @@ on_chunk_edge(const struct ctx *x, const int q[3], int axis)
 	return 1;
 }
 
-/* Vertex on the regular lattice edge from local point (i,j,k) along axis. */
-static uint32_t
-regular_vertex(struct ctx *x, int i, int j, int k, int axis)
+/* Make the vertex on the regular lattice edge from local point (i,j,k)
+ * along axis, not yet in its cache slot.  Out of line: most lookups find
+ * the vertex made, and must not pay for this one's stack frame. */
+static __attribute__((noinline)) uint32_t
+new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
+    uint32_t slot)
 {
 	int q[3] = { i, j, k }, r[3] = { i, j, k };
-	uint32_t slot = regular_slot(x, q, axis), v;
-	int32_t have = x->s->rcache[slot];
 	float n0[3], n1[3], pos[3], nrm[3], t, tc, lap0, lap1;
 	int64_t gp[3];
 	struct edge e;
+	uint32_t v;
 	uint8_t mat;
 
-	if (have >= 0)
-		return (uint32_t)have;
 	r[axis]++;
 	e.g[0] = x->c->g0[0] + i * x->step;
 	e.g[1] = x->c->g0[1] + j * x->step;
@@ -1131,8 +1153,20 @@ regular_vertex(struct ctx *x, int i, int j, int k, int axis)
 	return v;
 }
 
+/* Vertex on the regular lattice edge from local point (i,j,k) along axis. */
+static inline uint32_t
+regular_vertex(struct ctx *x, int i, int j, int k, int axis)
+{
+	int q[3] = { i, j, k };
+	uint32_t slot = regular_slot(x, q, axis);
+	int32_t have = x->s->rcache[slot];
+
+	return have >= 0 ? (uint32_t)have :
+	    new_regular_vertex(x, i, j, k, axis, slot);
+}
+
 /* Append a triangle; the cell reserved room for it (cell_reserve). */
-static void
+static inline __attribute__((always_inline)) void
 emit_triangle(struct ctx *x, uint32_t a, uint32_t b, uint32_t c, int flip)
 {
 	struct mesh *m = x->out;
@@ -1153,7 +1187,8 @@ regular_cell(struct ctx *x, int i, int j, int k, unsigned code)
 	    &tv_regular_cell_data[tv_regular_cell_class[code]];
 	unsigned nv = tv_regular_vertex_count(cell);
 	unsigned nt = tv_regular_triangle_count(cell);
-	uint32_t local[12];
+	int q[3] = { i, j, k };
+	uint32_t local[12], base = regular_slot(x, q, 0);
 	unsigned v, t;
 
 	if (cell_reserve(x, nv, nt) != 0)
@@ -1161,11 +1196,14 @@ regular_cell(struct ctx *x, int i, int j, int k, unsigned code)
 	for (v = 0; v < nv; v++) {
 		unsigned ec = tv_regular_vertex_data[code][v];
 		unsigned c0 = (ec >> 4) & 0x0f, c1 = ec & 0x0f;
-		unsigned lo = c0 < c1 ? c0 : c1, bit = c0 ^ c1;
-		int axis = bit == 1 ? 0 : bit == 2 ? 1 : 2;
+		unsigned lo = c0 < c1 ? c0 : c1;
+		int axis = (int)(c0 ^ c1) >> 1;         /* bit 1, 2, 4: x, y, z */
+		uint32_t slot = base + x->corner_slot[lo] + (uint32_t)axis;
+		int32_t have = x->s->rcache[slot];
 
-		local[v] = regular_vertex(x, i + (lo & 1), j + ((lo >> 1) & 1),
-		    k + ((lo >> 2) & 1), axis);
+		local[v] = have >= 0 ? (uint32_t)have :
+		    new_regular_vertex(x, i + (lo & 1), j + ((lo >> 1) & 1),
+		    k + ((lo >> 2) & 1), axis, slot);
 	}
 	for (t = 0; t < nt; t++) {
 		const uint8_t *vi = &cell->vertex_index[3 * t];
@@ -1175,10 +1213,11 @@ regular_cell(struct ctx *x, int i, int j, int k, unsigned code)
 	}
 }
 
+/* Bits i and i + 1 of m: one row's two corners of cell i. */
 static inline unsigned
-bit_at(unsigned __int128 m, int i)
+bits2_at(unsigned __int128 m, int i)
 {
-	return (unsigned)(m >> i) & 1u;
+	return (unsigned)(m >> i) & 3u;
 }
 
 /* Cells of row pair (j, k) whose eight corners are not all alike, and the
@@ -1220,10 +1259,8 @@ regular_pass(struct ctx *x)
 				i = lo64 ? __builtin_ctzll(lo64) :
 				    64 + __builtin_ctzll((uint64_t)(live >> 64));
 				live &= live - 1;
-				code = bit_at(r[0], i) | bit_at(r[0], i + 1) << 1 |
-				    bit_at(r[1], i) << 2 | bit_at(r[1], i + 1) << 3 |
-				    bit_at(r[2], i) << 4 | bit_at(r[2], i + 1) << 5 |
-				    bit_at(r[3], i) << 6 | bit_at(r[3], i + 1) << 7;
+				code = bits2_at(r[0], i) | bits2_at(r[1], i) << 2 |
+				    bits2_at(r[2], i) << 4 | bits2_at(r[3], i) << 6;
 				regular_cell(x, i, j, k, code);
 				active++;
 			}
@@ -2246,6 +2283,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	x.step = (int64_t)1 << c->lod;
 	x.zero_d = CLAMP_VOXELS * c->voxel;
 	x.clamp_lo = CLAMP_VOXELS / (float)x.step;
+	corner_slots(&x);
 	if (sample_chunk(&x) == FIELD_UNIFORM && c->transitions == 0)
 		return 0;
 	build_masks(&x);
