@@ -394,6 +394,44 @@ select4(__m128 mask, __m128 yes, __m128 no)
 }
 #endif
 
+#ifdef __SSE2__
+/*
+ * A row of n >= 4 points ends, when n is not a multiple of 4, on one more
+ * vector laid over its last four points: the rows lie in arrays that end
+ * where they do, so no vector may reach past them.  Lanes the vectors
+ * before already did are kept by the lane mask (an operation applied twice
+ * is not always the same: a smooth union is not).
+ */
+static const uint32_t tail_keep[4][4] = {    /* by n % 4: lanes done */
+	{ 0, 0, 0, 0 },
+	{ ~0u, ~0u, ~0u, 0 }, { ~0u, ~0u, 0, 0 }, { ~0u, 0, 0, 0 },
+};
+
+static inline __m128
+tail_mask(int n)
+{
+	return _mm_loadu_ps((const float *)tail_keep[n & 3]);
+}
+
+static inline __m128
+add4(__m128 dv, __m128 sv, __m128 r4, __m128 k4, float k)
+{
+	__m128 v = k > 0.0f ? smooth_min4(dv, sv, k4) : _mm_min_ps(dv, sv);
+
+	return select4(_mm_cmplt_ps(sv, r4), v, dv);
+}
+
+static inline __m128
+subtract4(__m128 dv, __m128 sv, __m128 r4, __m128 k4, float k)
+{
+	const __m128 sign = _mm_set1_ps(-0.0f);
+	__m128 v = k > 0.0f ? _mm_xor_ps(sign, smooth_min4(_mm_xor_ps(sign,
+	    dv), sv, k4)) : _mm_max_ps(dv, _mm_xor_ps(sign, sv));
+
+	return select4(_mm_cmplt_ps(sv, r4), v, dv);
+}
+#endif
+
 static inline __attribute__((always_inline)) void
 add_row(const float *restrict s, int n, float reach, float k,
     float *restrict d)
@@ -402,11 +440,15 @@ add_row(const float *restrict s, int n, float reach, float k,
 #ifdef __SSE2__
 	__m128 r4 = _mm_set1_ps(reach), k4 = _mm_set1_ps(k);
 
-	for (; i + 4 <= n; i += 4) {
-		__m128 sv = _mm_loadu_ps(s + i), dv = _mm_loadu_ps(d + i);
-		__m128 v = k > 0.0f ? smooth_min4(dv, sv, k4) : _mm_min_ps(dv, sv);
+	for (; i + 4 <= n; i += 4)
+		_mm_storeu_ps(d + i, add4(_mm_loadu_ps(d + i),
+		    _mm_loadu_ps(s + i), r4, k4, k));
+	if (i < n && n >= 4) {
+		__m128 dv = _mm_loadu_ps(d + n - 4);
 
-		_mm_storeu_ps(d + i, select4(_mm_cmplt_ps(sv, r4), v, dv));
+		_mm_storeu_ps(d + n - 4, select4(tail_mask(n), dv,
+		    add4(dv, _mm_loadu_ps(s + n - 4), r4, k4, k)));
+		return;
 	}
 #endif
 	for (; i < n; i++)
@@ -419,15 +461,17 @@ subtract_row(const float *restrict s, int n, float reach, float k,
 {
 	int i = 0;
 #ifdef __SSE2__
-	const __m128 sign = _mm_set1_ps(-0.0f);
 	__m128 r4 = _mm_set1_ps(reach), k4 = _mm_set1_ps(k);
 
-	for (; i + 4 <= n; i += 4) {
-		__m128 sv = _mm_loadu_ps(s + i), dv = _mm_loadu_ps(d + i);
-		__m128 v = k > 0.0f ? _mm_xor_ps(sign, smooth_min4(_mm_xor_ps(sign,
-		    dv), sv, k4)) : _mm_max_ps(dv, _mm_xor_ps(sign, sv));
+	for (; i + 4 <= n; i += 4)
+		_mm_storeu_ps(d + i, subtract4(_mm_loadu_ps(d + i),
+		    _mm_loadu_ps(s + i), r4, k4, k));
+	if (i < n && n >= 4) {
+		__m128 dv = _mm_loadu_ps(d + n - 4);
 
-		_mm_storeu_ps(d + i, select4(_mm_cmplt_ps(sv, r4), v, dv));
+		_mm_storeu_ps(d + n - 4, select4(tail_mask(n), dv,
+		    subtract4(dv, _mm_loadu_ps(s + n - 4), r4, k4, k)));
+		return;
 	}
 #endif
 	for (; i < n; i++)
@@ -461,6 +505,14 @@ add_material_row(const float *restrict s, int n, float reach,
 		    _mm_cmplt_ps(sv, r4), _mm_cmplt_ps(sv, _mm_loadu_ps(d + i)))),
 		    mat);
 	}
+	if (i < n && n >= 4) {  /* the last four again: the same answers */
+		__m128 sv = _mm_loadu_ps(s + n - 4);
+
+		set_materials(m + n - 4, (unsigned)_mm_movemask_ps(_mm_and_ps(
+		    _mm_cmplt_ps(sv, r4), _mm_cmplt_ps(sv,
+		    _mm_loadu_ps(d + n - 4)))), mat);
+		return;
+	}
 #endif
 	for (; i < n; i++)
 		if (s[i] < reach && s[i] < d[i])
@@ -476,6 +528,11 @@ paint_row(const float *restrict s, int n, uint8_t mat, uint8_t *restrict m)
 	for (; i + 4 <= n; i += 4)
 		set_materials(m + i, (unsigned)_mm_movemask_ps(_mm_cmplt_ps(
 		    _mm_loadu_ps(s + i), _mm_setzero_ps())), mat);
+	if (i < n && n >= 4) {  /* the last four again: the same answers */
+		set_materials(m + n - 4, (unsigned)_mm_movemask_ps(_mm_cmplt_ps(
+		    _mm_loadu_ps(s + n - 4), _mm_setzero_ps())), mat);
+		return;
+	}
 #endif
 	for (; i < n; i++)
 		if (s[i] < 0.0f)
@@ -536,6 +593,12 @@ density_range(const float *d, int n, float *lo, float *hi)
 		__m128 v = _mm_loadu_ps(d + i);
 
 		l4 = _mm_min_ps(l4, v), h4 = _mm_max_ps(h4, v);
+	}
+	if (i < n && n >= 4) {  /* the last four again: the same bounds */
+		__m128 v = _mm_loadu_ps(d + n - 4);
+
+		l4 = _mm_min_ps(l4, v), h4 = _mm_max_ps(h4, v);
+		i = n;
 	}
 	_mm_storeu_ps(l, l4), _mm_storeu_ps(h, h4);
 	*lo = min2(min2(l[0], l[1]), min2(l[2], l[3]));
