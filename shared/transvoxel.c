@@ -1308,9 +1308,32 @@ face_init(const struct ctx *x, int f, struct face *fc)
 	face_strides(fc);
 }
 
+/* Does the field's bound prove grid g all solid or all air?  Then a
+ * transition face sampled on it has no crossing, and no cell of it makes
+ * a triangle (a heightmap chunk's face in the sky or deep in the rock). */
+static int
+grid_uniform_by_bound(const struct ctx *x, const struct grid *g)
+{
+	double lo[3], hi[3];
+	float dmin, dmax;
+	int a;
+
+	if (x->f->range == NULL)
+		return 0;
+	for (a = 0; a < 3; a++) {
+		lo[a] = (double)field_world(g->g0[a], g->voxel);
+		hi[a] = (double)field_world(g->g0[a] + (int64_t)(g->n[a] - 1) *
+		    g->step, g->voxel);
+	}
+	if (!x->f->range(x->f->ctx, lo, hi, &dmin, &dmax))
+		return 0;
+	return dmax < 0.0f || dmin > 0.0f;
+}
+
 /* Sample the face plane and one half step either side of it, at half steps,
- * one point past the face on every in-plane side (for normals). */
-static void
+ * one point past the face on every in-plane side (for normals); 0 when the
+ * field's bound says the face has no surface (nothing is sampled). */
+static int
 sample_face(struct ctx *x, const struct face *fc)
 {
 	int64_t h = x->step / 2;
@@ -1324,7 +1347,10 @@ sample_face(struct ctx *x, const struct face *fc)
 	g.n[fc->v] = fc->q;
 	g.step = h;
 	g.voxel = x->c->voxel;
+	if (grid_uniform_by_bound(x, &g))
+		return 0;
 	fill_grid(x, &g, x->s->face[fc->f], x->s->fmat[fc->f], 0);
+	return 1;
 }
 
 /* Sample at layer l (0 below, 1 on, 2 above the plane) and half-step in-plane
@@ -1585,7 +1611,8 @@ transition_pass(struct ctx *x, const struct field *f)
 		if (!(x->c->transitions & (1u << fi)))
 			continue;
 		face_init(x, fi, &fc);
-		sample_face(x, &fc);
+		if (!sample_face(x, &fc))
+			continue;
 		face_signs(x, &fc);
 		for (cv = 0; cv < x->n; cv++)
 			for (cu = 0; cu < x->n; cu++)

@@ -391,6 +391,41 @@ test_empty_by_bound(void **state)
 	}
 }
 
+/* A transition face the field's bound proves solid or air is not sampled:
+ * a ball in the middle of a LOD 1 chunk with six transition faces costs
+ * one fill, not seven, and meshes to the same bits as without the bound. */
+static void
+test_face_by_bound(void **state)
+{
+	struct sphere sp = { { 32.3f, 31.7f, 32.1f }, 9.4f, 0 };
+	struct field f = sphere_as_field(&sp), eager = f;
+	struct tv_chunk c = chunk(0, 0, 0, 32, 1, 0x3f);
+	struct mesh a, b;
+	int fills;
+
+	(void)state;
+	eager.range = NULL;
+	mesh_init(&a);
+	mesh_init(&b);
+	assert_int_equal(tv_extract(&c, &f, scr, &a), 0);
+	fills = sp.fills;
+	assert_int_equal(tv_extract(&c, &eager, scr, &b), 0);
+	assert_int_equal(fills, 1);
+	assert_int_equal(sp.fills - fills, 7);
+	assert_true(a.nv > 100);
+	assert_int_equal(a.nv, b.nv);
+	assert_int_equal(a.ni, b.ni);
+	assert_memory_equal(a.pos, b.pos, a.nv * 12);
+	assert_memory_equal(a.nrm, b.nrm, a.nv * 12);
+	assert_memory_equal(a.idx, b.idx, a.ni * 4);
+	/* Moved against the +X face, that face has surface and is sampled. */
+	sp.c[0] = 60.0f, sp.fills = 0;
+	assert_int_equal(tv_extract(&c, &f, scr, &a), 0);
+	assert_int_equal(sp.fills, 2);
+	mesh_free(&a);
+	mesh_free(&b);
+}
+
 /* Inside the band but the surface misses the chunk (a dome's flank): empty,
  * found by sampling. */
 static void
@@ -579,6 +614,7 @@ main(void)
 		cmocka_unit_test(test_lazy_fill_loses_no_surface),
 		cmocka_unit_test(test_bounded_rows_lose_nothing),
 		cmocka_unit_test(test_empty_by_bound),
+		cmocka_unit_test(test_face_by_bound),
 		cmocka_unit_test(test_empty_sampled),
 		cmocka_unit_test(test_lod_scaling),
 	};
