@@ -154,6 +154,9 @@ struct tv_scratch {
 	uint32_t  cap_edges;
 	float    *fan;              /* turn_folded_normals: 4 per vertex */
 	uint32_t  cap_fan;
+	/* Per regular case and vertex, its edge as lowest corner * 3 + axis:
+	 * the tables' corner pair decoded once, not per cell. */
+	uint8_t   edge_of[256][12];
 };
 
 /* Chunk-wide constants for one extraction. */
@@ -173,16 +176,39 @@ struct ctx {
 	int       mat_zero;         /* every material is 0 */
 	int       jlo[MP_MAX_CELLS], jhi[MP_MAX_CELLS]; /* regular rows per
 	                                                 * layer of cells */
-	uint32_t  corner_slot[8];   /* rcache slot of a cell's corner c (bit 0
-	                             * +x, 1 +y, 2 +z) from its corner 0 */
+	uint32_t  edge_slot[24];    /* rcache slot of a cell's edge from corner
+	                             * c (bit 0 +x, 1 +y, 2 +z) along axis a,
+	                             * index 3c + a, from its corner 0's */
 };
 
 /* ---------------------------------------------------------------- scratch */
 
+static void
+scratch_tables(struct tv_scratch *s)
+{
+	unsigned code, v;
+
+	for (code = 0; code < 256; code++)
+		for (v = 0; v < 12; v++) {
+			unsigned ec = tv_regular_vertex_data[code][v];
+			unsigned c0 = (ec >> 4) & 0x0f, c1 = ec & 0x0f;
+			unsigned lo = c0 < c1 ? c0 : c1;
+
+			/* bit 1, 2 or 4 apart: axis x, y or z (unused slots
+			 * decode to harmless values) */
+			s->edge_of[code][v] = (uint8_t)(3 * (lo & 7) +
+			    (((c0 ^ c1) >> 1) & 3) % 3);
+		}
+}
+
 struct tv_scratch *
 tv_scratch_new(void)
 {
-	return calloc(1, sizeof(struct tv_scratch));
+	struct tv_scratch *s = calloc(1, sizeof(struct tv_scratch));
+
+	if (s != NULL)
+		scratch_tables(s);
+	return s;
 }
 
 static void
@@ -211,6 +237,7 @@ scratch_release(struct tv_scratch *s)
 		free(s->cache[f].h);
 	free(s->cache);
 	memset(s, 0, sizeof *s);
+	scratch_tables(s);
 }
 
 void
@@ -1070,15 +1097,16 @@ regular_slot(const struct ctx *x, const int q[3], int which)
 }
 
 static void
-corner_slots(struct ctx *x)
+edge_slots(struct ctx *x)
 {
-	int c;
+	int c, a;
 
-	for (c = 0; c < 8; c++) {
-		int q[3] = { c & 1, (c >> 1) & 1, (c >> 2) & 1 };
+	for (c = 0; c < 8; c++)
+		for (a = 0; a < 3; a++) {
+			int q[3] = { c & 1, (c >> 1) & 1, (c >> 2) & 1 };
 
-		x->corner_slot[c] = regular_slot(x, q, 0);
-	}
+			x->edge_slot[3 * c + a] = regular_slot(x, q, a);
+		}
 }
 
 /* Is lattice point (i, j, k) solid, as the row masks say? */
@@ -1187,30 +1215,32 @@ regular_cell(struct ctx *x, int i, int j, int k, unsigned code)
 	    &tv_regular_cell_data[tv_regular_cell_class[code]];
 	unsigned nv = tv_regular_vertex_count(cell);
 	unsigned nt = tv_regular_triangle_count(cell);
+	const uint8_t *edge = x->s->edge_of[code];
 	int q[3] = { i, j, k };
-	uint32_t local[12], base = regular_slot(x, q, 0);
+	uint32_t local[12], base = regular_slot(x, q, 0), *idx;
 	unsigned v, t;
 
 	if (cell_reserve(x, nv, nt) != 0)
 		return;
 	for (v = 0; v < nv; v++) {
-		unsigned ec = tv_regular_vertex_data[code][v];
-		unsigned c0 = (ec >> 4) & 0x0f, c1 = ec & 0x0f;
-		unsigned lo = c0 < c1 ? c0 : c1;
-		int axis = (int)(c0 ^ c1) >> 1;         /* bit 1, 2, 4: x, y, z */
-		uint32_t slot = base + x->corner_slot[lo] + (uint32_t)axis;
+		uint32_t slot = base + x->edge_slot[edge[v]];
 		int32_t have = x->s->rcache[slot];
+		unsigned lo = edge[v] / 3u;
 
 		local[v] = have >= 0 ? (uint32_t)have :
 		    new_regular_vertex(x, i + (lo & 1), j + ((lo >> 1) & 1),
-		    k + ((lo >> 2) & 1), axis, slot);
+		    k + ((lo >> 2) & 1), (int)(edge[v] % 3u), slot);
 	}
+	/* Every vertex is made (the room was reserved): no check per corner. */
+	idx = x->out->idx + x->out->ni;
 	for (t = 0; t < nt; t++) {
 		const uint8_t *vi = &cell->vertex_index[3 * t];
 
-		emit_triangle(x, local[vi[0]], local[vi[1]], local[vi[2]],
-		    REGULAR_FLIP);
+		idx[3 * t] = local[vi[0]];
+		idx[3 * t + 1] = local[vi[REGULAR_FLIP ? 2 : 1]];
+		idx[3 * t + 2] = local[vi[REGULAR_FLIP ? 1 : 2]];
 	}
+	x->out->ni += 3 * nt;
 }
 
 /* Bits i and i + 1 of m: one row's two corners of cell i. */
@@ -2310,7 +2340,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	x.step = (int64_t)1 << c->lod;
 	x.zero_d = CLAMP_VOXELS * c->voxel;
 	x.clamp_lo = CLAMP_VOXELS / (float)x.step;
-	corner_slots(&x);
+	edge_slots(&x);
 	if (sample_chunk(&x) == FIELD_UNIFORM && c->transitions == 0)
 		return 0;
 	build_masks(&x);
