@@ -335,10 +335,17 @@ reset_caches(struct ctx *x)
 
 /* ---------------------------------------------------------------- sampling */
 
+/* Local point (i, j, k) of the chunk in its padded sample grid. */
+static inline const float *
+sample_at(const struct ctx *x, int i, int j, int k)
+{
+	return &x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p + (i + 1)];
+}
+
 static inline float
 D(const struct ctx *x, int i, int j, int k)
 {
-	return x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p + (i + 1)];
+	return *sample_at(x, i, j, k);
 }
 
 /* Material of padded point (i, j, k). */
@@ -1001,14 +1008,13 @@ chunk_fraction(const struct edge *e, const int64_t gp[3], int64_t len,
 	    (float)len;
 }
 
-/* The central-difference gradient at point (i, j, k) into g, and the
- * discrete Laplacian there (see laplacian()), from its six neighbours. */
-static float
-regular_stencil(const struct ctx *x, int i, int j, int k, float g[3])
+/* The central-difference gradient at the sample *d of the chunk's padded
+ * grid (p a side) into g, and the discrete Laplacian there (see
+ * laplacian()), from its six neighbours. */
+static inline float
+regular_stencil(const float *d, ptrdiff_t py, float g[3])
 {
-	const float *d = &x->s->d[(((size_t)k + 1) * x->p + (j + 1)) * x->p +
-	    (i + 1)];
-	ptrdiff_t py = x->p, pz = py * py;
+	ptrdiff_t pz = py * py;
 	const float nb[6] = { d[-1], d[1], d[-py], d[py], d[-pz], d[pz] };
 
 	g[0] = nb[1] - nb[0];
@@ -1138,6 +1144,8 @@ new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
 {
 	int q[3] = { i, j, k }, r[3] = { i, j, k };
 	float n0[3], n1[3], pos[3], nrm[3], t, tc, lap0, lap1;
+	ptrdiff_t py = x->p, along = axis == 0 ? 1 : axis == 1 ? py : py * py;
+	const float *d0 = sample_at(x, i, j, k), *d1 = d0 + along;
 	int64_t gp[3];
 	struct edge e;
 	uint32_t v;
@@ -1149,10 +1157,10 @@ new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
 	e.g[2] = x->c->g0[2] + k * x->step;
 	e.len = x->step;
 	e.axis = axis;
-	e.d0 = D(x, i, j, k);
-	e.d1 = D(x, r[0], r[1], r[2]);
-	lap0 = regular_stencil(x, i, j, k, n0);
-	lap1 = regular_stencil(x, r[0], r[1], r[2], n1);
+	e.d0 = *d0;
+	e.d1 = *d1;
+	lap0 = regular_stencil(d0, py, n0);
+	lap1 = regular_stencil(d1, py, n1);
 	e.lap0 = e.lap1 = 0.0f;
 	if (!on_chunk_edge(x, q, axis) && gradients_agree(n0, n1))
 		e.lap0 = lap0, e.lap1 = lap1;
