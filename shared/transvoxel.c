@@ -154,6 +154,9 @@ struct tv_scratch {
 	uint32_t  cap_edges;
 	float    *fan;              /* turn_folded_normals: 4 per vertex */
 	uint32_t  cap_fan;
+	/* World coordinate of the chunk's padded lattice index i + 1, per
+	 * axis (set per chunk). */
+	float     world[3][MP_MAX_CELLS + 3];
 	/* Per regular case and vertex, its edge as lowest corner * 3 + axis:
 	 * the tables' corner pair decoded once, not per cell. */
 	uint8_t   edge_of[256][12];
@@ -958,6 +961,22 @@ make_vertex(const struct edge *e, float t, float voxel, float *pos)
 	pos[e->axis] = w0 + t * (w1 - w0);
 }
 
+/* make_vertex() for the chunk's own edge from local point q along axis,
+ * from the world coordinates of the chunk's lattice (the same bits). */
+static inline void
+lattice_vertex(const struct ctx *x, int i, int j, int k, int axis, float t,
+    float *pos)
+{
+	const float (*w)[MP_MAX_CELLS + 3] = x->s->world;
+	int at = axis == 0 ? i : axis == 1 ? j : k;
+	float w0 = w[axis][at + 1], w1 = w[axis][at + 2];
+
+	pos[0] = w[0][i + 1];
+	pos[1] = w[1][j + 1];
+	pos[2] = w[2][k + 1];
+	pos[axis] = w0 + t * (w1 - w0);
+}
+
 /* Unit length, or straight up when n has no length (or no finite one). */
 static inline void
 normalize(float *n)
@@ -1103,6 +1122,17 @@ regular_slot(const struct ctx *x, const int q[3], int which)
 }
 
 static void
+lattice_world(struct ctx *x)
+{
+	int a, i;
+
+	for (a = 0; a < 3; a++)
+		for (i = 0; i < x->p; i++)
+			x->s->world[a][i] = field_world(x->c->g0[a] +
+			    (int64_t)(i - 1) * x->step, x->c->voxel);
+}
+
+static void
 edge_slots(struct ctx *x)
 {
 	int c, a;
@@ -1142,7 +1172,7 @@ static __attribute__((noinline)) uint32_t
 new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
     uint32_t slot)
 {
-	int q[3] = { i, j, k }, r[3] = { i, j, k };
+	int q[3] = { i, j, k }, r[3] = { i, j, k }, line = on_chunk_edge(x, q, axis);
 	float n0[3], n1[3], pos[3], nrm[3], t, tc, lap0, lap1;
 	ptrdiff_t py = x->p, along = axis == 0 ? 1 : axis == 1 ? py : py * py;
 	const float *d0 = sample_at(x, i, j, k), *d1 = d0 + along;
@@ -1152,9 +1182,6 @@ new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
 	uint8_t mat;
 
 	r[axis]++;
-	e.g[0] = x->c->g0[0] + i * x->step;
-	e.g[1] = x->c->g0[1] + j * x->step;
-	e.g[2] = x->c->g0[2] + k * x->step;
 	e.len = x->step;
 	e.axis = axis;
 	e.d0 = *d0;
@@ -1162,25 +1189,29 @@ new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
 	lap0 = regular_stencil(d0, py, n0);
 	lap1 = regular_stencil(d1, py, n1);
 	e.lap0 = e.lap1 = 0.0f;
-	if (!on_chunk_edge(x, q, axis) && gradients_agree(n0, n1))
+	if (!line && gradients_agree(n0, n1))
 		e.lap0 = lap0, e.lap1 = lap1;
-	if (x->step > 1 && on_chunk_edge(x, q, axis)) {
+	if (x->step > 1 && line) {
+		e.g[0] = x->c->g0[0] + i * x->step;
+		e.g[1] = x->c->g0[1] + j * x->step;
+		e.g[2] = x->c->g0[2] + k * x->step;
 		memcpy(gp, e.g, sizeof gp);
 		e.solid0 = mask_bit(x, i, j, k);
 		refine_edge(x, &e);
 		t = crossing(x, &e);
 		tc = chunk_fraction(&e, gp, x->step, t);
 		mat = refined_material(x, &e);
+		make_vertex(&e, t, x->c->voxel, pos);
 	} else {
 		if (e.d0 == 0.0f && e.d1 == 0.0f)
 			e.solid0 = mask_bit(x, i, j, k);
 		tc = t = crossing(x, &e);
 		mat = x->mat_zero || x->f->fill_materials == NULL ? 0 :
 		    mask_bit(x, i, j, k) ? M(x, i, j, k) : M(x, r[0], r[1], r[2]);
+		lattice_vertex(x, i, j, k, axis, t, pos);
 	}
 	if (x->f->fill_materials == NULL || x->mat_zero)
 		mat = 0;
-	make_vertex(&e, t, x->c->voxel, pos);
 	make_edge_normal(&e, n0, n1, tc, x->step, nrm);
 	if ((v = append_vertex(x, pos, nrm, mat)) == UINT32_MAX)
 		return v;
@@ -2349,6 +2380,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	x.zero_d = CLAMP_VOXELS * c->voxel;
 	x.clamp_lo = CLAMP_VOXELS / (float)x.step;
 	edge_slots(&x);
+	lattice_world(&x);
 	if (sample_chunk(&x) == FIELD_UNIFORM && c->transitions == 0)
 		return 0;
 	build_masks(&x);
