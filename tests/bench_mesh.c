@@ -93,9 +93,27 @@ bounded_rows(const struct field *f, struct grid *g)
 	}
 }
 
+/* Does the field's bound prove all of grid g solid or all air? */
+static int
+grid_uniform(const struct field *f, const struct grid *g)
+{
+	double lo[3], hi[3];
+	float dmin, dmax;
+	int a;
+
+	for (a = 0; a < 3; a++) {
+		lo[a] = (double)g->g0[a] * g->voxel;
+		hi[a] = (double)(g->g0[a] + (int64_t)(g->n[a] - 1) * g->step) *
+		    g->voxel;
+	}
+	return f->range(f->ctx, lo, hi, &dmin, &dmax) &&
+	    (dmax < 0.0f || dmin > 0.0f);
+}
+
 /* Time of sampling the padded density grid of the chunk (the rows its
  * bound does not rule out), and the fine half-step grid (three layers) of
- * each transition face, as tv_extract samples them when it fills. */
+ * each transition face the bound does not prove uniform, as tv_extract
+ * samples them when it fills. */
 static double
 noise_time(const mp_request *r, float *buf, float *tmp)
 {
@@ -130,7 +148,8 @@ noise_time(const mp_request *r, float *buf, float *tmp)
 		g.g0[a] = c.g0[a] + (face & 1 ? (int64_t)c.cells << c.lod : 0) - h;
 		g.n[a] = 3;
 		g.step = h;
-		us += fill_time(&f, &g, buf, tmp);
+		if (!grid_uniform(&f, &g))
+			us += fill_time(&f, &g, buf, tmp);
 	}
 	return us;
 }
