@@ -154,6 +154,9 @@ struct tv_scratch {
 	uint32_t  cap_edges;
 	float    *fan;              /* turn_folded_normals: 4 per vertex */
 	uint32_t  cap_fan;
+	uint8_t  *planes;           /* flip_in_plane: transition face planes
+	                             * each vertex lies in (MP_TRANS_* bits) */
+	uint32_t  cap_planes;
 	/* World coordinate of the chunk's padded lattice index i + 1, per
 	 * axis (set per chunk). */
 	float     world[3][MP_MAX_CELLS + 3];
@@ -235,6 +238,7 @@ scratch_release(struct tv_scratch *s)
 	free(s->weld);
 	free(s->edges);
 	free(s->fan);
+	free(s->planes);
 	free(s->band);
 	for (f = 0; s->cache != NULL && f < COL_CACHE; f++)
 		free(s->cache[f].h);
@@ -1925,15 +1929,22 @@ edge_tri(const struct ctx *x, uint32_t a, uint32_t b)
 	return e->key == EDGE_EMPTY ? EDGE_GONE : e->tri;
 }
 
-/* Every directed edge of the mesh into the table: 0, or -1 without
- * memory. */
+/* Every directed edge of the triangles with a corner in a transition
+ * face plane into the table: 0, or -1 without memory.  Those are all the
+ * table is asked about: a flip's two triangles and the diagonal it would
+ * make each have a corner in the plane, and every triangle using an edge
+ * has both its ends. */
 static int
 edges_build(struct ctx *x)
 {
 	struct tv_scratch *s = x->s;
-	uint32_t n = x->out->ni, cap = 64, i;
+	const uint32_t *idx = x->out->idx;
+	uint32_t n = x->out->ni, near = 0, cap = 64, i;
 
-	while (cap < 2 * n)
+	for (i = 0; i < n; i += 3)
+		near += (s->planes[idx[i]] | s->planes[idx[i + 1]] |
+		    s->planes[idx[i + 2]]) != 0;
+	while (cap < 2 * 3 * near)
 		cap *= 2;
 	if (cap > s->cap_edges) {
 		struct edge_slot *e = realloc(s->edges, (size_t)cap * sizeof *e);
@@ -1945,9 +1956,14 @@ edges_build(struct ctx *x)
 	s->cap_edges = cap;
 	for (i = 0; i < cap; i++)
 		s->edges[i].key = EDGE_EMPTY;
-	for (i = 0; i < n; i++)
-		edge_put(x, x->out->idx[i],
-		    x->out->idx[i % 3 == 2 ? i - 2 : i + 1], i / 3);
+	for (i = 0; i < n; i += 3) {
+		if ((s->planes[idx[i]] | s->planes[idx[i + 1]] |
+		    s->planes[idx[i + 2]]) == 0)
+			continue;
+		edge_put(x, idx[i], idx[i + 1], i / 3);
+		edge_put(x, idx[i + 1], idx[i + 2], i / 3);
+		edge_put(x, idx[i + 2], idx[i], i / 3);
+	}
 	return 0;
 }
 
@@ -1969,19 +1985,41 @@ in_face_plane(const struct ctx *x, const float *p, int f)
 	return p[f / 2] == x->plane[f];
 }
 
+/* Which transition face planes each vertex lies in, into s->planes: 0,
+ * or -1 without memory. */
+static int
+vertex_planes(struct ctx *x)
+{
+	struct tv_scratch *s = x->s;
+	const float *pos = x->out->pos;
+	uint32_t v, nv = x->out->nv;
+	int f;
+
+	if (nv > s->cap_planes) {
+		uint8_t *p = realloc(s->planes, nv);
+
+		if (p == NULL)
+			return -1;
+		s->planes = p, s->cap_planes = nv;
+	}
+	for (v = 0; v < nv; v++) {
+		unsigned bits = 0;
+
+		for (f = 0; f < 6; f++)
+			bits |= (unsigned)in_face_plane(x, pos + 3 * v, f) << f;
+		s->planes[v] = (uint8_t)(bits & x->c->transitions);
+	}
+	return 0;
+}
+
 /* The transition face whose plane holds all of triangle v, or -1. */
 static int
 in_plane_face(const struct ctx *x, const uint32_t v[3])
 {
-	const float *pos = x->out->pos;
-	int f;
+	const uint8_t *pl = x->s->planes;
+	unsigned all = pl[v[0]] & pl[v[1]] & pl[v[2]];
 
-	for (f = 0; f < 6; f++)
-		if (is_transition(x, f) && in_face_plane(x, pos + 3 * v[0], f) &&
-		    in_face_plane(x, pos + 3 * v[1], f) &&
-		    in_face_plane(x, pos + 3 * v[2], f))
-			return f;
-	return -1;
+	return all ? __builtin_ctz(all) : -1;
 }
 
 /* Flip edge p -> q of triangle t = (p, q, r) with triangle o = (q, p, y):
@@ -2031,6 +2069,8 @@ flip_in_plane(struct ctx *x)
 	uint32_t t;
 	int built = 0;
 
+	if (vertex_planes(x) != 0)
+		return -1;
 	for (t = 0; t < m->ni / 3; t++) {
 		uint32_t *v = m->idx + 3 * t;
 		int k, f;
@@ -2046,7 +2086,7 @@ flip_in_plane(struct ctx *x)
 			if (o >= EDGE_BAD || edge_tri(x, e[0], e[1]) != t)
 				continue;
 			e[3] = third_vertex(m, o, e[0], e[1]);
-			if (in_face_plane(x, m->pos + 3 * e[3], f) ||
+			if ((x->s->planes[e[3]] >> f & 1) ||
 			    !faces_along(m, e[2], e[0], e[3]) ||
 			    !faces_along(m, e[3], e[1], e[2]) ||
 			    edge_tri(x, e[2], e[3]) != EDGE_GONE ||
