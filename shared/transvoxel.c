@@ -128,6 +128,11 @@ struct col_cache {
 	float    hmin, hmax;        /* over the inner columns */
 };
 
+/* Words of a row of face sample bits (2n+1 of them). */
+#define FROW_WORDS 3
+_Static_assert(2 * MP_MAX_CELLS + 1 <= 64 * FROW_WORDS,
+    "a face row's sign bits fit its words");
+
 struct tv_scratch {
 	int       n;                /* cells per side the arrays are sized for */
 	float    *d;                /* (n+3)^3 padded samples */
@@ -142,6 +147,7 @@ struct tv_scratch {
 	unsigned __int128 *mask;    /* (n+1)^2 rows: bit i set = point i solid */
 	uint8_t  *ruled;            /* (n+1)^2: row has had the zero rule */
 	uint8_t  *fsolid;           /* (2n+1)^2: face sample is solid */
+	uint64_t *fbits;            /* the same, FROW_WORDS words a row */
 	int32_t  *rcache;           /* 3*(n+1)^3 regular edge -> vertex */
 	int32_t  *fcache;           /* 6 faces * 2 dirs * (2n+1)^2 fine edges */
 	float    *face[6];          /* 3 layers * (2n+3)^2 half-step samples */
@@ -227,6 +233,7 @@ scratch_release(struct tv_scratch *s)
 	free(s->mask);
 	free(s->ruled);
 	free(s->fsolid);
+	free(s->fbits);
 	free(s->rcache);
 	free(s->fcache);
 	for (f = 0; f < 6; f++) {
@@ -286,10 +293,11 @@ scratch_prepare(struct tv_scratch *s, int n)
 	s->mask = malloc(e * e * sizeof *s->mask);
 	s->ruled = malloc(e * e);
 	s->fsolid = malloc(r * r);
+	s->fbits = malloc(r * FROW_WORDS * sizeof *s->fbits);
 	s->rcache = new_cache(SLOTS_PER_POINT * e * e * e);
 	s->fcache = new_cache(12 * r * r);
 	if (!s->d || !s->mat || !s->band || !s->cache ||
-	    !s->tmp || !s->mask || !s->ruled || !s->fsolid ||
+	    !s->tmp || !s->mask || !s->ruled || !s->fsolid || !s->fbits ||
 	    !s->rcache || !s->fcache)
 		goto fail;
 	for (f = 0; f < 6; f++)
@@ -1478,6 +1486,15 @@ face_zero_solid(struct ctx *x, const struct face *fc, int pu, int pv)
 	return zero_between_solids(x, g);
 }
 
+/* Four bytes, 0 or 1, from the four bits of a sign mask (little-endian:
+ * bit 0 is the first byte). */
+static const uint32_t sign_bytes[16] = {
+	0x00000000, 0x00000001, 0x00000100, 0x00000101,
+	0x00010000, 0x00010001, 0x00010100, 0x00010101,
+	0x01000000, 0x01000001, 0x01000100, 0x01000101,
+	0x01010000, 0x01010001, 0x01010100, 0x01010101,
+};
+
 /* The sign rule (sample_solid) on every half-step sample of the face
  * plane, once per face: x->s->fsolid[pv * (2n+1) + pu]. */
 static void
@@ -1490,17 +1507,89 @@ face_signs(struct ctx *x, const struct face *fc)
 	 * which ask the field about their neighbours, after it. */
 	for (pv = 0; pv < r; pv++) {
 		const float *d = &fc->s[fc->sa + (size_t)(pv + 1) * fc->sv + fc->su];
+		uint8_t *o = out + (size_t)pv * r;
+		uint64_t *bits = x->s->fbits + (size_t)pv * FROW_WORDS;
 
-		for (pu = 0; pu < r; pu++, d += fc->su) {
-			out[(size_t)pv * r + pu] = (uint8_t)(*d < 0.0f);
+		memset(bits, 0, FROW_WORDS * sizeof *bits);
+		pu = 0;
+#ifdef __SSE2__
+		/* Four at a time: gathered along u (a face's u samples lie
+		 * 1, 3 or 3q floats apart), signs out through a mask. */
+		for (; pu + 4 <= r; pu += 4, d += 4 * fc->su) {
+			size_t su = fc->su;
+			__m128 v = su == 1 ? _mm_loadu_ps(d) :
+			    _mm_set_ps(d[3 * su], d[2 * su], d[su], d[0]);
+			__m128 z = _mm_setzero_ps();
+			int m = _mm_movemask_ps(_mm_cmplt_ps(v, z));
+			uint32_t bytes = sign_bytes[m];
+
+			memcpy(o + pu, &bytes, 4);
+			bits[pu / 64] |= (uint64_t)m << (pu % 64);  /* pu % 4 == 0 */
+			zeros |= _mm_movemask_ps(_mm_cmpeq_ps(v, z));
+		}
+#endif
+		for (; pu < r; pu++, d += fc->su) {
+			o[pu] = (uint8_t)(*d < 0.0f);
+			bits[pu / 64] |= (uint64_t)o[pu] << (pu % 64);
 			zeros |= *d == 0.0f;
 		}
 	}
 	for (pv = 0; zeros && pv < r; pv++)
 		for (pu = 0; pu < r; pu++)
-			if (FS(fc, 1, pu, pv) == 0.0f)
-				out[(size_t)pv * r + pu] = (uint8_t)face_zero_solid(x,
-				    fc, pu, pv);
+			if (FS(fc, 1, pu, pv) == 0.0f &&
+			    face_zero_solid(x, fc, pu, pv)) {
+				out[(size_t)pv * r + pu] = 1;
+				x->s->fbits[(size_t)pv * FROW_WORDS + pu / 64] |=
+				    (uint64_t)1 << (pu % 64);
+			}
+}
+
+/* Bits p + k of a face row's words (k < 64), the words past its end 0. */
+static inline uint64_t
+row_shifted(const uint64_t *w, int i, int k)
+{
+	uint64_t next = i + 1 < FROW_WORDS ? w[i + 1] : 0;
+
+	return k == 0 ? w[i] : w[i] >> k | next << (64 - k);
+}
+
+/* The even bits of w, packed into the low 32. */
+static inline uint32_t
+even_bits(uint64_t w)
+{
+	w &= 0x5555555555555555ull;
+	w = (w | w >> 1) & 0x3333333333333333ull;
+	w = (w | w >> 2) & 0x0f0f0f0f0f0f0f0full;
+	w = (w | w >> 4) & 0x00ff00ff00ff00ffull;
+	w = (w | w >> 8) & 0x0000ffff0000ffffull;
+	return (uint32_t)(w | w >> 16);
+}
+
+/* The transition cells of cell row cv that are not all solid or all air:
+ * bit cu % 32 of live[cu / 32] (cu < n), from fine rows 2cv .. 2cv+2, a
+ * cell's samples being bits 2cu .. 2cu+2 of each. */
+static void
+live_transition_cells(const struct ctx *x, int cv, uint32_t live[FROW_WORDS])
+{
+	const uint64_t *r0 = x->s->fbits + (size_t)2 * cv * FROW_WORDS;
+	const uint64_t *r1 = r0 + FROW_WORDS, *r2 = r1 + FROW_WORDS;
+	uint64_t any[FROW_WORDS], all[FROW_WORDS];
+	int i;
+
+	for (i = 0; i < FROW_WORDS; i++) {
+		any[i] = r0[i] | r1[i] | r2[i];
+		all[i] = r0[i] & r1[i] & r2[i];
+	}
+	for (i = 0; i < FROW_WORDS; i++) {
+		int past = x->n - 32 * i;      /* cells of this word */
+		uint64_t w = (row_shifted(any, i, 0) | row_shifted(any, i, 1) |
+		    row_shifted(any, i, 2)) & ~(row_shifted(all, i, 0) &
+		    row_shifted(all, i, 1) & row_shifted(all, i, 2));
+		uint32_t cells = even_bits(w);
+
+		live[i] = past <= 0 ? 0 : past >= 32 ? cells :
+		    cells & (((uint32_t)1 << past) - 1);
+	}
 }
 
 static inline int
@@ -1687,9 +1776,18 @@ transition_pass(struct ctx *x, const struct field *f)
 		if (!sample_face(x, &fc))
 			continue;
 		face_signs(x, &fc);
-		for (cv = 0; cv < x->n; cv++)
-			for (cu = 0; cu < x->n; cu++)
-				active += transition_cell(x, &fc, cu, cv);
+		for (cv = 0; cv < x->n; cv++) {
+			uint32_t live[FROW_WORDS];
+			int i;
+
+			live_transition_cells(x, cv, live);
+			for (i = 0; i < FROW_WORDS; i++)
+				while (live[i] != 0) {
+					cu = 32 * i + __builtin_ctz(live[i]);
+					live[i] &= live[i] - 1;
+					active += transition_cell(x, &fc, cu, cv);
+				}
+		}
 	}
 	return active;
 }
