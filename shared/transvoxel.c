@@ -1486,6 +1486,21 @@ face_zero_solid(struct ctx *x, const struct face *fc, int pu, int pv)
 	return zero_between_solids(x, g);
 }
 
+/* The sign rule for the samples of exactly 0 in face row pv: those that
+ * are gaps between solids are solid (o[], bits[]). */
+static void
+face_zeros(struct ctx *x, const struct face *fc, int pv, uint8_t *o,
+    uint64_t *bits)
+{
+	int r = 2 * x->n + 1, pu;
+
+	for (pu = 0; pu < r; pu++)
+		if (FS(fc, 1, pu, pv) == 0.0f && face_zero_solid(x, fc, pu, pv)) {
+			o[pu] = 1;
+			bits[pu / 64] |= (uint64_t)1 << (pu % 64);
+		}
+}
+
 /* Four bytes, 0 or 1, from the four bits of a sign mask (little-endian:
  * bit 0 is the first byte). */
 static const uint32_t sign_bytes[16] = {
@@ -1525,7 +1540,8 @@ face_signs(struct ctx *x, const struct face *fc)
 
 			memcpy(o + pu, &bytes, 4);
 			bits[pu / 64] |= (uint64_t)m << (pu % 64);  /* pu % 4 == 0 */
-			zeros |= _mm_movemask_ps(_mm_cmpeq_ps(v, z));
+			if (_mm_movemask_ps(_mm_cmpeq_ps(v, z)) != 0)
+				zeros |= 1;
 		}
 #endif
 		for (; pu < r; pu++, d += fc->su) {
@@ -1533,15 +1549,11 @@ face_signs(struct ctx *x, const struct face *fc)
 			bits[pu / 64] |= (uint64_t)o[pu] << (pu % 64);
 			zeros |= *d == 0.0f;
 		}
+		if (zeros) {            /* rare: only the rows that have one */
+			face_zeros(x, fc, pv, o, bits);
+			zeros = 0;
+		}
 	}
-	for (pv = 0; zeros && pv < r; pv++)
-		for (pu = 0; pu < r; pu++)
-			if (FS(fc, 1, pu, pv) == 0.0f &&
-			    face_zero_solid(x, fc, pu, pv)) {
-				out[(size_t)pv * r + pu] = 1;
-				x->s->fbits[(size_t)pv * FROW_WORDS + pu / 64] |=
-				    (uint64_t)1 << (pu % 64);
-			}
 }
 
 /* Bits p + k of a face row's words (k < 64), the words past its end 0. */
@@ -2101,10 +2113,11 @@ vertex_planes(struct ctx *x)
 		s->planes = p, s->cap_planes = nv;
 	}
 	for (v = 0; v < nv; v++) {
+		const float *p = pos + 3 * v;
 		unsigned bits = 0;
 
-		for (f = 0; f < 6; f++)
-			bits |= (unsigned)in_face_plane(x, pos + 3 * v, f) << f;
+		for (f = 0; f < 6; f++)         /* unrolled: branch-free */
+			bits |= (unsigned)(p[f / 2] == x->plane[f]) << f;
 		s->planes[v] = (uint8_t)(bits & x->c->transitions);
 	}
 	return 0;
