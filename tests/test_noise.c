@@ -153,9 +153,11 @@ static void
 test_field_point_matches_grid(void **state)
 {
 	static const uint32_t kinds[2] = { MP_FIELD_HEIGHTMAP, MP_FIELD_VOLUME };
-	/* A block, and a grid three points wide in x and long in z (an X
-	 * transition face's layers: its heights go down columns). */
-	static const int shapes[2][3] = { { 5, 4, 3 }, { 3, 4, 23 } };
+	/* A block, and grids three points wide in x and long in z (an X
+	 * transition face's layers: its heights go down columns, its rows
+	 * are filled four at a time, and what is left one by one). */
+	static const int shapes[3][3] = { { 5, 4, 3 }, { 3, 4, 23 },
+	    { 3, 11, 23 } };
 	struct noise_field nf;
 	struct field f;
 	struct grid g;
@@ -169,7 +171,7 @@ test_field_point_matches_grid(void **state)
 		mf.frequency = 0.037f, mf.amplitude = 11.0f, mf.offset = -2.5f;
 		noise_field_init(&nf, &mf);
 		f = noise_field_as_field(&nf);
-		for (s = 0; s < 2; s++) {
+		for (s = 0; s < 3; s++) {
 			g.g0[0] = -37, g.g0[1] = -6, g.g0[2] = 1021;
 			for (a = 0; a < 3; a++)
 				g.n[a] = shapes[s][a];
