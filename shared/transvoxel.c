@@ -2530,10 +2530,10 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	x.step = (int64_t)1 << c->lod;
 	x.zero_d = CLAMP_VOXELS * c->voxel;
 	x.clamp_lo = CLAMP_VOXELS / (float)x.step;
-	edge_slots(&x);
-	lattice_world(&x);
 	if (sample_chunk(&x) == FIELD_UNIFORM && c->transitions == 0)
 		return 0;
+	edge_slots(&x);
+	lattice_world(&x);
 	build_masks(&x);
 	regular_rows(&x);
 	regular_pass(&x);
