@@ -75,6 +75,7 @@
  * vertex, which both chunks compute from the same two vertices
  * (bend_line_chords).
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "clones.h"
 #include "meshpool.h"
 #include "transvoxel.h"
 #include "transvoxel_tables.h"
@@ -128,6 +130,9 @@ struct col_cache {
 	float    hmin, hmax;        /* over the inner columns */
 };
 
+/* Regular vertices made in one batch (see make_pending). */
+#define PEND_MAX 256
+
 /* Words of a row of face sample bits (2n+1 of them). */
 #define FROW_WORDS 3
 _Static_assert(2 * MP_MAX_CELLS + 1 <= 64 * FROW_WORDS,
@@ -163,6 +168,18 @@ struct tv_scratch {
 	uint8_t  *planes;           /* flip_in_plane: transition face planes
 	                             * each vertex lies in (MP_TRANS_* bits) */
 	uint32_t  cap_planes;
+	/* Regular vertices whose index is given out but whose data is made
+	 * later, PEND_MAX at a time (make_pending): the sample index of the
+	 * low end and the step to the high end, axis, on a chunk edge line,
+	 * local point, cache slot, vertex. */
+	int32_t   pat[PEND_MAX], palong[PEND_MAX], paxis[PEND_MAX];
+	int32_t   pline[PEND_MAX];
+	uint16_t  pq[PEND_MAX][3];
+	uint32_t  pslot[PEND_MAX], pv[PEND_MAX];
+	struct batch_out {          /* what batch_math finds of them */
+		float   t[PEND_MAX], nrm[3][PEND_MAX];
+		int32_t one_by_one[PEND_MAX];
+	} pout;
 	/* World coordinate of the chunk's padded lattice index i + 1, per
 	 * axis (set per chunk). */
 	float     world[3][MP_MAX_CELLS + 3];
@@ -188,6 +205,7 @@ struct ctx {
 	int       mat_zero;         /* every material is 0 */
 	int       jlo[MP_MAX_CELLS], jhi[MP_MAX_CELLS]; /* regular rows per
 	                                                 * layer of cells */
+	int       npend;            /* entries of s->pend waiting */
 	uint32_t  edge_slot[24];    /* rcache slot of a cell's edge from corner
 	                             * c (bit 0 +x, 1 +y, 2 +z) along axis a,
 	                             * index 3c + a, from its corner 0's */
@@ -1177,20 +1195,18 @@ on_chunk_edge(const struct ctx *x, const int q[3], int axis)
 	return 1;
 }
 
-/* Make the vertex on the regular lattice edge from local point (i,j,k)
- * along axis, not yet in its cache slot.  Out of line: most lookups find
- * the vertex made, and must not pay for this one's stack frame. */
-static __attribute__((noinline)) uint32_t
-new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
-    uint32_t slot)
+/* Position, normal, material and fraction along its chunk edge of the
+ * vertex on the regular lattice edge from local point (i,j,k) along axis. */
+static void
+regular_vertex_data(struct ctx *x, int i, int j, int k, int axis,
+    float pos[3], float nrm[3], uint8_t *matp, float *tcp)
 {
 	int q[3] = { i, j, k }, r[3] = { i, j, k }, line = on_chunk_edge(x, q, axis);
-	float n0[3], n1[3], pos[3], nrm[3], t, tc, lap0, lap1;
+	float n0[3], n1[3], t, tc, lap0, lap1;
 	ptrdiff_t py = x->p, along = axis == 0 ? 1 : axis == 1 ? py : py * py;
 	const float *d0 = sample_at(x, i, j, k), *d1 = d0 + along;
 	int64_t gp[3];
 	struct edge e;
-	uint32_t v;
 	uint8_t mat;
 
 	r[axis]++;
@@ -1225,9 +1241,39 @@ new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
 	if (x->f->fill_materials == NULL || x->mat_zero)
 		mat = 0;
 	make_edge_normal(&e, n0, n1, tc, x->step, nrm);
-	if ((v = append_vertex(x, pos, nrm, mat)) == UINT32_MAX)
-		return v;
+	*matp = mat;
+	*tcp = tc;
+}
+
+/* Store vertex v (room reserved) and what the shift and cache need of it. */
+static void
+store_regular_vertex(struct ctx *x, uint32_t v, const int q[3], int axis,
+    uint32_t slot, const float pos[3], const float nrm[3], uint8_t mat,
+    float tc)
+{
+	struct mesh *m = x->out;
+
+	memcpy(m->pos + 3 * v, pos, 3 * sizeof *pos);
+	memcpy(m->nrm + 3 * v, nrm, 3 * sizeof *nrm);
+	m->mat[v] = mat;
 	set_meta(x, v, q, axis, tc, VK_REGULAR, slot);
+}
+
+/* Make the vertex on the regular lattice edge from local point (i,j,k)
+ * along axis, not yet in its cache slot, at once.  Out of line: most
+ * lookups find the vertex made, and must not pay for this one's stack
+ * frame. */
+static __attribute__((noinline)) uint32_t
+new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
+    uint32_t slot)
+{
+	int q[3] = { i, j, k };
+	float pos[3], nrm[3], tc;
+	uint32_t v = x->out->nv++;
+	uint8_t mat;
+
+	regular_vertex_data(x, i, j, k, axis, pos, nrm, &mat, &tc);
+	store_regular_vertex(x, v, q, axis, slot, pos, nrm, mat, tc);
 	x->s->rcache[slot] = (int32_t)v;
 	return v;
 }
@@ -1259,6 +1305,146 @@ emit_triangle(struct ctx *x, uint32_t a, uint32_t b, uint32_t c, int flip)
 
 /* ---------------------------------------------------------------- regular */
 
+/*
+ * Regular vertices in batches.  A cell that meets an edge without a vertex
+ * gives the vertex its index at once (the triangles need it) and leaves
+ * the making for later; a batch then runs the densities, stencils,
+ * crossings and normals of up to PEND_MAX vertices in one loop the
+ * vectoriser turns into 8 at a time (ROW_CLONES), in the very operations
+ * and order of regular_vertex_data(), and stores each.  A vertex an end of
+ * exactly 0 decides (the zero rule and its stand-in densities) is made one
+ * at a time instead, as are those on a chunk edge line above LOD 0, which
+ * are never deferred.
+ */
+ROW_CLONES static void
+batch_math(const float *restrict d, ptrdiff_t py, const int32_t *restrict at,
+    const int32_t *restrict along, const int32_t *restrict axis,
+    const int32_t *restrict line, int n, float lo, struct batch_out *restrict o)
+{
+	int32_t y = (int32_t)py, z = y * y;
+	int l;
+
+	/* Branch-free (& and | of compares, selects) and indexed loads: so it
+	 * vectorises, gathering the samples. */
+	for (l = 0; l < n; l++) {
+		int32_t a = at[l], b = a + along[l];
+		float d0 = d[a], d1 = d[b];
+		float g0x = d[a + 1] - d[a - 1], g0y = d[a + y] - d[a - y];
+		float g0z = d[a + z] - d[a - z];
+		float g1x = d[b + 1] - d[b - 1], g1y = d[b + y] - d[b - y];
+		float g1z = d[b + z] - d[b - z];
+		float lap0 = ((d[a - 1] + d[a + 1]) + (d[a - y] + d[a + y])) +
+		    (d[a - z] + d[a + z]) - 6.0f * d0;
+		float lap1 = ((d[b - 1] + d[b + 1]) + (d[b - y] + d[b + y])) +
+		    (d[b - z] + d[b + z]) - 6.0f * d1;
+		float ab = g0x * g1x + g0y * g1y + g0z * g1z;
+		float aa = g0x * g0x + g0y * g0y + g0z * g0z;
+		float bb = g1x * g1x + g1y * g1y + g1z * g1z;
+		int use = (ab > 0.0f) & (ab * ab >= CURVE_COS * CURVE_COS * aa * bb) &
+		    (line[l] == 0);
+		float la = use ? lap0 : 0.0f, lb = use ? lap1 : 0.0f;
+		float t = d0 / (d0 - d1), s = CURVE_K * 0.5f * (la + lb);
+		float cap = CURVE_MAX * fabsf(d0 - d1), lvl, m, fade, rise, nx, ny, nz,
+		    len;
+		int ok;
+
+		s = s > cap ? cap : s;
+		s = s < -cap ? -cap : s;
+		/* Ends that disagree: no move (a select each: the three
+		 * compares as one | kept GCC 12 from vectorising the loop). */
+		lvl = la * lb <= 0.0f ? 0.0f : s;
+		lvl = fabsf(la) > CURVE_AGREE * fabsf(lb) ? 0.0f : lvl;
+		lvl = fabsf(lb) > CURVE_AGREE * fabsf(la) ? 0.0f : lvl;
+		m = t < 1.0f - t ? t : 1.0f - t;
+		fade = m > 0.0f ? m / CURVE_FADE : 0.0f;
+		fade = m >= CURVE_FADE ? 1.0f : fade;
+		t += fade * (-lvl / (d0 - d1));
+		t = t > 1.0f - lo ? 1.0f - lo : t;
+		t = t >= lo ? t : lo;           /* a NaN density gives the low end */
+		nx = g0x + t * (g1x - g0x);
+		ny = g0y + t * (g1y - g0y);
+		nz = g0z + t * (g1z - g0z);
+		rise = d1 - d0;
+		/* Along the edge, from the solid end to the air end (see
+		 * make_edge_normal; span / len is 1 for a chunk's own edge). */
+		nx = (axis[l] == 0) & (rise != 0.0f) & !(nx * rise > 0.0f) ?
+		    2.0f * rise * 1.0f : nx;
+		ny = (axis[l] == 1) & (rise != 0.0f) & !(ny * rise > 0.0f) ?
+		    2.0f * rise * 1.0f : ny;
+		nz = (axis[l] == 2) & (rise != 0.0f) & !(nz * rise > 0.0f) ?
+		    2.0f * rise * 1.0f : nz;
+		len = sqrtf(nx * nx + ny * ny + nz * nz);
+		ok = (len > 0.0f) & (len <= FLT_MAX);
+		o->t[l] = t;
+		o->nrm[0][l] = ok ? nx / len : 0.0f;
+		o->nrm[1][l] = ok ? ny / len : 1.0f;
+		o->nrm[2][l] = ok ? nz / len : 0.0f;
+		o->one_by_one[l] = (d0 == 0.0f) | (d1 == 0.0f);
+	}
+}
+
+/* Make the waiting vertices (see batch_math). */
+static void
+make_pending(struct ctx *x)
+{
+	struct tv_scratch *s = x->s;
+	const struct batch_out *o = &s->pout;
+	int l, n = x->npend;
+
+	batch_math(s->d, x->p, s->pat, s->palong, s->paxis, s->pline, n,
+	    x->clamp_lo, &s->pout);
+	for (l = 0; l < n; l++) {
+		int q[3] = { s->pq[l][0], s->pq[l][1], s->pq[l][2] }, r[3];
+		int axis = s->paxis[l];
+		float pos[3], nrm[3], tc = o->t[l];
+		uint8_t mat = 0;
+
+		if (o->one_by_one[l]) {
+			regular_vertex_data(x, q[0], q[1], q[2], axis, pos, nrm,
+			    &mat, &tc);
+		} else {
+			lattice_vertex(x, q[0], q[1], q[2], axis, tc, pos);
+			nrm[0] = o->nrm[0][l], nrm[1] = o->nrm[1][l];
+			nrm[2] = o->nrm[2][l];
+			if (!x->mat_zero && x->f->fill_materials != NULL) {
+				memcpy(r, q, sizeof r);
+				r[axis]++;
+				mat = mask_bit(x, q[0], q[1], q[2]) ?
+				    M(x, q[0], q[1], q[2]) : M(x, r[0], r[1], r[2]);
+			}
+		}
+		store_regular_vertex(x, s->pv[l], q, axis, s->pslot[l], pos, nrm,
+		    mat, tc);
+	}
+	x->npend = 0;
+}
+
+/* Give the vertex on the edge from local point (i, j, k) along axis (cache
+ * slot slot) its index now and its data in the next batch. */
+static inline uint32_t
+defer_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
+    uint32_t slot)
+{
+	struct tv_scratch *s = x->s;
+	int q[3] = { i, j, k }, line = on_chunk_edge(x, q, axis), l;
+	uint32_t v;
+
+	if (x->step > 1 && line)
+		return new_regular_vertex(x, i, j, k, axis, slot);
+	v = x->out->nv++;
+	l = x->npend;
+	s->pat[l] = (int32_t)(sample_at(x, i, j, k) - s->d);
+	s->palong[l] = axis == 0 ? 1 : axis == 1 ? x->p : x->p * x->p;
+	s->paxis[l] = axis, s->pline[l] = line;
+	s->pq[l][0] = (uint16_t)i, s->pq[l][1] = (uint16_t)j;
+	s->pq[l][2] = (uint16_t)k;
+	s->pslot[l] = slot, s->pv[l] = v;
+	s->rcache[slot] = (int32_t)v;
+	if (++x->npend == PEND_MAX)
+		make_pending(x);
+	return v;
+}
+
 /* Inlined into the cell walk: as a call it costs a frame per live cell. */
 static inline __attribute__((always_inline)) void
 regular_cell(struct ctx *x, int i, int j, int k, unsigned code)
@@ -1280,7 +1466,7 @@ regular_cell(struct ctx *x, int i, int j, int k, unsigned code)
 		unsigned lo = edge[v] / 3u;
 
 		local[v] = have >= 0 ? (uint32_t)have :
-		    new_regular_vertex(x, i + (lo & 1), j + ((lo >> 1) & 1),
+		    defer_regular_vertex(x, i + (lo & 1), j + ((lo >> 1) & 1),
 		    k + ((lo >> 2) & 1), (int)(edge[v] % 3u), slot);
 	}
 	/* Every vertex is made (the room was reserved): no check per corner. */
@@ -1348,6 +1534,8 @@ regular_pass(struct ctx *x)
 			}
 		}
 	}
+	if (x->npend > 0)
+		make_pending(x);
 	return active;
 }
 
