@@ -1246,7 +1246,7 @@ regular_vertex_data(struct ctx *x, int i, int j, int k, int axis,
 }
 
 /* Store vertex v (room reserved) and what the shift and cache need of it. */
-static void
+static inline __attribute__((always_inline)) void
 store_regular_vertex(struct ctx *x, uint32_t v, const int q[3], int axis,
     uint32_t slot, const float pos[3], const float nrm[3], uint8_t mat,
     float tc)
@@ -1481,10 +1481,13 @@ regular_cell(struct ctx *x, int i, int j, int k, unsigned code)
 	x->out->ni += 3 * nt;
 }
 
-/* Bits i and i + 1 of m: one row's two corners of cell i. */
+/* Bits i and i + 1 of m: one row's two corners of cell i (in the low
+ * word, a 64-bit shift: chunks of up to 62 cells never need more). */
 static inline unsigned
 bits2_at(unsigned __int128 m, int i)
 {
+	if (i < 63)
+		return (unsigned)((uint64_t)m >> i) & 3u;
 	return (unsigned)(m >> i) & 3u;
 }
 
