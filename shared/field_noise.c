@@ -89,6 +89,39 @@ noise_columns(const void *ctx, const struct grid *g, float *h, float *tmp)
 	return 0;
 }
 
+/* Lower *mn and raise *mx to the least and greatest of v[0..n): four at a
+ * time with SSE2 (minps keeps its second operand when they tie or the
+ * first is NaN, as the scalar compare does). */
+static void
+row_minmax(const float *v, int n, float *mn, float *mx)
+{
+	float lo = *mn, hi = *mx;
+	int i = 0;
+#ifdef __SSE2__
+	if (n >= 4) {
+		__m128 l4 = _mm_set1_ps(lo), h4 = _mm_set1_ps(hi);
+		float l[4], h[4];
+		int k;
+
+		for (; i + 4 <= n; i += 4) {
+			__m128 x = _mm_loadu_ps(v + i);
+
+			l4 = _mm_min_ps(x, l4), h4 = _mm_max_ps(x, h4);
+		}
+		_mm_storeu_ps(l, l4), _mm_storeu_ps(h, h4);
+		for (k = 0; k < 4; k++) {
+			lo = l[k] < lo ? l[k] : lo;
+			hi = h[k] > hi ? h[k] : hi;
+		}
+	}
+#endif
+	for (; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	*mn = lo, *mx = hi;
+}
+
 /* Rows of three points (an X face's layers), o[3j + i] = ys[j] - h[i]:
  * with SSE2 four rows at a time, the twelve differences interleaved into
  * three vectors (the same subtractions, so the same bits). */
@@ -146,12 +179,7 @@ fill_heightmap(const struct noise_field *nf, const struct grid *g, float *out,
 	column_heights(nf, g, xs, zs, h);
 	hmin = INFINITY, hmax = -INFINITY;
 	for (k = 1; k < nz - 1; k++)
-		for (i = 1; i < nx - 1; i++) {
-			float v = h[(size_t)k * nx + i];
-
-			hmin = v < hmin ? v : hmin;
-			hmax = v > hmax ? v : hmax;
-		}
+		row_minmax(h + (size_t)k * nx + 1, nx - 2, &hmin, &hmax);
 	uniform = ny >= 3 && nx >= 3 && nz >= 3 &&
 	    (hmax < ys[1] || hmin > ys[ny - 2]);
 	if (uniform && lazy)

@@ -2293,9 +2293,9 @@ static int
 vertex_planes(struct ctx *x)
 {
 	struct tv_scratch *s = x->s;
-	const float *pos = x->out->pos;
+	const float *pos = x->out->pos, *pl = x->plane;
 	uint32_t v, nv = x->out->nv;
-	int f;
+	unsigned trans = x->c->transitions;
 
 	if (nv > s->cap_planes) {
 		uint8_t *p = realloc(s->planes, nv);
@@ -2306,11 +2306,12 @@ vertex_planes(struct ctx *x)
 	}
 	for (v = 0; v < nv; v++) {
 		const float *p = pos + 3 * v;
-		unsigned bits = 0;
+		unsigned bits = (unsigned)(p[0] == pl[0]) |
+		    (unsigned)(p[0] == pl[1]) << 1 | (unsigned)(p[1] == pl[2]) << 2 |
+		    (unsigned)(p[1] == pl[3]) << 3 | (unsigned)(p[2] == pl[4]) << 4 |
+		    (unsigned)(p[2] == pl[5]) << 5;
 
-		for (f = 0; f < 6; f++)         /* unrolled: branch-free */
-			bits |= (unsigned)(p[f / 2] == x->plane[f]) << f;
-		s->planes[v] = (uint8_t)(bits & x->c->transitions);
+		s->planes[v] = (uint8_t)(bits & trans);
 	}
 	return 0;
 }
