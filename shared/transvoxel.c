@@ -180,6 +180,9 @@ struct tv_scratch {
 		float   t[PEND_MAX], nrm[3][PEND_MAX];
 		int32_t one_by_one[PEND_MAX];
 	} pout;
+	/* The face being stitched: its plane's world coordinate and its
+	 * half-step lines' along u and v. */
+	float     fplane, fworld[2][2 * MP_MAX_CELLS + 1];
 	/* World coordinate of the chunk's padded lattice index i + 1, per
 	 * axis (set per chunk). */
 	float     world[3][MP_MAX_CELLS + 3];
@@ -1098,19 +1101,6 @@ cell_reserve(struct ctx *x, uint32_t verts, uint32_t tris)
 	return cell_grow(x, verts, tris);
 }
 
-/* Append a vertex; the cell reserved room for it (cell_reserve). */
-static uint32_t
-append_vertex(struct ctx *x, const float *pos, const float *nrm, uint8_t mat)
-{
-	struct mesh *m = x->out;
-	uint32_t v;
-
-	v = m->nv++;
-	memcpy(m->pos + 3 * v, pos, 3 * sizeof *pos);
-	memcpy(m->nrm + 3 * v, nrm, 3 * sizeof *nrm);
-	m->mat[v] = mat;
-	return v;
-}
 
 /* Material of the solid end of e, a LOD 0 edge found by refine_edge. */
 static uint8_t
@@ -1196,8 +1186,9 @@ on_chunk_edge(const struct ctx *x, const int q[3], int axis)
 }
 
 /* Position, normal, material and fraction along its chunk edge of the
- * vertex on the regular lattice edge from local point (i,j,k) along axis. */
-static void
+ * vertex on the regular lattice edge from local point (i,j,k) along axis
+ * (out of line: in a batch it is the rare path). */
+static __attribute__((noinline)) void
 regular_vertex_data(struct ctx *x, int i, int j, int k, int axis,
     float pos[3], float nrm[3], uint8_t *matp, float *tcp)
 {
@@ -1245,9 +1236,11 @@ regular_vertex_data(struct ctx *x, int i, int j, int k, int axis,
 	*tcp = tc;
 }
 
-/* Store vertex v (room reserved) and what the shift and cache need of it. */
+/* Store vertex v, its index given out and its room reserved (cell_reserve),
+ * with what the shift needs of it: it lies on the edge from lattice (or
+ * half-step) point q along axis, kind VK_*, cache slot slot. */
 static inline __attribute__((always_inline)) void
-store_regular_vertex(struct ctx *x, uint32_t v, const int q[3], int axis,
+store_vertex(struct ctx *x, uint32_t v, const int q[3], int axis, int kind,
     uint32_t slot, const float pos[3], const float nrm[3], uint8_t mat,
     float tc)
 {
@@ -1256,7 +1249,7 @@ store_regular_vertex(struct ctx *x, uint32_t v, const int q[3], int axis,
 	memcpy(m->pos + 3 * v, pos, 3 * sizeof *pos);
 	memcpy(m->nrm + 3 * v, nrm, 3 * sizeof *nrm);
 	m->mat[v] = mat;
-	set_meta(x, v, q, axis, tc, VK_REGULAR, slot);
+	set_meta(x, v, q, axis, tc, kind, slot);
 }
 
 /* Make the vertex on the regular lattice edge from local point (i,j,k)
@@ -1273,7 +1266,7 @@ new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
 	uint8_t mat;
 
 	regular_vertex_data(x, i, j, k, axis, pos, nrm, &mat, &tc);
-	store_regular_vertex(x, v, q, axis, slot, pos, nrm, mat, tc);
+	store_vertex(x, v, q, axis, VK_REGULAR, slot, pos, nrm, mat, tc);
 	x->s->rcache[slot] = (int32_t)v;
 	return v;
 }
@@ -1306,7 +1299,7 @@ emit_triangle(struct ctx *x, uint32_t a, uint32_t b, uint32_t c, int flip)
 /* ---------------------------------------------------------------- regular */
 
 /*
- * Regular vertices in batches.  A cell that meets an edge without a vertex
+ * Vertices in batches.  A cell that meets an edge without a vertex
  * gives the vertex its index at once (the triangles need it) and leaves
  * the making for later; a batch then runs the densities, stencils,
  * crossings and normals of up to PEND_MAX vertices in one loop the
@@ -1314,14 +1307,17 @@ emit_triangle(struct ctx *x, uint32_t a, uint32_t b, uint32_t c, int flip)
  * and order of regular_vertex_data(), and stores each.  A vertex an end of
  * exactly 0 decides (the zero rule and its stand-in densities) is made one
  * at a time instead, as are those on a chunk edge line above LOD 0, which
- * are never deferred.
+ * are never deferred.  The samples are those of the chunk's grid (regular
+ * vertices) or of a transition face's three layers (fine vertices; a
+ * face's batch is made before the next face is sampled): x, y, z are the
+ * strides of the three axes in them.
  */
-ROW_CLONES static void
-batch_math(const float *restrict d, ptrdiff_t py, const int32_t *restrict at,
-    const int32_t *restrict along, const int32_t *restrict axis,
-    const int32_t *restrict line, int n, float lo, struct batch_out *restrict o)
+static inline __attribute__((always_inline)) void
+batch_math(const float *restrict d, int32_t x, int32_t y, int32_t z,
+    const int32_t *restrict at, const int32_t *restrict along,
+    const int32_t *restrict axis, const int32_t *restrict line, int n,
+    float lo, struct batch_out *restrict o)
 {
-	int32_t y = (int32_t)py, z = y * y;
 	int l;
 
 	/* Branch-free (& and | of compares, selects) and indexed loads: so it
@@ -1329,13 +1325,13 @@ batch_math(const float *restrict d, ptrdiff_t py, const int32_t *restrict at,
 	for (l = 0; l < n; l++) {
 		int32_t a = at[l], b = a + along[l];
 		float d0 = d[a], d1 = d[b];
-		float g0x = d[a + 1] - d[a - 1], g0y = d[a + y] - d[a - y];
+		float g0x = d[a + x] - d[a - x], g0y = d[a + y] - d[a - y];
 		float g0z = d[a + z] - d[a - z];
-		float g1x = d[b + 1] - d[b - 1], g1y = d[b + y] - d[b - y];
+		float g1x = d[b + x] - d[b - x], g1y = d[b + y] - d[b - y];
 		float g1z = d[b + z] - d[b - z];
-		float lap0 = ((d[a - 1] + d[a + 1]) + (d[a - y] + d[a + y])) +
+		float lap0 = ((d[a - x] + d[a + x]) + (d[a - y] + d[a + y])) +
 		    (d[a - z] + d[a + z]) - 6.0f * d0;
-		float lap1 = ((d[b - 1] + d[b + 1]) + (d[b - y] + d[b + y])) +
+		float lap1 = ((d[b - x] + d[b + x]) + (d[b - y] + d[b + y])) +
 		    (d[b - z] + d[b + z]) - 6.0f * d1;
 		float ab = g0x * g1x + g0y * g1y + g0z * g1z;
 		float aa = g0x * g0x + g0y * g0y + g0z * g0z;
@@ -1383,6 +1379,25 @@ batch_math(const float *restrict d, ptrdiff_t py, const int32_t *restrict at,
 	}
 }
 
+/* batch_math() on the chunk's grid (x fastest: a stride of 1) and on a
+ * transition face's layers (any strides), each built per ISA. */
+ROW_CLONES static void
+batch_grid(const float *restrict d, int32_t y, const int32_t *restrict at,
+    const int32_t *restrict along, const int32_t *restrict axis,
+    const int32_t *restrict line, int n, float lo, struct batch_out *restrict o)
+{
+	batch_math(d, 1, y, y * y, at, along, axis, line, n, lo, o);
+}
+
+ROW_CLONES static void
+batch_face(const float *restrict d, const int32_t st[3],
+    const int32_t *restrict at, const int32_t *restrict along,
+    const int32_t *restrict axis, const int32_t *restrict line, int n,
+    float lo, struct batch_out *restrict o)
+{
+	batch_math(d, st[0], st[1], st[2], at, along, axis, line, n, lo, o);
+}
+
 /* Make the waiting vertices (see batch_math). */
 static void
 make_pending(struct ctx *x)
@@ -1391,7 +1406,7 @@ make_pending(struct ctx *x)
 	const struct batch_out *o = &s->pout;
 	int l, n = x->npend;
 
-	batch_math(s->d, x->p, s->pat, s->palong, s->paxis, s->pline, n,
+	batch_grid(s->d, x->p, s->pat, s->palong, s->paxis, s->pline, n,
 	    x->clamp_lo, &s->pout);
 	for (l = 0; l < n; l++) {
 		int q[3] = { s->pq[l][0], s->pq[l][1], s->pq[l][2] }, r[3];
@@ -1413,8 +1428,8 @@ make_pending(struct ctx *x)
 				    M(x, q[0], q[1], q[2]) : M(x, r[0], r[1], r[2]);
 			}
 		}
-		store_regular_vertex(x, s->pv[l], q, axis, s->pslot[l], pos, nrm,
-		    mat, tc);
+		store_vertex(x, s->pv[l], q, axis, VK_REGULAR, s->pslot[l], pos,
+		    nrm, mat, tc);
 	}
 	x->npend = 0;
 }
@@ -1839,23 +1854,19 @@ on_fine_chunk_edge(const struct ctx *x, int p)
 	return p == 0 || p == x->n || p == 2 * x->n;
 }
 
-/* Vertex on the half-step edge from in-plane point (pu, pv) along in-plane
- * axis dir (0 = u, 1 = v) of face fc. */
-static uint32_t
-fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
+/* Position, normal, material and fraction of the vertex on the half-step
+ * edge from in-plane point (pu, pv) along in-plane axis dir (0 = u, 1 = v)
+ * of face fc (out of line: in a batch it is the rare path). */
+static __attribute__((noinline)) void
+fine_vertex_data(struct ctx *x, const struct face *fc, int pu, int pv,
+    int dir, float pos[3], float nrm[3], uint8_t *matp, float *tcp)
 {
-	int axis = dir ? fc->v : fc->u, p2[3], qu = pu + !dir, qv = pv + dir;
+	int axis = dir ? fc->v : fc->u, qu = pu + !dir, qv = pv + dir;
 	int64_t h = x->step / 2, gp[3];
-	float n0[3], n1[3], pos[3], nrm[3], t, tc;
-	uint32_t slot, v;
+	float n0[3], n1[3], t;
 	struct edge e;
-	int32_t have;
 	uint8_t mat;
 
-	fine_p2(fc, pu, pv, p2);
-	slot = fine_slot(x, p2, axis);
-	if ((have = x->s->fcache[slot]) >= 0)
-		return (uint32_t)have;
 	e.g[fc->a] = x->c->g0[fc->a] + fc->plane * x->step;
 	e.g[fc->u] = x->c->g0[fc->u] + pu * h;
 	e.g[fc->v] = x->c->g0[fc->v] + pv * h;
@@ -1880,13 +1891,110 @@ fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
 	if (x->f->fill_materials == NULL)
 		mat = 0;
 	t = crossing(x, &e);
-	tc = chunk_fraction(&e, gp, h, t);
+	*tcp = chunk_fraction(&e, gp, h, t);
 	make_vertex(&e, t, x->c->voxel, pos);
-	make_edge_normal(&e, n0, n1, tc, h, nrm);
-	if ((v = append_vertex(x, pos, nrm, mat)) == UINT32_MAX)
+	make_edge_normal(&e, n0, n1, *tcp, h, nrm);
+	*matp = mat;
+}
+
+/* Make the waiting fine vertices of face fc (see batch_math). */
+static void
+make_pending_fine(struct ctx *x, const struct face *fc)
+{
+	struct tv_scratch *s = x->s;
+	const struct batch_out *o = &s->pout;
+	float lo = CLAMP_VOXELS / (float)(x->step / 2);
+	int32_t st[3];
+	int l, n = x->npend;
+
+	st[fc->a] = (int32_t)fc->sa, st[fc->u] = (int32_t)fc->su;
+	st[fc->v] = (int32_t)fc->sv;
+	batch_face(fc->s, st, s->pat, s->palong, s->paxis, s->pline, n, lo,
+	    &s->pout);
+	for (l = 0; l < n; l++) {
+		int p2[3] = { s->pq[l][0], s->pq[l][1], s->pq[l][2] };
+		int axis = s->paxis[l], dir = axis == fc->v;
+		int pu = p2[fc->u], pv = p2[fc->v], at = dir ? pv : pu;
+		const float *w = s->fworld[dir];
+		float pos[3], nrm[3], tc = o->t[l];
+		uint8_t mat = 0;
+
+		if (o->one_by_one[l]) {
+			fine_vertex_data(x, fc, pu, pv, dir, pos, nrm, &mat, &tc);
+		} else {
+			/* make_vertex() from the face's half-step coordinates;
+			 * the fraction along the chunk edge is t itself (the
+			 * edge is not halved, and h is a power of two). */
+			pos[fc->a] = s->fplane;
+			pos[fc->u] = s->fworld[0][pu];
+			pos[fc->v] = s->fworld[1][pv];
+			pos[axis] = w[at] + tc * (w[at + 1] - w[at]);
+			nrm[0] = o->nrm[0][l], nrm[1] = o->nrm[1][l];
+			nrm[2] = o->nrm[2][l];
+			if (x->f->fill_materials != NULL)
+				mat = face_solid(x, pu, pv) ? FM(fc, pu, pv) :
+				    FM(fc, pu + !dir, pv + dir);
+		}
+		store_vertex(x, s->pv[l], p2, axis, VK_FINE, s->pslot[l], pos,
+		    nrm, mat, tc);
+	}
+	x->npend = 0;
+}
+
+/* The world coordinates of face fc's half-step lines, for make_pending_fine
+ * (the same bits make_vertex() computes from the lattice). */
+static void
+face_world(struct ctx *x, const struct face *fc)
+{
+	int64_t h = x->step / 2;
+	int i, r = 2 * x->n + 1;
+
+	x->s->fplane = field_world(x->c->g0[fc->a] + fc->plane * x->step,
+	    x->c->voxel);
+	for (i = 0; i < r; i++) {
+		x->s->fworld[0][i] = field_world(x->c->g0[fc->u] + i * h,
+		    x->c->voxel);
+		x->s->fworld[1][i] = field_world(x->c->g0[fc->v] + i * h,
+		    x->c->voxel);
+	}
+}
+
+/* Vertex on the half-step edge from in-plane point (pu, pv) along in-plane
+ * axis dir (0 = u, 1 = v) of face fc: its index now, its data at once or
+ * in the face's batch. */
+static uint32_t
+fine_vertex(struct ctx *x, const struct face *fc, int pu, int pv, int dir)
+{
+	struct tv_scratch *s = x->s;
+	int axis = dir ? fc->v : fc->u, p2[3], line, l;
+	uint32_t slot, v;
+	int32_t have;
+
+	fine_p2(fc, pu, pv, p2);
+	slot = fine_slot(x, p2, axis);
+	if ((have = s->fcache[slot]) >= 0)
+		return (uint32_t)have;
+	v = x->out->nv++;
+	s->fcache[slot] = (int32_t)v;
+	line = on_fine_chunk_edge(x, dir ? pu : pv);
+	if (x->step / 2 > 1 && line) {  /* halved to LOD 0: one at a time */
+		float pos[3], nrm[3], tc;
+		uint8_t mat;
+
+		fine_vertex_data(x, fc, pu, pv, dir, pos, nrm, &mat, &tc);
+		store_vertex(x, v, p2, axis, VK_FINE, slot, pos, nrm, mat, tc);
 		return v;
-	set_meta(x, v, p2, axis, tc, VK_FINE, slot);
-	x->s->fcache[slot] = (int32_t)v;
+	}
+	l = x->npend;
+	s->pat[l] = (int32_t)(fc->sa + (size_t)(pu + 1) * fc->su +
+	    (size_t)(pv + 1) * fc->sv);
+	s->palong[l] = (int32_t)(dir ? fc->sv : fc->su);
+	s->paxis[l] = axis, s->pline[l] = line;
+	s->pq[l][0] = (uint16_t)p2[0], s->pq[l][1] = (uint16_t)p2[1];
+	s->pq[l][2] = (uint16_t)p2[2];
+	s->pslot[l] = slot, s->pv[l] = v;
+	if (++x->npend == PEND_MAX)
+		make_pending_fine(x, fc);
 	return v;
 }
 
@@ -1980,6 +2088,7 @@ transition_pass(struct ctx *x, const struct field *f)
 		if (!sample_face(x, &fc))
 			continue;
 		face_signs(x, &fc);
+		face_world(x, &fc);
 		for (cv = 0; cv < x->n; cv++) {
 			uint32_t live[FROW_WORDS];
 			int i;
@@ -1992,6 +2101,8 @@ transition_pass(struct ctx *x, const struct field *f)
 					active += transition_cell(x, &fc, cu, cv);
 				}
 		}
+		if (x->npend > 0)
+			make_pending_fine(x, &fc);
 	}
 	return active;
 }
