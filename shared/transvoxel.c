@@ -168,10 +168,11 @@ struct tv_scratch {
 	uint8_t  *planes;           /* flip_in_plane: transition face planes
 	                             * each vertex lies in (MP_TRANS_* bits) */
 	uint32_t  cap_planes;
-	/* Regular vertices whose index is given out but whose data is made
-	 * later, PEND_MAX at a time (make_pending): the sample index of the
-	 * low end and the step to the high end, axis, on a chunk edge line,
-	 * local point, cache slot, vertex. */
+	/* Vertices whose index is given out but whose data is made later,
+	 * PEND_MAX at a time (make_pending, make_pending_fine): the sample
+	 * index of the edge's low end and the step to its high end, axis, on
+	 * a chunk (or finer chunk) edge line, lattice or half-step point,
+	 * cache slot, vertex. */
 	int32_t   pat[PEND_MAX], palong[PEND_MAX], paxis[PEND_MAX];
 	int32_t   pline[PEND_MAX];
 	uint16_t  pq[PEND_MAX][3];
