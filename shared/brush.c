@@ -432,50 +432,33 @@ subtract4(__m128 dv, __m128 sv, __m128 r4, __m128 k4, float k)
 }
 #endif
 
+/* The union (sub 0) or subtraction (sub 1) over a row: a constant at
+ * every call, so each folds to its own loop. */
 static inline __attribute__((always_inline)) void
-add_row(const float *restrict s, int n, float reach, float k,
+op_row(int sub, const float *restrict s, int n, float reach, float k,
     float *restrict d)
 {
 	int i = 0;
 #ifdef __SSE2__
 	__m128 r4 = _mm_set1_ps(reach), k4 = _mm_set1_ps(k);
 
-	for (; i + 4 <= n; i += 4)
-		_mm_storeu_ps(d + i, add4(_mm_loadu_ps(d + i),
-		    _mm_loadu_ps(s + i), r4, k4, k));
-	if (i < n && n >= 4) {
-		__m128 dv = _mm_loadu_ps(d + n - 4);
+	for (; i + 4 <= n; i += 4) {
+		__m128 dv = _mm_loadu_ps(d + i), sv = _mm_loadu_ps(s + i);
 
-		_mm_storeu_ps(d + n - 4, select4(tail_mask(n), dv,
-		    add4(dv, _mm_loadu_ps(s + n - 4), r4, k4, k)));
+		_mm_storeu_ps(d + i, sub ? subtract4(dv, sv, r4, k4, k) :
+		    add4(dv, sv, r4, k4, k));
+	}
+	if (i < n && n >= 4) {
+		__m128 dv = _mm_loadu_ps(d + n - 4), sv = _mm_loadu_ps(s + n - 4);
+
+		_mm_storeu_ps(d + n - 4, select4(tail_mask(n), dv, sub ?
+		    subtract4(dv, sv, r4, k4, k) : add4(dv, sv, r4, k4, k)));
 		return;
 	}
 #endif
 	for (; i < n; i++)
-		d[i] = add_at(d[i], s[i], reach, k);
-}
-
-static inline __attribute__((always_inline)) void
-subtract_row(const float *restrict s, int n, float reach, float k,
-    float *restrict d)
-{
-	int i = 0;
-#ifdef __SSE2__
-	__m128 r4 = _mm_set1_ps(reach), k4 = _mm_set1_ps(k);
-
-	for (; i + 4 <= n; i += 4)
-		_mm_storeu_ps(d + i, subtract4(_mm_loadu_ps(d + i),
-		    _mm_loadu_ps(s + i), r4, k4, k));
-	if (i < n && n >= 4) {
-		__m128 dv = _mm_loadu_ps(d + n - 4);
-
-		_mm_storeu_ps(d + n - 4, select4(tail_mask(n), dv,
-		    subtract4(dv, _mm_loadu_ps(s + n - 4), r4, k4, k)));
-		return;
-	}
-#endif
-	for (; i < n; i++)
-		d[i] = subtract_at(d[i], s[i], reach, k);
+		d[i] = sub ? subtract_at(d[i], s[i], reach, k) :
+		    add_at(d[i], s[i], reach, k);
 }
 
 /* mat where bit i of the mask is set, i < n. */
@@ -662,10 +645,10 @@ apply_row(const struct brush_prep *p, const float *xs, int n, float y,
 	case MP_EDIT_ADD:
 		if (m != NULL)          /* where its surface wins, before it */
 			add_material_row(s, len, p->reach, d, b->material, m);
-		add_row(s, len, p->reach, b->smooth, d);
+		op_row(0, s, len, p->reach, b->smooth, d);
 		break;
 	case MP_EDIT_SUBTRACT:
-		subtract_row(s, len, p->reach, b->smooth, d);
+		op_row(1, s, len, p->reach, b->smooth, d);
 		break;
 	default:
 		if (m != NULL)

@@ -507,25 +507,36 @@ sample_band(struct ctx *x, const struct grid *g, const struct col_cache *c)
 
 enum { ROW_SOLID, ROW_MIXED, ROW_AIR };
 
-/* What the field's bound says of padded row jp of grid g across the whole
- * chunk box: surely solid, surely air, or either. */
+/* What the field's bound says of every point of grid g: surely solid,
+ * surely air, or either. */
 static int
-row_by_bound(const struct ctx *x, const struct grid *g, int jp)
+grid_by_bound(const struct ctx *x, const struct grid *g)
 {
 	double lo[3], hi[3];
 	float dmin, dmax;
 	int a;
 
+	if (x->f->range == NULL)
+		return ROW_MIXED;
 	for (a = 0; a < 3; a++) {
-		int64_t last = a == 1 ? jp : x->p - 1;
-
-		lo[a] = (double)field_world(g->g0[a] + (a == 1 ? jp : 0) * g->step,
-		    g->voxel);
-		hi[a] = (double)field_world(g->g0[a] + last * g->step, g->voxel);
+		lo[a] = (double)field_world(g->g0[a], g->voxel);
+		hi[a] = (double)field_world(g->g0[a] + (int64_t)(g->n[a] - 1) *
+		    g->step, g->voxel);
 	}
-	if (x->f->range == NULL || !x->f->range(x->f->ctx, lo, hi, &dmin, &dmax))
+	if (!x->f->range(x->f->ctx, lo, hi, &dmin, &dmax))
 		return ROW_MIXED;
 	return dmax < 0.0f ? ROW_SOLID : dmin > 0.0f ? ROW_AIR : ROW_MIXED;
+}
+
+/* The same of padded row jp of the chunk's grid g, across the chunk box. */
+static int
+row_by_bound(const struct ctx *x, const struct grid *g, int jp)
+{
+	struct grid row = *g;
+
+	row.g0[1] += (int64_t)jp * g->step;
+	row.n[1] = 1;
+	return grid_by_bound(x, &row);
 }
 
 /*
@@ -1597,28 +1608,6 @@ face_init(const struct ctx *x, int f, struct face *fc)
 	face_strides(fc);
 }
 
-/* Does the field's bound prove grid g all solid or all air?  Then a
- * transition face sampled on it has no crossing, and no cell of it makes
- * a triangle (a heightmap chunk's face in the sky or deep in the rock). */
-static int
-grid_uniform_by_bound(const struct ctx *x, const struct grid *g)
-{
-	double lo[3], hi[3];
-	float dmin, dmax;
-	int a;
-
-	if (x->f->range == NULL)
-		return 0;
-	for (a = 0; a < 3; a++) {
-		lo[a] = (double)field_world(g->g0[a], g->voxel);
-		hi[a] = (double)field_world(g->g0[a] + (int64_t)(g->n[a] - 1) *
-		    g->step, g->voxel);
-	}
-	if (!x->f->range(x->f->ctx, lo, hi, &dmin, &dmax))
-		return 0;
-	return dmax < 0.0f || dmin > 0.0f;
-}
-
 /* Sample the face plane and one half step either side of it, at half steps,
  * one point past the face on every in-plane side (for normals); 0 when the
  * field's bound says the face has no surface (nothing is sampled). */
@@ -1636,7 +1625,10 @@ sample_face(struct ctx *x, const struct face *fc)
 	g.n[fc->v] = fc->q;
 	g.step = h;
 	g.voxel = x->c->voxel;
-	if (grid_uniform_by_bound(x, &g))
+	/* Proved all solid or all air: the face has no crossing, and no
+	 * cell of it makes a triangle (a heightmap chunk's face in the sky
+	 * or deep in the rock). */
+	if (grid_by_bound(x, &g) != ROW_MIXED)
 		return 0;
 	fill_grid(x, &g, x->s->face[fc->f], x->s->fmat[fc->f], 0);
 	return 1;

@@ -53,10 +53,10 @@ fill_time(const struct field *f, const struct grid *g, float *buf, float *tmp)
 	return bench_ns() / 1e3 - t0;
 }
 
-/* Does the field's bound put row j of grid g (a whole x-z plane of it)
- * surely below (-1) or above (1) the surface, or cannot it tell (0)? */
+/* Does the field's bound put all of grid g surely below (-1) or above (1)
+ * the surface, or cannot it tell (0)? */
 static int
-row_side(const struct field *f, const struct grid *g, int j)
+grid_side(const struct field *f, const struct grid *g)
 {
 	double lo[3], hi[3];
 	float dmin, dmax;
@@ -67,10 +67,20 @@ row_side(const struct field *f, const struct grid *g, int j)
 		hi[a] = (double)(g->g0[a] + (int64_t)(g->n[a] - 1) * g->step) *
 		    g->voxel;
 	}
-	lo[1] = hi[1] = (double)(g->g0[1] + (int64_t)j * g->step) * g->voxel;
 	if (!f->range(f->ctx, lo, hi, &dmin, &dmax))
 		return 0;
 	return dmax < 0.0f ? -1 : dmin > 0.0f ? 1 : 0;
+}
+
+/* The same of row j of grid g (a whole x-z plane of it). */
+static int
+row_side(const struct field *f, const struct grid *g, int j)
+{
+	struct grid row = *g;
+
+	row.g0[1] += (int64_t)j * g->step;
+	row.n[1] = 1;
+	return grid_side(f, &row);
 }
 
 /* The chunk's rows the mesher fills: all but those the field's bound
@@ -91,23 +101,6 @@ bounded_rows(const struct field *f, struct grid *g)
 		g->g0[1] += (int64_t)lo * g->step;
 		g->n[1] = hi - lo + 1;
 	}
-}
-
-/* Does the field's bound prove all of grid g solid or all air? */
-static int
-grid_uniform(const struct field *f, const struct grid *g)
-{
-	double lo[3], hi[3];
-	float dmin, dmax;
-	int a;
-
-	for (a = 0; a < 3; a++) {
-		lo[a] = (double)g->g0[a] * g->voxel;
-		hi[a] = (double)(g->g0[a] + (int64_t)(g->n[a] - 1) * g->step) *
-		    g->voxel;
-	}
-	return f->range(f->ctx, lo, hi, &dmin, &dmax) &&
-	    (dmax < 0.0f || dmin > 0.0f);
 }
 
 /* Time of sampling the padded density grid of the chunk (the rows its
@@ -148,7 +141,7 @@ noise_time(const mp_request *r, float *buf, float *tmp)
 		g.g0[a] = c.g0[a] + (face & 1 ? (int64_t)c.cells << c.lod : 0) - h;
 		g.n[a] = 3;
 		g.step = h;
-		if (!grid_uniform(&f, &g))
+		if (grid_side(&f, &g) == 0)
 			us += fill_time(&f, &g, buf, tmp);
 	}
 	return us;
