@@ -256,43 +256,60 @@ candidates(const mp_edits *e, const double lo[3], const double hi[3],
 	return n;
 }
 
+/* The indexes of the brushes of e reaching [lo, hi], in order, into *ids
+ * (malloc'd, NULL when e has none): how many, or -1 (out of memory). */
+static long
+touching(const mp_edits *e, const double lo[3], const double hi[3],
+    uint32_t **ids)
+{
+	long n, i, k = 0;
+
+	*ids = NULL;
+	if (e == NULL || e->n == 0)
+		return 0;
+	if ((n = candidates(e, lo, hi, ids)) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (reaches(&e->b[(*ids)[i]], lo, hi))
+			(*ids)[k++] = (*ids)[i];
+	return k;
+}
+
 long
 edits_touching(const mp_edits *e, const double lo[3], const double hi[3],
     mp_brush *out, size_t max)
 {
 	uint32_t *v;
-	long n, i, k = 0;
+	long n, i;
 
-	if (e == NULL || e->n == 0)
-		return 0;
-	if ((n = candidates(e, lo, hi, &v)) < 0)
+	if ((n = touching(e, lo, hi, &v)) < 0)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (reaches(&e->b[v[i]], lo, hi)) {
-			if (out != NULL && (size_t)k < max)
-				out[k] = e->b[v[i]];
-			k++;
-		}
+	for (i = 0; out != NULL && i < n && (size_t)i < max; i++)
+		out[i] = e->b[v[i]];
 	free(v);
-	return k;
+	return n;
 }
 
 long
 edits_for_request(const mp_edits *e, const mp_request *r, mp_brush **out)
 {
 	double lo[3], hi[3];
-	long n;
+	uint32_t *v;
+	long n, i;
 
 	*out = NULL;
 	request_sample_box(r, lo, hi);
-	if ((n = edits_touching(e, lo, hi, NULL, 0)) < 0)
+	if ((n = touching(e, lo, hi, &v)) < 0)
 		return MP_ENOMEM;
-	if (n > MP_MAX_BRUSHES)
-		return MP_EINVAL;       /* more than a request may carry */
-	if (n > 0 && (*out = malloc((size_t)n * sizeof **out)) == NULL)
-		return MP_ENOMEM;
-	if (n > 0)
-		edits_touching(e, lo, hi, *out, (size_t)n);
+	if (n > MP_MAX_BRUSHES) {
+		n = MP_EINVAL;          /* more than a request may carry */
+	} else if (n > 0 && (*out = malloc((size_t)n * sizeof **out)) == NULL) {
+		n = MP_ENOMEM;
+	} else {
+		for (i = 0; i < n; i++)
+			(*out)[i] = e->b[v[i]];
+	}
+	free(v);
 	return n;
 }
 

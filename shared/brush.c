@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "brush.h"
+#include "brush_row.h"
 #include "field.h"
 
 #define BRUSH_SIZE_MAX 1.0e6f       /* radius, smooth */
@@ -91,25 +92,13 @@ brush_reach(const mp_brush *b, float lo[3], float hi[3])
 			hi[i] = b->b[i];
 			break;
 		default:
-			lo[i] = fminf(b->a[i], b->b[i]) - b->radius;
-			hi[i] = fmaxf(b->a[i], b->b[i]) + b->radius;
+			lo[i] = min2(b->a[i], b->b[i]) - b->radius;
+			hi[i] = max2(b->a[i], b->b[i]) + b->radius;
 			break;
 		}
 		lo[i] -= grow;
 		hi[i] += grow;
 	}
-}
-
-static inline float
-min2(float a, float b)
-{
-	return a < b ? a : b;   /* inputs are finite: no NaN rules needed */
-}
-
-static inline float
-max2(float a, float b)
-{
-	return a > b ? a : b;
 }
 
 static inline float
@@ -125,11 +114,6 @@ len3(float x, float y, float z)
  * (brush_sdf) shares, so the mesher's rows and a point sample give the
  * same bits.
  */
-struct row {
-	float y, z;
-	float o1, o2, qmax;     /* box: the y and z terms */
-};
-
 void
 brush_prepare(const mp_brush *b, struct brush_prep *p)
 {
@@ -162,17 +146,6 @@ sphere_at(const struct brush_prep *p, const struct row *r, float x)
 	return len3(x - b->a[0], r->y - b->a[1], r->z - b->a[2]) - b->radius;
 }
 
-static void
-box_row(const struct brush_prep *p, struct row *r)
-{
-	float q1 = fabsf(r->y - p->c[1]) - p->e[1];
-	float q2 = fabsf(r->z - p->c[2]) - p->e[2];
-
-	r->o1 = max2(q1, 0.0f);
-	r->o2 = max2(q2, 0.0f);
-	r->qmax = max2(q1, q2);
-}
-
 static inline float
 box_at(const struct brush_prep *p, const struct row *r, float x)
 {
@@ -193,15 +166,6 @@ capsule_at(const struct brush_prep *p, const struct row *r, float x)
 	h = min2(max2(h, 0.0f), 1.0f);
 	return len3(pa[0] - p->ba[0] * h, pa[1] - p->ba[1] * h,
 	    pa[2] - p->ba[2] * h) - b->radius;
-}
-
-static void
-row_init(const struct brush_prep *p, float y, float z, struct row *r)
-{
-	r->y = y, r->z = z;
-	r->o1 = r->o2 = r->qmax = 0.0f;
-	if (p->b->shape == MP_BRUSH_BOX)
-		box_row(p, r);
 }
 
 float
@@ -522,47 +486,6 @@ paint_row(const float *restrict s, int n, uint8_t mat, uint8_t *restrict m)
 			m[i] = mat;
 }
 
-int
-brush_plane_span(const struct brush_prep *p, float z, float *y0, float *y1)
-{
-	float dz = max2(max2(p->core_lo[2] - z, z - p->core_hi[2]), 0.0f), half;
-
-	if (z < p->lo[2] || z > p->hi[2] || dz > p->shell)
-		return 0;
-	half = sqrtf(p->shell * p->shell - dz * dz);
-	*y0 = max2(p->core_lo[1] - half, p->lo[1]);
-	*y1 = min2(p->core_hi[1] + half, p->hi[1]);
-	return *y0 <= *y1;
-}
-
-/*
- * The part of a row [*i0, *i1) the brush can reach: within reach of the
- * shape by the distance to its core in the y-z plane alone.  The whole
- * row, which lies inside the reach box: narrowing it to the shell's
- * x span cost more in square roots, scans and scalar tails than it saved
- * on rows this short (1,000 small brushes: 14.6M -> 15.9M instructions).
- * 0 when the row is out of reach.
- */
-static inline __attribute__((always_inline)) int
-row_span(const struct brush_prep *p, const float *xs, int n, float y,
-    float z, int *i0, int *i1, float *s_low)
-{
-	float dy, dz, d2;
-
-	(void)xs;
-	dy = max2(max2(p->core_lo[1] - y, y - p->core_hi[1]), 0.0f);
-	dz = max2(max2(p->core_lo[2] - z, z - p->core_hi[2]), 0.0f);
-	d2 = dy * dy + dz * dz;
-	if (d2 > p->shell * p->shell)
-		return 0;
-	/* No point of the row is nearer the shape than this (a box's own
-	 * row may pass inside it: no bound then). */
-	*s_low = p->b->shape == MP_BRUSH_BOX ? (d2 > 0.0f ? sqrtf(d2) :
-	    -INFINITY) : sqrtf(d2) - p->b->radius;
-	*i0 = 0, *i1 = n;
-	return n > 0;
-}
-
 /* The lowest and highest density of d[0..n). */
 static inline void
 density_range(const float *d, int n, float *lo, float *hi)
@@ -593,48 +516,32 @@ density_range(const float *d, int n, float *lo, float *hi)
 		*lo = min2(*lo, d[i]), *hi = max2(*hi, d[i]);
 }
 
-/* Can the brush change nothing in a row whose densities lie in [lo, hi]
- * and whose points are at least s_low from its shape?  A union changes
- * (and colours) only where the shape is nearer than the density plus the
- * blend, a subtraction only where minus the distance exceeds it. */
-static inline int
-row_unchanged(const mp_brush *b, float s_low, float lo, float hi)
-{
-	if (b->op == MP_EDIT_ADD)
-		return hi + b->smooth <= s_low;
-	if (b->op == MP_EDIT_SUBTRACT)
-		return lo - b->smooth >= -s_low;
-	return s_low >= 0.0f;
-}
-
-/* One row inside the reach box, where the brush reaches it. */
+/* One row of the reach box (z, its plane's dz2), where the brush reaches
+ * it. */
 static inline __attribute__((always_inline)) void
 apply_row(const struct brush_prep *p, const float *xs, int n, float y,
-    float z, float *d, uint8_t *m)
+    float z, float dz2, float *d, uint8_t *m)
 {
 	const mp_brush *b = p->b;
-	float s[ROW_MAX + ROW_VEC], s_low, lo, hi;
+	float s[ROW_MAX + ROW_VEC], lo, hi, d2 = row_d2(p, y, dz2);
 	struct row r;
-	int i0, i1, len, vlen;
+	int vlen;
 
-	if (!row_span(p, xs, n, y, z, &i0, &i1, &s_low))
+	if (d2 > p->shell * p->shell)
 		return;
-	len = i1 - i0, xs += i0, d += i0;
-	m = m != NULL ? m + i0 : NULL;
 	/* Deep in rock a union, high in the air a subtraction, does nothing:
 	 * the densities alone say so, before any distance. */
-	if (b->op != MP_EDIT_PAINT) {
-		density_range(d, len, &lo, &hi);
-		if (row_unchanged(b, s_low, lo, hi))
-			return;
-	} else if (row_unchanged(b, s_low, 0.0f, 0.0f)) {
+	if (b->op != MP_EDIT_PAINT)
+		density_range(d, n, &lo, &hi);
+	else
+		lo = hi = 0.0f;
+	if (row_unchanged(b, row_s_low(p, d2), lo, hi))
 		return;
-	}
 	row_init(p, y, z, &r);
 	/* Distances for whole vectors (xs may be read FIELD_ROW_PAD past its
-	 * end; what lies there only fills s[] beyond len), so no scalar tail
+	 * end; what lies there only fills s[] beyond n), so no scalar tail
 	 * of square roots runs. */
-	vlen = (len + ROW_LANES - 1) / ROW_LANES * ROW_LANES;
+	vlen = (n + ROW_LANES - 1) / ROW_LANES * ROW_LANES;
 	if (b->shape == MP_BRUSH_SPHERE)
 		sphere_row(p, &r, xs, vlen, s);
 	else if (b->shape == MP_BRUSH_BOX)
@@ -644,53 +551,67 @@ apply_row(const struct brush_prep *p, const float *xs, int n, float y,
 	switch (b->op) {
 	case MP_EDIT_ADD:
 		if (m != NULL)          /* where its surface wins, before it */
-			add_material_row(s, len, p->reach, d, b->material, m);
-		op_row(0, s, len, p->reach, b->smooth, d);
+			add_material_row(s, n, p->reach, d, b->material, m);
+		op_row(0, s, n, p->reach, b->smooth, d);
 		break;
 	case MP_EDIT_SUBTRACT:
-		op_row(1, s, len, p->reach, b->smooth, d);
+		op_row(1, s, n, p->reach, b->smooth, d);
 		break;
 	default:
 		if (m != NULL)
-			paint_row(s, len, b->material, m);
+			paint_row(s, n, b->material, m);
 		break;
 	}
 }
 
-/* Rows j0..j1 of a plane, each n points long, stride apart: all of one
- * brush's work on a plane in one call. */
-static void
-apply_rows(const struct brush_prep *p, const float *xs, int n,
-    const float *ys, int j0, int j1, float z, float *d, size_t stride,
-    uint8_t *m)
+void
+brush_grid_portable(const struct brush_prep *p, const float *const c[3],
+    const int a[3], const int b[3], const int n[3], float *d, uint8_t *m)
 {
-	int j;
+	float shell2 = p->shell * p->shell, dz;
+	int l, j, i, len = b[0] - a[0] + 1;
 
-	for (j = j0; j <= j1; j++)
-		apply_row(p, xs, n, ys[j], z, d + (size_t)(j - j0) * stride,
-		    m != NULL ? m + (size_t)(j - j0) * stride : NULL);
+	for (l = a[2]; l <= b[2]; l++) {
+		dz = plane_dz(p, c[2][l]);
+		if (dz * dz > shell2)
+			continue;       /* no row of the plane is reached */
+		for (j = a[1]; j <= b[1]; j++) {
+			size_t row = ((size_t)l * n[1] + j) * n[0] + a[0];
+
+			for (i = 0; i < len; i += ROW_MAX)
+				apply_row(p, c[0] + a[0] + i, len - i < ROW_MAX ?
+				    len - i : ROW_MAX, c[1][j], c[2][l], dz * dz,
+				    d + row + i, m != NULL ? m + row + i : NULL);
+		}
+	}
 }
 
 void
-brush_apply_plane(const struct brush_prep *p, const float *xs, int n,
-    const float *ys, int j0, int j1, float z, float *d, size_t stride,
-    uint8_t *m)
+brush_apply_grid(const struct brush_prep *p, const float *const c[3],
+    const int a[3], const int b[3], const int n[3], float *d, uint8_t *m)
 {
-	for (; n > ROW_MAX; n -= ROW_MAX, xs += ROW_MAX, d += ROW_MAX) {
-		apply_rows(p, xs, ROW_MAX, ys, j0, j1, z, d, stride, m);
-		m = m != NULL ? m + ROW_MAX : NULL;     /* never, today */
+	if (p->b->op == MP_EDIT_PAINT && m == NULL)
+		return;                 /* paint changes materials only */
+#ifdef BRUSH_AVX
+	if (__builtin_cpu_supports("avx2")) {
+		brush_grid_avx(p, c, a, b, n, d, m);
+		return;
 	}
-	apply_rows(p, xs, n, ys, j0, j1, z, d, stride, m);
+#endif
+	brush_grid_portable(p, c, a, b, n, d, m);
 }
 
 void
 brush_apply(const struct brush_prep *p, float x, float y, float z, float *d,
     uint8_t *m)
 {
-	float xs[FIELD_ROW_PAD + 1] = { x }, y0, y1;
+	float xs[FIELD_ROW_PAD + 1] = { x };
+	const float *c[3] = { xs, &y, &z };
+	const int zero[3] = { 0, 0, 0 }, one[3] = { 1, 1, 1 };
 
-	/* The same choices a grid's rows make for this point. */
-	if (x >= p->lo[0] && x <= p->hi[0] && brush_plane_span(p, z, &y0, &y1) &&
-	    y >= y0 && y <= y1)
-		brush_apply_plane(p, xs, 1, &y, 0, 0, z, d, 1, m);
+	/* The same choice a grid makes for this point: inside the reach box
+	 * on every axis. */
+	if (x >= p->lo[0] && x <= p->hi[0] && y >= p->lo[1] && y <= p->hi[1] &&
+	    z >= p->lo[2] && z <= p->hi[2])
+		brush_apply_grid(p, c, zero, zero, one, d, m);
 }

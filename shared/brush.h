@@ -45,15 +45,12 @@ void brush_prepare(const mp_brush *b, struct brush_prep *p);
  * within smooth + MP_BRUSH_REACH of its shape; elsewhere nothing changes. */
 void brush_apply(const struct brush_prep *p, float x, float y, float z,
          float *d, uint8_t *m);
-/* The y interval [*y0, *y1] of plane z the brush can reach (a
- * conservative one): 0 if none. */
-int  brush_plane_span(const struct brush_prep *p, float z, float *y0,
-         float *y1);
-/* The same for the points (xs[i], ys[j], z), i < n, j0 <= j <= j1, inside
- * the reach box, xs evenly spaced and increasing: point (i, j) at
- * d[(j - j0) * stride + i] (and m likewise; m may be NULL). */
-void brush_apply_plane(const struct brush_prep *p, const float *xs, int n,
-         const float *ys, int j0, int j1, float z, float *d, size_t stride,
-         uint8_t *m);
+/* The same for the points of a grid whose axes' world coordinates are
+ * c[0], c[1], c[2], from index a[i] to b[i] on axis i, all inside the
+ * reach box: point (i, j, l) at d[(l * n[1] + j) * n[0] + i] (and m
+ * likewise; m may be NULL).  c[0] may be read FIELD_ROW_PAD floats past
+ * b[0]. */
+void brush_apply_grid(const struct brush_prep *p, const float *const c[3],
+         const int a[3], const int b[3], const int n[3], float *d, uint8_t *m);
 
 #endif

@@ -71,29 +71,11 @@ apply_brush(const struct edits_field *ef, size_t k, const struct grid *g,
     const float *xs, float *out, uint8_t *mat)
 {
 	const float *ys = xs + g->n[0], *zs = ys + g->n[1];
-	int a[3], b[3], l, j0, j1;
-	float y0, y1;
+	const float *c[3] = { xs, ys, zs };
+	int a[3], b[3];
 
-	if (!brush_box(ef, k, xs, ys, zs, g, a, b))
-		return;
-	for (l = a[2]; l <= b[2]; l++) {
-		/* Only the rows of this plane the brush can reach. */
-		if (!brush_plane_span(&ef->p[k], zs[l], &y0, &y1))
-			continue;
-		/* A walk in from the reach box's rows: a few steps, where a
-		 * search over the whole axis took a dozen. */
-		for (j0 = a[1]; j0 <= b[1] && ys[j0] < y0; j0++)
-			;
-		for (j1 = b[1]; j1 >= j0 && ys[j1] > y1; j1--)
-			;
-		if (j0 <= j1) {
-			size_t row = ((size_t)l * g->n[1] + j0) * g->n[0] + a[0];
-
-			brush_apply_plane(&ef->p[k], xs + a[0], b[0] - a[0] + 1, ys,
-			    j0, j1, zs[l], out + row, (size_t)g->n[0],
-			    mat ? mat + row : NULL);
-		}
-	}
+	if (brush_box(ef, k, xs, ys, zs, g, a, b))
+		brush_apply_grid(&ef->p[k], c, a, b, g->n, out, mat);
 }
 
 /* The noise, then the brushes in order; materials too when mat is set
@@ -154,6 +136,11 @@ edits_range(const void *ctx, const double lo[3], const double hi[3],
 	size_t k;
 	int i;
 
+	/* A box apart from all the brushes (a row of the chunk below or
+	 * above them all) needs no look at each one. */
+	for (i = 0; i < 3; i++)
+		if (ef->lo[i] > hi[i] || ef->hi[i] < lo[i])
+			return base.range(base.ctx, lo, hi, dmin, dmax);
 	for (k = 0; k < ef->n; k++) {
 		if (ef->p[k].b->op == MP_EDIT_PAINT)
 			continue;       /* materials only */
@@ -172,11 +159,20 @@ edits_field_init(struct edits_field *ef, const struct noise_field *base,
 {
 	size_t k;
 
+	int i;
+
 	ef->base = base;
 	ef->p = p;
 	ef->n = n;
-	for (k = 0; k < n; k++)
+	for (i = 0; i < 3; i++)
+		ef->lo[i] = INFINITY, ef->hi[i] = -INFINITY;
+	for (k = 0; k < n; k++) {
 		brush_prepare(&b[k], &p[k]);
+		for (i = 0; i < 3 && b[k].op != MP_EDIT_PAINT; i++) {
+			ef->lo[i] = p[k].lo[i] < ef->lo[i] ? p[k].lo[i] : ef->lo[i];
+			ef->hi[i] = p[k].hi[i] > ef->hi[i] ? p[k].hi[i] : ef->hi[i];
+		}
+	}
 }
 
 struct field

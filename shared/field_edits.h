@@ -16,6 +16,8 @@ struct edits_field {
 	const struct noise_field *base;
 	const struct brush_prep *p;      /* valid brushes, in the order they apply */
 	size_t          n;
+	float           lo[3], hi[3];    /* the reach boxes' union, paint left
+	                                  * out (lo > hi: none) */
 };
 
 /* Set ef up over base and b[0..n) (all valid); p is room for n prepared

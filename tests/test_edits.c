@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "brush.h"
+#include "brush_row.h"
 #include "brushlog.h"
 #include "daemon_rig.h"
 #include "futex.h"
@@ -167,6 +168,108 @@ test_shapes(void **state)
 	    1e-5);
 	assert_float_equal(brush_sdf(&c, 5, 3, 0), 2.0f, 1e-6);
 	assert_float_equal(brush_sdf(&c, -2, 0, 0), 1.0f, 1e-6);
+}
+
+/* --- the rows, eight and four points at a time ----------------------------- */
+
+#define GRID_MAX 170            /* past ROW_MAX (160): a row split in two */
+#define GRID_PAD 8              /* FIELD_ROW_PAD: rows may read past xs */
+
+/* One random grid of nx x 3 x 3 points around brush b, densities near
+ * and far from 0, materials set: applied with brush_apply_grid (the AVX2
+ * rows where the machine has them), with the portable rows, and point by
+ * point with brush_apply, all three must agree bit for bit. */
+static void
+grid_three_ways(const mp_brush *b, int nx, float step, unsigned *seed,
+    int materials)
+{
+	static float d1[GRID_MAX * 9], d2[GRID_MAX * 9], d3[GRID_MAX * 9];
+	static uint8_t m1[GRID_MAX * 9], m2[GRID_MAX * 9], m3[GRID_MAX * 9];
+	float xs[GRID_MAX + GRID_PAD], ys[3 + GRID_PAD], zs[3 + GRID_PAD];
+	const float *c[3] = { xs, ys, zs };
+	int n[3] = { nx, 3, 3 }, a[3] = { 0, 0, 0 }, hi[3] = { nx - 1, 2, 2 };
+	struct brush_prep p;
+	size_t i, total = (size_t)nx * 9;
+
+	brush_prepare(b, &p);
+	memset(xs, 0, sizeof xs), memset(ys, 0, sizeof ys), memset(zs, 0, sizeof zs);
+	for (i = 0; i < (size_t)nx; i++)        /* from the reach box's start */
+		xs[i] = p.lo[0] + step * (float)i;
+	for (i = 0; i < 3; i++) {
+		ys[i] = b->a[1] + step * ((float)i - 1.0f);
+		zs[i] = b->a[2] + step * ((float)i - 1.0f) * 0.5f;
+	}
+	for (i = 0; i < total; i++) {
+		int r = rand_r(seed) % 4;
+
+		d1[i] = r == 0 ? 0.0f : r == 1 ? 40.0f - (float)(rand_r(seed) % 80) :
+		    (float)(rand_r(seed) % 2001) / 500.0f - 2.0f;
+		m1[i] = (uint8_t)(rand_r(seed) % 7);
+	}
+	memcpy(d2, d1, total * sizeof *d1), memcpy(d3, d1, total * sizeof *d1);
+	memcpy(m2, m1, total), memcpy(m3, m1, total);
+	/* The grid must lie in the reach box: clip the x rows to it. */
+	while (hi[0] > 0 && xs[hi[0]] > p.hi[0])
+		hi[0]--;
+	brush_apply_grid(&p, c, a, hi, n, d1, materials ? m1 : NULL);
+	if (!(b->op == MP_EDIT_PAINT && !materials))
+		brush_grid_portable(&p, c, a, hi, n, d2, materials ? m2 : NULL);
+	for (i = 0; i < total; i++) {
+		size_t x = i % (size_t)nx, y = i / (size_t)nx % 3, z = i / ((size_t)nx * 3);
+
+		if ((int)x <= hi[0] && ys[y] >= p.lo[1] && ys[y] <= p.hi[1] &&
+		    zs[z] >= p.lo[2] && zs[z] <= p.hi[2])
+			brush_apply(&p, xs[x], ys[y], zs[z], &d3[i],
+			    materials ? &m3[i] : NULL);
+	}
+	for (i = 0; i < total; i++) {
+		if (memcmp(&d1[i], &d2[i], sizeof *d1) != 0 ||
+		    memcmp(&d1[i], &d3[i], sizeof *d1) != 0 || m1[i] != m2[i] ||
+		    m1[i] != m3[i])
+			fail_msg("brush shape %u op %u smooth %g, %d points a row, "
+			    "point %zu: grid %a/%u, portable %a/%u, point %a/%u",
+			    b->shape, b->op, (double)b->smooth, nx, i, (double)d1[i],
+			    m1[i], (double)d2[i], m2[i], (double)d3[i], m3[i]);
+	}
+}
+
+/* The eight-wide rows, the four-wide ones and a point sampled alone give
+ * the same densities and materials: every shape and operation, sharp and
+ * smooth, rows of 1 to 170 points (whole vectors, tails, rows long
+ * enough for the density check, rows split at ROW_MAX). */
+static void
+test_rows_agree(void **state)
+{
+	static const int lens[] = { 1, 3, 7, 8, 9, 15, 16, 17, 24, 33, 170 };
+	unsigned seed = 99;
+	int k, l;
+
+	(void)state;
+#ifdef BRUSH_AVX
+	print_message("# AVX2 rows %s\n", __builtin_cpu_supports("avx2") ?
+	    "checked against the portable ones" : "not on this machine");
+#endif
+	for (k = 0; k < 600; k++) {
+		mp_brush b;
+
+		memset(&b, 0, sizeof b);
+		b.shape = (uint8_t)(k % 3);
+		b.op = (uint8_t)(k / 3 % 3);
+		b.material = (uint8_t)(1 + k % 250);
+		b.smooth = k / 9 % 2 ? (float)(rand_r(&seed) % 5) * 0.5f : 0.0f;
+		for (l = 0; l < 3; l++)
+			b.a[l] = (float)(rand_r(&seed) % 2000) / 100.0f - 10.0f;
+		b.radius = 0.5f + (float)(rand_r(&seed) % 40) / 10.0f;
+		for (l = 0; l < 3; l++)
+			b.b[l] = b.shape == MP_BRUSH_BOX ? b.a[l] + 2.0f * b.radius +
+			    0.5f + (float)(rand_r(&seed) % 30) / 10.0f :
+			    b.a[l] + (float)(rand_r(&seed) % 80) / 10.0f - 4.0f;
+		if (b.shape == MP_BRUSH_BOX && k % 2)
+			b.radius = 0.0f;
+		assert_null(brush_problem(&b));
+		grid_three_ways(&b, lens[k % 11], k % 4 == 0 ? 0.25f : 0.5f +
+		    (float)(k % 3) * 0.25f, &seed, k / 2 % 2);
+	}
 }
 
 /* --- which chunks a brush changes ----------------------------------------- */
@@ -1065,6 +1168,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_brush_checks),
 		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_rows_agree),
 		cmocka_unit_test(test_touching),
 		cmocka_unit_test(test_chunks_exact),
 		cmocka_unit_test(test_dug_sphere_volume),

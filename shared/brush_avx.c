@@ -1,0 +1,294 @@
+/*
+ * brush_avx.c - a brush applied to a plane of points eight at a time,
+ * for machines with AVX2 (brush_apply_plane picks it at run time).
+ *
+ * A small brush's rows are a few points long, so what costs is not the
+ * arithmetic but what each row pays around it.  Here one call takes the
+ * whole grid: the shape's and the operation's constants are set once,
+ * each row is one vector or two, and its last vector is masked (loads and
+ * stores of the lanes past the row do nothing), so no row runs a scalar
+ * or overlapping tail.  The arithmetic is the very operations, in the
+ * same order, as the four-wide and scalar forms in brush.c: IEEE square
+ * roots, quotients, products and sums give the same bits at any width,
+ * min and max of finite values agree with vminps and vmaxps, and no FMA
+ * is enabled, so a chunk meshed here is bit-identical to one meshed on a
+ * machine without AVX2 and to a point sampled through brush_apply.
+ */
+#include "brush_row.h"
+
+#ifdef BRUSH_AVX
+#include <immintrin.h>
+
+#define AVX __attribute__((target("avx2")))
+#define AVX_INLINE static inline __attribute__((target("avx2"), always_inline))
+
+#define DENSITY_CHECK_MIN 16      /* points: a row's density check pays */
+
+/* Per brush: the broadcasts every row uses (and the plane's dz). */
+struct plane8 {
+	__m256 reach, k, rad, zero, sign;
+	__m256 a0;                      /* sphere, capsule: a[0] */
+	__m256 c0, e0;                  /* box: centre and half size, x */
+	__m256 ba0, ba1, ba2, bb;       /* capsule */
+	float dz;                       /* sphere, capsule: z - a[2] */
+};
+
+AVX_INLINE __m256
+len3_8(__m256 x2, __m256 y2, __m256 z2)        /* squares given */
+{
+	return _mm256_sqrt_ps(_mm256_add_ps(_mm256_add_ps(x2, y2), z2));
+}
+
+/* The shape's signed distance at the eight points x of row r. */
+AVX_INLINE __m256
+distance8(int shape, const struct brush_prep *p, const struct plane8 *c,
+    const struct row *r, __m256 x)
+{
+	if (shape == MP_BRUSH_SPHERE) {
+		float dy = r->y - p->b->a[1];
+		__m256 dx = _mm256_sub_ps(x, c->a0);
+
+		return _mm256_sub_ps(len3_8(_mm256_mul_ps(dx, dx),
+		    _mm256_set1_ps(dy * dy), _mm256_set1_ps(c->dz * c->dz)),
+		    c->rad);
+	}
+	if (shape == MP_BRUSH_BOX) {
+		__m256 q0 = _mm256_sub_ps(_mm256_andnot_ps(c->sign,
+		    _mm256_sub_ps(x, c->c0)), c->e0);
+		__m256 o0 = _mm256_max_ps(q0, c->zero);
+		__m256 in = _mm256_min_ps(_mm256_max_ps(q0,
+		    _mm256_set1_ps(r->qmax)), c->zero);
+
+		return _mm256_sub_ps(_mm256_add_ps(len3_8(_mm256_mul_ps(o0, o0),
+		    _mm256_set1_ps(r->o1 * r->o1), _mm256_set1_ps(r->o2 * r->o2)),
+		    in), c->rad);
+	} else {
+		float pa1 = r->y - p->b->a[1], pa2 = c->dz;
+		__m256 pa0 = _mm256_sub_ps(x, c->a0), h, t0, t1, t2;
+
+		h = p->bb > 0.0f ? _mm256_div_ps(_mm256_add_ps(_mm256_add_ps(
+		    _mm256_mul_ps(pa0, c->ba0), _mm256_set1_ps(pa1 * p->ba[1])),
+		    _mm256_set1_ps(pa2 * p->ba[2])), c->bb) : c->zero;
+		h = _mm256_min_ps(_mm256_max_ps(h, c->zero), _mm256_set1_ps(1.0f));
+		t0 = _mm256_sub_ps(pa0, _mm256_mul_ps(c->ba0, h));
+		t1 = _mm256_sub_ps(_mm256_set1_ps(pa1), _mm256_mul_ps(c->ba1, h));
+		t2 = _mm256_sub_ps(_mm256_set1_ps(pa2), _mm256_mul_ps(c->ba2, h));
+		return _mm256_sub_ps(len3_8(_mm256_mul_ps(t0, t0),
+		    _mm256_mul_ps(t1, t1), _mm256_mul_ps(t2, t2)), c->rad);
+	}
+}
+
+/* Polynomial smooth minimum, as smooth_min in brush.c. */
+AVX_INLINE __m256
+smooth_min8(const struct plane8 *c, __m256 a, __m256 b)
+{
+	__m256 h = _mm256_div_ps(_mm256_max_ps(_mm256_sub_ps(c->k,
+	    _mm256_andnot_ps(c->sign, _mm256_sub_ps(a, b))), c->zero), c->k);
+
+	return _mm256_sub_ps(_mm256_min_ps(a, b), _mm256_mul_ps(_mm256_mul_ps(
+	    _mm256_mul_ps(h, h), c->k), _mm256_set1_ps(0.25f)));
+}
+
+/* The union or subtraction of distance s into density d, within reach. */
+AVX_INLINE __m256
+operate8(int op, int smooth, const struct plane8 *c, __m256 d, __m256 s)
+{
+	__m256 v;
+
+	if (op == MP_EDIT_ADD)
+		v = smooth ? smooth_min8(c, d, s) : _mm256_min_ps(d, s);
+	else
+		v = smooth ? _mm256_xor_ps(c->sign, smooth_min8(c,
+		    _mm256_xor_ps(c->sign, d), s)) :
+		    _mm256_max_ps(d, _mm256_xor_ps(c->sign, s));
+	return _mm256_blendv_ps(d, v, _mm256_cmp_ps(s, c->reach, _CMP_LT_OQ));
+}
+
+/*
+ * mat where a lane of hit is set, at m[0..7].  With room (all eight bytes
+ * lie in the grid) the eight bytes are read and written back in one go,
+ * the lanes hit has not set unchanged (past the row's end they belong to
+ * the next row, or the next plane, of the same grid); else one by one.
+ */
+AVX_INLINE void
+materials8(uint8_t *m, __m256 hit, uint8_t mat, int room)
+{
+	__m256i h = _mm256_castps_si256(hit);
+	__m128i w, old;
+	unsigned mask;
+
+	if (room) {
+		w = _mm_packs_epi32(_mm256_castsi256_si128(h),
+		    _mm256_extractf128_si256(h, 1));
+		old = _mm_loadl_epi64((const __m128i *)m);
+		_mm_storel_epi64((__m128i *)m, _mm_blendv_epi8(old,
+		    _mm_set1_epi8((char)mat), _mm_packs_epi16(w, w)));
+		return;
+	}
+	for (mask = (unsigned)_mm256_movemask_ps(hit); mask != 0;
+	    mask &= mask - 1)
+		m[__builtin_ctz(mask)] = mat;
+}
+
+/* The lowest and highest density of a row, its dead lanes left out. */
+AVX_INLINE void
+row_range8(const float *d, int n, __m256i last, float *lo, float *hi)
+{
+	__m256 l = _mm256_set1_ps(INFINITY), h = _mm256_set1_ps(-INFINITY), v;
+	int i;
+
+	for (i = 0; i + 8 < n; i += 8) {
+		v = _mm256_loadu_ps(d + i);
+		l = _mm256_min_ps(l, v), h = _mm256_max_ps(h, v);
+	}
+	v = _mm256_maskload_ps(d + i, last);
+	l = _mm256_min_ps(l, _mm256_blendv_ps(_mm256_set1_ps(INFINITY), v,
+	    _mm256_castsi256_ps(last)));
+	h = _mm256_max_ps(h, _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), v,
+	    _mm256_castsi256_ps(last)));
+	l = _mm256_min_ps(l, _mm256_permute2f128_ps(l, l, 1));
+	h = _mm256_max_ps(h, _mm256_permute2f128_ps(h, h, 1));
+	l = _mm256_min_ps(l, _mm256_shuffle_ps(l, l, 0x4e));
+	h = _mm256_max_ps(h, _mm256_shuffle_ps(h, h, 0x4e));
+	l = _mm256_min_ps(l, _mm256_shuffle_ps(l, l, 0xb1));
+	h = _mm256_max_ps(h, _mm256_shuffle_ps(h, h, 0xb1));
+	*lo = _mm256_cvtss_f32(l), *hi = _mm256_cvtss_f32(h);
+}
+
+/* Eight points of a row from i on, the lanes of mask only: the
+ * brush's distances, then its operation (and material). */
+AVX_INLINE void
+points8(int shape, int op, int smooth, const struct brush_prep *p,
+    const struct plane8 *c, const struct row *r, const float *xs, float *d,
+    uint8_t *m, int room, __m256i mask)
+{
+	__m256 s = distance8(shape, p, c, r, _mm256_maskload_ps(xs, mask));
+	__m256 dv, hit;
+
+	if (op == MP_EDIT_PAINT) {      /* materials only, inside the shape */
+		hit = _mm256_and_ps(_mm256_cmp_ps(s, c->zero, _CMP_LT_OQ),
+		    _mm256_castsi256_ps(mask));
+		materials8(m, hit, p->b->material, room);
+		return;
+	}
+	dv = _mm256_maskload_ps(d, mask);
+	if (op == MP_EDIT_ADD && m != NULL) {   /* where its surface wins */
+		hit = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(s, c->reach,
+		    _CMP_LT_OQ), _mm256_cmp_ps(s, dv, _CMP_LT_OQ)),
+		    _mm256_castsi256_ps(mask));
+		materials8(m, hit, p->b->material, room);
+	}
+	_mm256_maskstore_ps(d, mask, operate8(op, smooth, c, dv, s));
+}
+
+/* One shape and one operation over the grid's box a..b (constants at
+ * every call, so each becomes its own loop). */
+AVX_INLINE void
+grid(int shape, int op, int smooth, const struct brush_prep *p,
+    struct plane8 *c, const float *const co[3], const int a[3],
+    const int b[3], const int n[3], float *dg, uint8_t *mg)
+{
+	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	const __m256i all = _mm256_set1_epi32(-1);
+	const float *xs = co[0] + a[0];
+	int len = b[0] - a[0] + 1, j, l, i;
+	size_t total = (size_t)n[0] * n[1] * n[2];
+	__m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32(len -
+	    (len - 1) / 8 * 8), lane);
+	float shell2 = p->shell * p->shell, dz, dz2, d2, lo, hi;
+	struct row r;
+
+	for (l = a[2]; l <= b[2]; l++) {
+		float z = co[2][l];
+
+		dz = plane_dz(p, z), dz2 = dz * dz;
+		if (dz2 > shell2)
+			continue;       /* no row of the plane is reached */
+		c->dz = z - p->b->a[2];
+		for (j = a[1]; j <= b[1]; j++) {
+			size_t row = ((size_t)l * n[1] + j) * n[0] + a[0];
+			float *d = dg + row;
+			uint8_t *m = mg != NULL ? mg + row : NULL;
+
+			if ((d2 = row_d2(p, co[1][j], dz2)) > shell2)
+				continue;
+			/* Deep in rock a union, high in the air a subtraction,
+			 * does nothing: the densities alone say so, before any
+			 * distance.  A row of one or two vectors costs less
+			 * done than checked. */
+			if (op == MP_EDIT_PAINT)
+				lo = hi = 0.0f;
+			else if (len > DENSITY_CHECK_MIN)
+				row_range8(d, len, last, &lo, &hi);
+			if ((op == MP_EDIT_PAINT || len > DENSITY_CHECK_MIN) &&
+			    row_unchanged(p->b, row_s_low(p, d2), lo, hi))
+				continue;
+			row_init(p, co[1][j], z, &r);
+			for (i = 0; i + 8 < len; i += 8)
+				points8(shape, op, smooth, p, c, &r, xs + i, d + i,
+				    m != NULL ? m + i : NULL, 1, all);
+			points8(shape, op, smooth, p, c, &r, xs + i, d + i,
+			    m != NULL ? m + i : NULL, row + i + 8 <= total, last);
+		}
+	}
+}
+
+#define GRID(shape, op, smooth)                                             \
+	grid(shape, op, smooth, p, &c, co, a, b, n, d, m)
+
+/* One shape's operations: the union and subtraction sharp or smooth. */
+#define GRID_OPS(shape)                                                     \
+	do {                                                                \
+		if (p->b->op == MP_EDIT_PAINT)                              \
+			GRID(shape, MP_EDIT_PAINT, 0);                      \
+		else if (p->b->op == MP_EDIT_ADD)                           \
+			smooth ? GRID(shape, MP_EDIT_ADD, 1) :              \
+			    GRID(shape, MP_EDIT_ADD, 0);                    \
+		else                                                        \
+			smooth ? GRID(shape, MP_EDIT_SUBTRACT, 1) :         \
+			    GRID(shape, MP_EDIT_SUBTRACT, 0);               \
+	} while (0)
+
+/*
+ * Everything the loops read, copied into locals first: the materials are
+ * bytes, and a byte store may alias anything a pointer reaches, so read
+ * through the caller's pointers every brush constant and bound would be
+ * loaded again after each one.
+ */
+AVX void
+brush_grid_avx(const struct brush_prep *prep, const float *const axes[3],
+    const int lo[3], const int hi[3], const int size[3], float *d, uint8_t *m)
+{
+	mp_brush br = *prep->b;
+	struct brush_prep q = *prep, *p = &q;
+	const float *co[3] = { axes[0], axes[1], axes[2] };
+	int a[3] = { lo[0], lo[1], lo[2] }, b[3] = { hi[0], hi[1], hi[2] };
+	int n[3] = { size[0], size[1], size[2] };
+	int smooth = br.smooth > 0.0f;
+	struct plane8 c;
+
+	if (b[0] < a[0])
+		return;
+	q.b = &br;
+	c.reach = _mm256_set1_ps(p->reach);
+	c.k = _mm256_set1_ps(br.smooth);
+	c.rad = _mm256_set1_ps(br.radius);
+	c.zero = _mm256_setzero_ps();
+	c.sign = _mm256_set1_ps(-0.0f);
+	c.a0 = _mm256_set1_ps(br.a[0]);
+	c.c0 = _mm256_set1_ps(p->c[0]);
+	c.e0 = _mm256_set1_ps(p->e[0]);
+	c.ba0 = _mm256_set1_ps(p->ba[0]);
+	c.ba1 = _mm256_set1_ps(p->ba[1]);
+	c.ba2 = _mm256_set1_ps(p->ba[2]);
+	c.bb = _mm256_set1_ps(p->bb);
+	if (br.shape == MP_BRUSH_SPHERE)
+		GRID_OPS(MP_BRUSH_SPHERE);
+	else if (br.shape == MP_BRUSH_BOX)
+		GRID_OPS(MP_BRUSH_BOX);
+	else
+		GRID_OPS(MP_BRUSH_CAPSULE);
+}
+#else
+typedef int brush_avx_unused;   /* ISO C wants a declaration */
+#endif
