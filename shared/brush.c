@@ -132,6 +132,8 @@ brush_prepare(const mp_brush *b, struct brush_prep *p)
 		    b->a[i] > b->b[i] ? b->a[i] : b->b[i];
 	}
 	p->bb = p->ba[0] * p->ba[0] + p->ba[1] * p->ba[1] + p->ba[2] * p->ba[2];
+	p->inv_bb = p->bb > 0.0f ? 1.0f / p->bb : 0.0f;
+	p->inv_k = b->smooth > 0.0f ? 1.0f / b->smooth : 0.0f;
 	/* How far from the core (a point, a box, a segment) a point can be
 	 * and still be within reach of the shape; paint only acts inside. */
 	p->shell = b->op == MP_EDIT_PAINT ? 0.0f : p->reach;
@@ -160,8 +162,8 @@ capsule_at(const struct brush_prep *p, const struct row *r, float x)
 {
 	const mp_brush *b = p->b;
 	float pa[3] = { x - b->a[0], r->y - b->a[1], r->z - b->a[2] };
-	float h = p->bb > 0.0f ? (pa[0] * p->ba[0] + pa[1] * p->ba[1] +
-	    pa[2] * p->ba[2]) / p->bb : 0.0f;
+	float h = (pa[0] * p->ba[0] + pa[1] * p->ba[1] + pa[2] * p->ba[2]) *
+	    p->inv_bb;
 
 	h = min2(max2(h, 0.0f), 1.0f);
 	return len3(pa[0] - p->ba[0] * h, pa[1] - p->ba[1] * h,
@@ -188,9 +190,9 @@ brush_sdf(const mp_brush *b, float x, float y, float z)
 
 /* Polynomial smooth minimum: min(a, b) less a blend within k of a == b. */
 static inline float
-smooth_min(float a, float b, float k)
+smooth_min(float a, float b, float k, float ik)
 {
-	float h = max2(k - fabsf(a - b), 0.0f) / k;
+	float h = max2(k - fabsf(a - b), 0.0f) * ik;
 
 	return min2(a, b) - h * h * k * 0.25f;
 }
@@ -272,7 +274,7 @@ capsule_row(const struct brush_prep *p, const struct row *r,
 	float pa1 = r->y - b->a[1], pa2 = r->z - b->a[2];
 	__m128 a0 = _mm_set1_ps(b->a[0]), rad = _mm_set1_ps(b->radius);
 	__m128 ba0 = _mm_set1_ps(p->ba[0]), ba1 = _mm_set1_ps(p->ba[1]);
-	__m128 ba2 = _mm_set1_ps(p->ba[2]), bb = _mm_set1_ps(p->bb);
+	__m128 ba2 = _mm_set1_ps(p->ba[2]), ibb = _mm_set1_ps(p->inv_bb);
 	__m128 v1 = _mm_set1_ps(pa1), v2 = _mm_set1_ps(pa2);
 	__m128 dot12 = _mm_set1_ps(pa1 * p->ba[1]), dot2 = _mm_set1_ps(pa2 * p->ba[2]);
 	int i;
@@ -280,8 +282,8 @@ capsule_row(const struct brush_prep *p, const struct row *r,
 	for (i = 0; i < n; i += 4) {
 		__m128 pa0 = _mm_sub_ps(_mm_loadu_ps(xs + i), a0), h, t0, t1, t2;
 
-		h = p->bb > 0.0f ? _mm_div_ps(_mm_add_ps(_mm_add_ps(
-		    _mm_mul_ps(pa0, ba0), dot12), dot2), bb) : zero;
+		h = _mm_mul_ps(_mm_add_ps(_mm_add_ps(_mm_mul_ps(pa0, ba0), dot12),
+		    dot2), ibb);
 		h = _mm_min_ps(_mm_max_ps(h, zero), one);
 		t0 = _mm_sub_ps(pa0, _mm_mul_ps(ba0, h));
 		t1 = _mm_sub_ps(v1, _mm_mul_ps(ba1, h));
@@ -327,25 +329,26 @@ capsule_row(const struct brush_prep *p, const struct row *r,
  * by one (the row ends where the array may), in the scalar forms' exact
  * operations. */
 static inline float
-add_at(float d, float s, float reach, float k)
+add_at(float d, float s, float reach, float k, float ik)
 {
-	return !(s < reach) ? d : k > 0.0f ? smooth_min(d, s, k) : min2(d, s);
+	return !(s < reach) ? d : k > 0.0f ? smooth_min(d, s, k, ik) :
+	    min2(d, s);
 }
 
 static inline float
-subtract_at(float d, float s, float reach, float k)
+subtract_at(float d, float s, float reach, float k, float ik)
 {
-	return !(s < reach) ? d : k > 0.0f ? -smooth_min(-d, s, k) :
+	return !(s < reach) ? d : k > 0.0f ? -smooth_min(-d, s, k, ik) :
 	    max2(d, -s);
 }
 
 #ifdef __SSE2__
 static inline __m128
-smooth_min4(__m128 a, __m128 b, __m128 k)
+smooth_min4(__m128 a, __m128 b, __m128 k, __m128 ik)
 {
 	const __m128 sign = _mm_set1_ps(-0.0f), quarter = _mm_set1_ps(0.25f);
-	__m128 h = _mm_div_ps(_mm_max_ps(_mm_sub_ps(k, _mm_andnot_ps(sign,
-	    _mm_sub_ps(a, b))), _mm_setzero_ps()), k);
+	__m128 h = _mm_mul_ps(_mm_max_ps(_mm_sub_ps(k, _mm_andnot_ps(sign,
+	    _mm_sub_ps(a, b))), _mm_setzero_ps()), ik);
 
 	return _mm_sub_ps(_mm_min_ps(a, b), _mm_mul_ps(_mm_mul_ps(_mm_mul_ps(h,
 	    h), k), quarter));
@@ -378,19 +381,19 @@ tail_mask(int n)
 }
 
 static inline __m128
-add4(__m128 dv, __m128 sv, __m128 r4, __m128 k4, float k)
+add4(__m128 dv, __m128 sv, __m128 r4, __m128 k4, __m128 ik4, float k)
 {
-	__m128 v = k > 0.0f ? smooth_min4(dv, sv, k4) : _mm_min_ps(dv, sv);
+	__m128 v = k > 0.0f ? smooth_min4(dv, sv, k4, ik4) : _mm_min_ps(dv, sv);
 
 	return select4(_mm_cmplt_ps(sv, r4), v, dv);
 }
 
 static inline __m128
-subtract4(__m128 dv, __m128 sv, __m128 r4, __m128 k4, float k)
+subtract4(__m128 dv, __m128 sv, __m128 r4, __m128 k4, __m128 ik4, float k)
 {
 	const __m128 sign = _mm_set1_ps(-0.0f);
 	__m128 v = k > 0.0f ? _mm_xor_ps(sign, smooth_min4(_mm_xor_ps(sign,
-	    dv), sv, k4)) : _mm_max_ps(dv, _mm_xor_ps(sign, sv));
+	    dv), sv, k4, ik4)) : _mm_max_ps(dv, _mm_xor_ps(sign, sv));
 
 	return select4(_mm_cmplt_ps(sv, r4), v, dv);
 }
@@ -400,29 +403,30 @@ subtract4(__m128 dv, __m128 sv, __m128 r4, __m128 k4, float k)
  * every call, so each folds to its own loop. */
 static inline __attribute__((always_inline)) void
 op_row(int sub, const float *restrict s, int n, float reach, float k,
-    float *restrict d)
+    float ik, float *restrict d)
 {
 	int i = 0;
 #ifdef __SSE2__
-	__m128 r4 = _mm_set1_ps(reach), k4 = _mm_set1_ps(k);
+	__m128 r4 = _mm_set1_ps(reach), k4 = _mm_set1_ps(k), ik4 = _mm_set1_ps(ik);
 
 	for (; i + 4 <= n; i += 4) {
 		__m128 dv = _mm_loadu_ps(d + i), sv = _mm_loadu_ps(s + i);
 
-		_mm_storeu_ps(d + i, sub ? subtract4(dv, sv, r4, k4, k) :
-		    add4(dv, sv, r4, k4, k));
+		_mm_storeu_ps(d + i, sub ? subtract4(dv, sv, r4, k4, ik4, k) :
+		    add4(dv, sv, r4, k4, ik4, k));
 	}
 	if (i < n && n >= 4) {
 		__m128 dv = _mm_loadu_ps(d + n - 4), sv = _mm_loadu_ps(s + n - 4);
 
 		_mm_storeu_ps(d + n - 4, select4(tail_mask(n), dv, sub ?
-		    subtract4(dv, sv, r4, k4, k) : add4(dv, sv, r4, k4, k)));
+		    subtract4(dv, sv, r4, k4, ik4, k) :
+		    add4(dv, sv, r4, k4, ik4, k)));
 		return;
 	}
 #endif
 	for (; i < n; i++)
-		d[i] = sub ? subtract_at(d[i], s[i], reach, k) :
-		    add_at(d[i], s[i], reach, k);
+		d[i] = sub ? subtract_at(d[i], s[i], reach, k, ik) :
+		    add_at(d[i], s[i], reach, k, ik);
 }
 
 /* mat where bit i of the mask is set, i < n. */
@@ -552,10 +556,10 @@ apply_row(const struct brush_prep *p, const float *xs, int n, float y,
 	case MP_EDIT_ADD:
 		if (m != NULL)          /* where its surface wins, before it */
 			add_material_row(s, n, p->reach, d, b->material, m);
-		op_row(0, s, n, p->reach, b->smooth, d);
+		op_row(0, s, n, p->reach, b->smooth, p->inv_k, d);
 		break;
 	case MP_EDIT_SUBTRACT:
-		op_row(1, s, n, p->reach, b->smooth, d);
+		op_row(1, s, n, p->reach, b->smooth, p->inv_k, d);
 		break;
 	default:
 		if (m != NULL)

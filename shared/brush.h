@@ -39,6 +39,9 @@ struct brush_prep {
 	float shell;                 /* how far from the core reach goes */
 	float c[3], e[3];            /* box: centre, half size less rounding */
 	float ba[3], bb;             /* capsule: b - a and its length^2 */
+	float inv_bb, inv_k;         /* 1 / bb and 1 / smooth, or 0: every
+	                              * path multiplies by the same bits
+	                              * where a quotient cost more */
 };
 void brush_prepare(const mp_brush *b, struct brush_prep *p);
 /* Apply the brush to the density d and material m (may be NULL) of a point

@@ -29,7 +29,8 @@ struct plane8 {
 	__m256 reach, k, rad, zero, sign;
 	__m256 a0;                      /* sphere, capsule: a[0] */
 	__m256 c0, e0;                  /* box: centre and half size, x */
-	__m256 ba0, ba1, ba2, bb;       /* capsule */
+	__m256 ba0, ba1, ba2, ibb;      /* capsule */
+	__m256 ik;                      /* 1 / smooth */
 	float dz;                       /* sphere, capsule: z - a[2] */
 };
 
@@ -66,9 +67,9 @@ distance8(int shape, const struct brush_prep *p, const struct plane8 *c,
 		float pa1 = r->y - p->b->a[1], pa2 = c->dz;
 		__m256 pa0 = _mm256_sub_ps(x, c->a0), h, t0, t1, t2;
 
-		h = p->bb > 0.0f ? _mm256_div_ps(_mm256_add_ps(_mm256_add_ps(
-		    _mm256_mul_ps(pa0, c->ba0), _mm256_set1_ps(pa1 * p->ba[1])),
-		    _mm256_set1_ps(pa2 * p->ba[2])), c->bb) : c->zero;
+		h = _mm256_mul_ps(_mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(pa0,
+		    c->ba0), _mm256_set1_ps(pa1 * p->ba[1])),
+		    _mm256_set1_ps(pa2 * p->ba[2])), c->ibb);
 		h = _mm256_min_ps(_mm256_max_ps(h, c->zero), _mm256_set1_ps(1.0f));
 		t0 = _mm256_sub_ps(pa0, _mm256_mul_ps(c->ba0, h));
 		t1 = _mm256_sub_ps(_mm256_set1_ps(pa1), _mm256_mul_ps(c->ba1, h));
@@ -82,8 +83,8 @@ distance8(int shape, const struct brush_prep *p, const struct plane8 *c,
 AVX_INLINE __m256
 smooth_min8(const struct plane8 *c, __m256 a, __m256 b)
 {
-	__m256 h = _mm256_div_ps(_mm256_max_ps(_mm256_sub_ps(c->k,
-	    _mm256_andnot_ps(c->sign, _mm256_sub_ps(a, b))), c->zero), c->k);
+	__m256 h = _mm256_mul_ps(_mm256_max_ps(_mm256_sub_ps(c->k,
+	    _mm256_andnot_ps(c->sign, _mm256_sub_ps(a, b))), c->zero), c->ik);
 
 	return _mm256_sub_ps(_mm256_min_ps(a, b), _mm256_mul_ps(_mm256_mul_ps(
 	    _mm256_mul_ps(h, h), c->k), _mm256_set1_ps(0.25f)));
@@ -281,7 +282,8 @@ brush_grid_avx(const struct brush_prep *prep, const float *const axes[3],
 	c.ba0 = _mm256_set1_ps(p->ba[0]);
 	c.ba1 = _mm256_set1_ps(p->ba[1]);
 	c.ba2 = _mm256_set1_ps(p->ba[2]);
-	c.bb = _mm256_set1_ps(p->bb);
+	c.ibb = _mm256_set1_ps(p->inv_bb);
+	c.ik = _mm256_set1_ps(p->inv_k);
 	if (br.shape == MP_BRUSH_SPHERE)
 		GRID_OPS(MP_BRUSH_SPHERE);
 	else if (br.shape == MP_BRUSH_BOX)

@@ -27,9 +27,10 @@
  *
  * "make bench" runs both (it needs ./meshpoold).
  *
- *   bench-edits [--cost | --latency SECONDS | --once N]
- *       --once N: mesh the chunk under the first N brushes, once, for
- *       valgrind --tool=callgrind --toggle-collect=mp_mesh_local_edited
+ *   bench-edits [--cost | --latency SECONDS | --once N [TIMES]]
+ *       --once N: mesh the chunk under the first N brushes, once (or
+ *       TIMES times, for perf), for valgrind --tool=callgrind
+ *       --toggle-collect=mp_mesh_local_edited
  */
 #include <math.h>
 #include <pthread.h>
@@ -228,13 +229,13 @@ cost(void)
  * sizes), after one plain mesh that sets up the thread's scratch: what
  * callgrind counts with --toggle-collect=mp_mesh_local_edited. */
 static int
-once(int n)
+once(int n, int times)
 {
 	mp_request r = cost_chunk();
 	mp_edits *set[NSETS];
 	mp_mesh_buf b;
 	uint32_t tris;
-	int k, e;
+	int k, e, i;
 
 	for (k = 0; k < NSETS && set_sizes[k] != n; k++)
 		;
@@ -244,10 +245,13 @@ once(int n)
 	}
 	make_sets(&r, set);
 	mesh_us(&r, NULL, 1, &tris);
-	if ((e = mp_mesh_local_edited(&r, set[k], &b)) != MP_OK)
-		die("meshing the chunk", e);
-	printf("%d brushes: %u triangles\n", n, b.index_count / 3);
-	mp_mesh_buf_free(&b);
+	for (i = 0; i < times; i++) {
+		if ((e = mp_mesh_local_edited(&r, set[k], &b)) != MP_OK)
+			die("meshing the chunk", e);
+		if (i + 1 == times)
+			printf("%d brushes: %u triangles\n", n, b.index_count / 3);
+		mp_mesh_buf_free(&b);
+	}
 	for (k = 0; k < NSETS; k++)
 		mp_edits_free(set[k]);
 	return 0;
@@ -677,8 +681,9 @@ latency(double seconds)
 int
 main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "--once") == 0)
-		return once(atoi(argv[2]));
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "--once") == 0)
+		return once(atoi(argv[2]), argc == 4 && atoi(argv[3]) > 0 ?
+		    atoi(argv[3]) : 1);
 	if (argc == 3 && strcmp(argv[1], "--latency") == 0) {
 		latency(atof(argv[2]) > 0 ? atof(argv[2]) : 10);
 		return 0;
@@ -689,7 +694,7 @@ main(int argc, char **argv)
 	}
 	if (argc != 1) {
 		fprintf(stderr, "usage: bench-edits [--cost | --latency SECONDS | "
-		    "--once N]\n");
+		    "--once N [TIMES]]\n");
 		return 2;
 	}
 	cost();
