@@ -166,8 +166,13 @@ struct tv_scratch {
 	float    *fan;              /* turn_folded_normals: 4 per vertex */
 	uint32_t  cap_fan;
 	uint8_t  *planes;           /* flip_in_plane: transition face planes
-	                             * each vertex lies in (MP_TRANS_* bits) */
+	                             * each vertex lies in (MP_TRANS_* bits);
+	                             * mend_folds: 1 at a folded triangle's */
 	uint32_t  cap_planes;
+	uint32_t *folds;            /* mend_folds: the folded triangles */
+	uint32_t  cap_folds;
+	uint32_t *near;             /* and those with a corner at theirs */
+	uint32_t  cap_near;
 	/* Vertices whose index is given out but whose data is made later,
 	 * PEND_MAX at a time (make_pending, make_pending_fine): the sample
 	 * index of the edge's low end and the step to its high end, axis, on
@@ -205,6 +210,7 @@ struct ctx {
 	float     plane[6];         /* world coordinates of the face planes */
 	int       oom;
 	int       banded;           /* only the surface's rows were sampled */
+	uint32_t  near;             /* mend_folds: how many in s->near */
 	int       graph;            /* a pure heightmap: no thin features */
 	int       mat_zero;         /* every material is 0 */
 	int       jlo[MP_MAX_CELLS], jhi[MP_MAX_CELLS]; /* regular rows per
@@ -268,6 +274,8 @@ scratch_release(struct tv_scratch *s)
 	free(s->edges);
 	free(s->fan);
 	free(s->planes);
+	free(s->folds);
+	free(s->near);
 	free(s->band);
 	for (f = 0; s->cache != NULL && f < COL_CACHE; f++)
 		free(s->cache[f].h);
@@ -2335,22 +2343,18 @@ edge_tri(const struct ctx *x, uint32_t a, uint32_t b)
 	return e->key == EDGE_EMPTY ? EDGE_GONE : e->tri;
 }
 
-/* Every directed edge of the triangles with a corner in a transition
- * face plane into the table: 0, or -1 without memory.  Those are all the
- * table is asked about: a flip's two triangles and the diagonal it would
- * make each have a corner in the plane, and every triangle using an edge
- * has both its ends. */
+/* Every directed edge of the n triangles tris into the table: 0, or -1
+ * without memory.  The flips list every triangle with a corner at a
+ * vertex they may move an edge of, and a flip's two triangles and its new
+ * diagonal all have one, so those are all the table is asked about. */
 static int
-edges_build(struct ctx *x)
+edges_build(struct ctx *x, const uint32_t *tris, uint32_t n)
 {
 	struct tv_scratch *s = x->s;
 	const uint32_t *idx = x->out->idx;
-	uint32_t n = x->out->ni, near = 0, cap = 64, i;
+	uint32_t cap = 64, i;
 
-	for (i = 0; i < n; i += 3)
-		near += (s->planes[idx[i]] | s->planes[idx[i + 1]] |
-		    s->planes[idx[i + 2]]) != 0;
-	while (cap < 2 * 3 * near)
+	while (cap < 2 * 3 * n + 16)
 		cap *= 2;
 	if (cap > s->cap_edges) {
 		struct edge_slot *e = realloc(s->edges, (size_t)cap * sizeof *e);
@@ -2362,13 +2366,12 @@ edges_build(struct ctx *x)
 	s->cap_edges = cap;
 	for (i = 0; i < cap; i++)
 		s->edges[i].key = EDGE_EMPTY;
-	for (i = 0; i < n; i += 3) {
-		if ((s->planes[idx[i]] | s->planes[idx[i + 1]] |
-		    s->planes[idx[i + 2]]) == 0)
-			continue;
-		edge_put(x, idx[i], idx[i + 1], i / 3);
-		edge_put(x, idx[i + 1], idx[i + 2], i / 3);
-		edge_put(x, idx[i + 2], idx[i], i / 3);
+	for (i = 0; i < n; i++) {
+		const uint32_t *v = idx + 3 * tris[i];
+
+		edge_put(x, v[0], v[1], tris[i]);
+		edge_put(x, v[1], v[2], tris[i]);
+		edge_put(x, v[2], v[0], tris[i]);
 	}
 	return 0;
 }
@@ -2418,6 +2421,42 @@ vertex_planes(struct ctx *x)
 		s->planes[v] = (uint8_t)(bits & trans);
 	}
 	return 0;
+}
+
+/* Room for n triangle indexes at *v (capacity *cap): 0, or -1. */
+static int
+reserve_tris(uint32_t **v, uint32_t *cap, uint32_t n)
+{
+	uint32_t c = *cap ? *cap : 16, *w;
+
+	if (n <= *cap)
+		return 0;
+	while (c < n)
+		c *= 2;
+	if ((w = realloc(*v, (size_t)c * sizeof *w)) == NULL)
+		return -1;
+	*v = w, *cap = c;
+	return 0;
+}
+
+/* The triangles with a corner in a transition face plane into s->near,
+ * and their edges into the table: 0, or -1 without memory. */
+static int
+edges_build_planes(struct ctx *x)
+{
+	struct tv_scratch *s = x->s;
+	const uint32_t *idx = x->out->idx;
+	uint32_t t, nn = 0;
+
+	for (t = 0; t + 2 < x->out->ni; t += 3) {
+		if ((s->planes[idx[t]] | s->planes[idx[t + 1]] |
+		    s->planes[idx[t + 2]]) == 0)
+			continue;
+		if (reserve_tris(&s->near, &s->cap_near, nn + 1) != 0)
+			return -1;
+		s->near[nn++] = t / 3;
+	}
+	return edges_build(x, s->near, nn);
 }
 
 /* The transition face whose plane holds all of triangle v, or -1. */
@@ -2470,7 +2509,7 @@ third_vertex(const struct mesh *m, uint32_t o, uint32_t p, uint32_t q)
  * chunk are flipped, so seams are untouched.  Runs after weld_coincident,
  * so a fine vertex and a regular one at the same place are one.  -1 when
  * memory could not be had. */
-static int
+static __attribute__((noinline)) int
 flip_in_plane(struct ctx *x)
 {
 	struct mesh *m = x->out;
@@ -2485,7 +2524,7 @@ flip_in_plane(struct ctx *x)
 
 		if ((f = in_plane_face(x, v)) < 0)
 			continue;
-		if (!built && (built = 1, edges_build(x) != 0))
+		if (!built && (built = 1, edges_build_planes(x) != 0))
 			return -1;
 		for (k = 0; k < 3; k++) {
 			uint32_t e[4] = { v[k], v[(k + 1) % 3], v[(k + 2) % 3], 0 };
@@ -2651,19 +2690,137 @@ fold_test(const struct mesh *m, uint32_t t, float n[3])
 	    n[2] * (a[2] + b[2] + c[2]);
 }
 
-/* 0, or -1 when memory could not be had. */
+/*
+ * Fold flips.  A triangle that faces against its vertex normals (beside a
+ * transition face, where a shifted vertex or a flat transition triangle
+ * tips it, or at a brush feature thinner than a cell) is mended, where it
+ * can be, by flipping one of its edges with the triangle of this chunk
+ * across it, when both new triangles face along their vertex normals and
+ * neither is a sliver.  No vertex moves and only an edge two triangles of
+ * this chunk share changes, so seams stay exact.  Only the triangles a
+ * flip can touch (those with a corner at a folded triangle's vertex: a
+ * flip's two triangles and any using its new diagonal) go into the edge
+ * table.
+ */
+#define FLIP_MIN_AREA 1e-4f     /* of a cell face: no sliver made */
+
 static int
-turn_folded_normals(struct ctx *x)
+good_triangle(const struct ctx *x, uint32_t a, uint32_t b, uint32_t c)
+{
+	float n[3], cell = (float)x->step * x->c->voxel;
+
+	tri_cross(x->out, a, b, c, n);
+	return faces_along(x->out, a, b, c) && 0.5f * sqrtf(n[0] * n[0] +
+	    n[1] * n[1] + n[2] * n[2]) >= FLIP_MIN_AREA * cell * cell;
+}
+
+/* The folded triangles into s->folds: how many, or -1 without memory. */
+static long
+find_folds(struct ctx *x)
+{
+	struct tv_scratch *s = x->s;
+	const struct mesh *m = x->out;
+	uint32_t t, nf = 0;
+	float n[3];
+
+	for (t = 0; t + 2 < m->ni; t += 3) {
+		if (fold_test(m, t, n) > 0.0f)
+			continue;
+		if (reserve_tris(&s->folds, &s->cap_folds, nf + 1) != 0)
+			return -1;
+		s->folds[nf++] = t / 3;
+	}
+	return nf;
+}
+
+/* The triangles with a corner at a folded triangle's vertex (marked in
+ * s->planes) into s->near: how many, or -1 without memory. */
+static long
+near_folds(struct ctx *x, uint32_t nf)
+{
+	struct tv_scratch *s = x->s;
+	const struct mesh *m = x->out;
+	const uint32_t *idx = m->idx;
+	uint32_t t, k, nn = 0;
+
+	if (m->nv > s->cap_planes) {
+		uint8_t *p = realloc(s->planes, m->nv);
+
+		if (p == NULL)
+			return -1;
+		s->planes = p, s->cap_planes = m->nv;
+	}
+	memset(s->planes, 0, m->nv);
+	for (t = 0; t < nf; t++)
+		for (k = 0; k < 3; k++)
+			s->planes[idx[3 * s->folds[t] + k]] = 1;
+	for (t = 0; t + 2 < m->ni; t += 3) {
+		if ((s->planes[idx[t]] | s->planes[idx[t + 1]] |
+		    s->planes[idx[t + 2]]) == 0)
+			continue;
+		if (reserve_tris(&s->near, &s->cap_near, nn + 1) != 0)
+			return -1;
+		s->near[nn++] = t / 3;
+	}
+	return nn;
+}
+
+/* Flip edge k of folded triangle t if that mends it: 1 if flipped. */
+static int
+flip_fold_edge(struct ctx *x, uint32_t t, int k)
+{
+	const uint32_t *v = x->out->idx + 3 * t;
+	uint32_t e[4] = { v[k], v[(k + 1) % 3], v[(k + 2) % 3], 0 };
+	uint32_t o = edge_tri(x, e[1], e[0]);
+
+	if (o >= EDGE_BAD || edge_tri(x, e[0], e[1]) != t)
+		return 0;
+	e[3] = third_vertex(x->out, o, e[0], e[1]);
+	if (e[3] == e[2] || !good_triangle(x, e[2], e[0], e[3]) ||
+	    !good_triangle(x, e[3], e[1], e[2]) ||
+	    edge_tri(x, e[2], e[3]) != EDGE_GONE ||
+	    edge_tri(x, e[3], e[2]) != EDGE_GONE)
+		return 0;
+	flip_edge(x, t, o, e);
+	return 1;
+}
+
+/* Find the folded triangles and, with flip set, flip their edges where
+ * that mends them; keep in s->folds those still folded: how many, or -1
+ * without memory. */
+static __attribute__((noinline)) long
+mend_folds(struct ctx *x, int flip)
+{
+	struct mesh *m = x->out;
+	long nf = find_folds(x), nn, left = 0, i;
+	float n[3];
+	int k;
+
+	if (nf <= 0 || (nn = near_folds(x, (uint32_t)nf)) < 0 ||
+	    (flip && edges_build(x, x->s->near, (uint32_t)nn) != 0))
+		return nf <= 0 ? nf : -1;
+	x->near = (uint32_t)nn;
+	for (i = 0; i < nf; i++) {
+		uint32_t t = x->s->folds[i];
+
+		for (k = 0; k < 3 && flip; k++)
+			if (!(fold_test(m, 3 * t, n) > 0.0f))
+				flip_fold_edge(x, t, k);
+		if (!(fold_test(m, 3 * t, n) > 0.0f))
+			x->s->folds[left++] = t;
+	}
+	return left;
+}
+
+/* The nf folds left in s->folds (s->near: every triangle with a corner
+ * at one of theirs): 0, or -1 when memory could not be had. */
+static __attribute__((noinline)) int
+turn_folded_normals(struct ctx *x, uint32_t nf, uint32_t nn)
 {
 	struct mesh *m = x->out;
 	float *fan, n[3], box[6];
-	uint32_t t, v, k, first;
+	uint32_t t, k;
 
-	for (t = 0; t + 2 < m->ni; t += 3)
-		if (!(fold_test(m, t, n) > 0.0f))
-			break;
-	if (t + 2 >= m->ni)
-		return 0;               /* no fold: the common case */
 	if (m->nv > x->s->cap_fan) {
 		float *f = realloc(x->s->fan, (size_t)m->nv * 4 * sizeof *f);
 
@@ -2674,17 +2831,17 @@ turn_folded_normals(struct ctx *x)
 	/* fan[4v + 3] != 0: v is a folded triangle's; then fan[4v..] sums
 	 * the cross products of all its triangles. */
 	fan = x->s->fan;
-	for (v = 0; v < m->nv; v++)
-		fan[4 * v + 3] = 0.0f;
-	for (first = t; t + 2 < m->ni; t += 3)
-		if (t == first || !(fold_test(m, t, n) > 0.0f))
-			for (k = 0; k < 3; k++) {
-				float *f = &fan[4 * m->idx[t + k]];
+	for (t = 0; t < nn; t++)
+		for (k = 0; k < 3; k++)
+			fan[4 * m->idx[3 * x->s->near[t] + k] + 3] = 0.0f;
+	for (t = 0; t < nf; t++)
+		for (k = 0; k < 3; k++) {
+			float *f = &fan[4 * m->idx[3 * x->s->folds[t] + k]];
 
-				f[0] = f[1] = f[2] = 0.0f, f[3] = 1.0f;
-			}
-	for (t = 0; t + 2 < m->ni; t += 3) {
-		const uint32_t *i = &m->idx[t];
+			f[0] = f[1] = f[2] = 0.0f, f[3] = 1.0f;
+		}
+	for (t = 0; t < nn; t++) {
+		const uint32_t *i = &m->idx[3 * x->s->near[t]];
 
 		if (fan[4 * i[0] + 3] == 0.0f && fan[4 * i[1] + 3] == 0.0f &&
 		    fan[4 * i[2] + 3] == 0.0f)
@@ -2704,12 +2861,16 @@ turn_folded_normals(struct ctx *x)
 		box[2 * k + 1] = field_world(g0 + (int64_t)x->n * x->step,
 		    x->c->voxel);
 	}
-	for (v = 0; v < m->nv; v++) {
-		if (fan[4 * v + 3] == 0.0f || on_chunk_box(box, &m->pos[3 * v]))
-			continue;
-		memcpy(&m->nrm[3 * v], &fan[4 * v], 3 * sizeof *fan);
-		normalize(&m->nrm[3 * v]);
-	}
+	for (t = 0; t < nf; t++)
+		for (k = 0; k < 3; k++) {
+			uint32_t v = m->idx[3 * x->s->folds[t] + k];
+
+			if (fan[4 * v + 3] == 0.0f || on_chunk_box(box, &m->pos[3 * v]))
+				continue;
+			fan[4 * v + 3] = 0.0f;  /* once, if in several folds */
+			memcpy(&m->nrm[3 * v], &fan[4 * v], 3 * sizeof *fan);
+			normalize(&m->nrm[3 * v]);
+		}
 	return 0;
 }
 
@@ -2856,9 +3017,21 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 			return -1;
 		}
 	}
-	if (!x.graph && turn_folded_normals(&x) != 0) {
-		mesh_clear(out);
-		return -1;
+	/* A pure heightmap folds only beside transition faces.  Without edge
+	 * or corner bits the shift tapers at every chunk edge and leaves
+	 * folds by the dozen (set the bits), which flips mend a quarter of at
+	 * a tenth more time: a chunk with transition faces flips only with
+	 * those bits, whatever its field, so a field's fill (lazy or not)
+	 * never changes its triangles. */
+	if (!x.graph || (c->transitions && (c->edges | c->corners) != 0)) {
+		long left = mend_folds(&x, c->transitions ?
+		    (c->edges | c->corners) != 0 : 1);
+
+		if (left < 0 || (left > 0 && !x.graph &&
+		    turn_folded_normals(&x, (uint32_t)left, x.near) != 0)) {
+			mesh_clear(out);
+			return -1;
+		}
 	}
 	mesh_compute_aabb(out);
 	return 0;
