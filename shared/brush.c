@@ -78,26 +78,17 @@ brush_problem(const mp_brush *b)
 void
 brush_reach(const mp_brush *b, float lo[3], float hi[3])
 {
+	/* The core's box (a sphere's centre, a box, a capsule's segment; a
+	 * sphere's b is not read) grown by the radius and the reach, in the
+	 * same operations for every shape: x - 0 is x for a box. */
+	const float *end = b->shape == MP_BRUSH_SPHERE ? b->a : b->b;
 	float grow = b->smooth + MP_BRUSH_REACH;
+	float r = b->shape == MP_BRUSH_BOX ? 0.0f : b->radius;
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		switch (b->shape) {
-		case MP_BRUSH_SPHERE:
-			lo[i] = b->a[i] - b->radius;
-			hi[i] = b->a[i] + b->radius;
-			break;
-		case MP_BRUSH_BOX:
-			lo[i] = b->a[i];
-			hi[i] = b->b[i];
-			break;
-		default:
-			lo[i] = min2(b->a[i], b->b[i]) - b->radius;
-			hi[i] = max2(b->a[i], b->b[i]) + b->radius;
-			break;
-		}
-		lo[i] -= grow;
-		hi[i] += grow;
+		lo[i] = (min2(b->a[i], end[i]) - r) - grow;
+		hi[i] = (max2(b->a[i], end[i]) + r) + grow;
 	}
 }
 
