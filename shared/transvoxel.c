@@ -2439,10 +2439,10 @@ reserve_tris(uint32_t **v, uint32_t *cap, uint32_t n)
 	return 0;
 }
 
-/* The triangles with a corner in a transition face plane into s->near,
- * and their edges into the table: 0, or -1 without memory. */
-static int
-edges_build_planes(struct ctx *x)
+/* The triangles with a corner marked in s->planes into s->near: how
+ * many, or -1 without memory. */
+static long
+marked_triangles(struct ctx *x)
 {
 	struct tv_scratch *s = x->s;
 	const uint32_t *idx = x->out->idx;
@@ -2456,7 +2456,17 @@ edges_build_planes(struct ctx *x)
 			return -1;
 		s->near[nn++] = t / 3;
 	}
-	return edges_build(x, s->near, nn);
+	return nn;
+}
+
+/* The triangles with a corner in a transition face plane into s->near,
+ * and their edges into the table: 0, or -1 without memory. */
+static int
+edges_build_planes(struct ctx *x)
+{
+	long nn = marked_triangles(x);
+
+	return nn < 0 ? -1 : edges_build(x, x->s->near, (uint32_t)nn);
 }
 
 /* The transition face whose plane holds all of triangle v, or -1. */
@@ -2740,8 +2750,7 @@ near_folds(struct ctx *x, uint32_t nf)
 {
 	struct tv_scratch *s = x->s;
 	const struct mesh *m = x->out;
-	const uint32_t *idx = m->idx;
-	uint32_t t, k, nn = 0;
+	uint32_t t, k;
 
 	if (m->nv > s->cap_planes) {
 		uint8_t *p = realloc(s->planes, m->nv);
@@ -2753,16 +2762,8 @@ near_folds(struct ctx *x, uint32_t nf)
 	memset(s->planes, 0, m->nv);
 	for (t = 0; t < nf; t++)
 		for (k = 0; k < 3; k++)
-			s->planes[idx[3 * s->folds[t] + k]] = 1;
-	for (t = 0; t + 2 < m->ni; t += 3) {
-		if ((s->planes[idx[t]] | s->planes[idx[t + 1]] |
-		    s->planes[idx[t + 2]]) == 0)
-			continue;
-		if (reserve_tris(&s->near, &s->cap_near, nn + 1) != 0)
-			return -1;
-		s->near[nn++] = t / 3;
-	}
-	return nn;
+			s->planes[m->idx[3 * s->folds[t] + k]] = 1;
+	return marked_triangles(x);
 }
 
 /* Flip edge k of folded triangle t if that mends it: 1 if flipped. */
