@@ -963,6 +963,14 @@ test_daemon_edits_bit_identical(void **state)
 		mp_request_init(&r[i]);
 		r[i].user_data = (uint64_t)i;
 		r[i].cx = i % 8 - 4, r[i].cz = i / 8 - 4, r[i].cy = i % 2 - 1;
+		if (i % 4 == 3) {       /* transition cells, shifts, fold flips */
+			r[i].lod = 1;
+			r[i].cx /= 2, r[i].cz /= 2;
+			r[i].transitions = (uint8_t)(MP_TRANS_NX << (i / 4 % 6));
+			r[i].edges = (uint16_t)((0x9a5u * (unsigned)i) & 0xfffu);
+			r[i].corners = (uint8_t)(i * 37);
+			assert_null(mp_request_problem(&r[i]));
+		}
 		assert_int_equal(mp_submit_edited(c, &r[i], e), MP_OK);
 	}
 	while (got < 64) {
