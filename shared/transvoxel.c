@@ -104,6 +104,11 @@
 
 enum { VK_REGULAR = 0, VK_FINE = 1 };
 
+struct late_normal {            /* vertex v gets normal n after the shift */
+	uint32_t v;
+	float    n[3];
+};
+
 struct vmeta {                  /* how a vertex was made, for shifting */
 	uint16_t idx[3];            /* lower lattice point of its edge */
 	uint8_t  axis, kind;
@@ -173,6 +178,9 @@ struct tv_scratch {
 	uint32_t  cap_folds;
 	uint32_t *near;             /* and those with a corner at theirs */
 	uint32_t  cap_near;
+	struct late_normal *late;   /* line vertices' normals, set after the
+	                             * shift (late_normal) */
+	uint32_t  cap_late;
 	/* Vertices whose index is given out but whose data is made later,
 	 * PEND_MAX at a time (make_pending, make_pending_fine): the sample
 	 * index of the edge's low end and the step to its high end, axis, on
@@ -211,6 +219,7 @@ struct ctx {
 	int       oom;
 	int       banded;           /* only the surface's rows were sampled */
 	uint32_t  near;             /* mend_folds: how many in s->near */
+	uint32_t  nlate;            /* how many in s->late */
 	int       graph;            /* a pure heightmap: no thin features */
 	int       mat_zero;         /* every material is 0 */
 	int       jlo[MP_MAX_CELLS], jhi[MP_MAX_CELLS]; /* regular rows per
@@ -276,6 +285,7 @@ scratch_release(struct tv_scratch *s)
 	free(s->planes);
 	free(s->folds);
 	free(s->near);
+	free(s->late);
 	free(s->band);
 	for (f = 0; s->cache != NULL && f < COL_CACHE; f++)
 		free(s->cache[f].h);
@@ -1205,11 +1215,85 @@ on_chunk_edge(const struct ctx *x, const int q[3], int axis)
 	return 1;
 }
 
+static inline int diagonal_finer(const struct ctx *x, int f, int g);
+
+/* Does a finer chunk share the chunk edge line through local point q
+ * along axis: across one of its two faces (a transition face), or
+ * diagonally (an edge bit)? */
+static int
+line_beside_finer(const struct ctx *x, const int q[3], int axis)
+{
+	int a1 = (axis + 1) % 3, a2 = (axis + 2) % 3;
+	int f = 2 * a1 + (q[a1] == x->n), g = 2 * a2 + (q[a2] == x->n);
+
+	return (x->c->transitions >> f & 1) || (x->c->transitions >> g & 1) ||
+	    diagonal_finer(x, f, g);
+}
+
+/*
+ * The normal of vertex v on a chunk edge line a finer chunk shares, as
+ * that finer chunk makes it (it cannot know its neighbours are coarser):
+ * from the central differences, half a step wide, at the ends of the half
+ * of our edge (from gp) the crossing lies in, by point samples (we have
+ * no half-step samples there), at the crossing's fraction of that half.
+ * So the vertex has one normal in every chunk around the line.  It is
+ * set after the shift, which moves the vertices near it by the normals
+ * the chunks had before (every chunk that shifts one computes it alike).
+ */
+static void
+late_normal(struct ctx *x, uint32_t v, const struct edge *e,
+    const int64_t gp[3], float t)
+{
+	struct tv_scratch *s = x->s;
+	int64_t h = x->step / 2, a[3], p[3];
+	float n[2][3], hi;
+	int k, ax;
+
+	if (x->nlate == s->cap_late) {
+		uint32_t cap = s->cap_late ? 2 * s->cap_late : 64;
+		struct late_normal *l = realloc(s->late, (size_t)cap * sizeof *l);
+
+		if (l == NULL) {
+			x->oom = 1;
+			return;
+		}
+		s->late = l, s->cap_late = cap;
+	}
+	memcpy(a, gp, sizeof a);
+	a[e->axis] += h;
+	if (sample_solid(x, a, sample_point(x, a)) != e->solid0)
+		memcpy(a, gp, sizeof a);        /* the crossing is in the low half */
+	for (k = 0; k < 2; k++)
+		for (ax = 0; ax < 3; ax++) {
+			memcpy(p, a, sizeof p);
+			p[e->axis] += k * h;
+			p[ax] += h;
+			hi = sample_point(x, p);
+			p[ax] -= 2 * h;
+			n[k][ax] = hi - sample_point(x, p);
+		}
+	s->late[x->nlate].v = v;
+	make_edge_normal(e, n[0], n[1], chunk_fraction(e, a, h, t), h,
+	    s->late[x->nlate++].n);
+}
+
+/* Give the line vertices their late normals (before the weld: the
+ * indexes are the ones they were made with). */
+static void
+set_late_normals(struct ctx *x)
+{
+	uint32_t i;
+
+	for (i = 0; i < x->nlate; i++)
+		memcpy(x->out->nrm + 3 * x->s->late[i].v, x->s->late[i].n,
+		    sizeof x->s->late[i].n);
+}
+
 /* Position, normal, material and fraction along its chunk edge of the
  * vertex on the regular lattice edge from local point (i,j,k) along axis
  * (out of line: in a batch it is the rare path). */
 static __attribute__((noinline)) void
-regular_vertex_data(struct ctx *x, int i, int j, int k, int axis,
+regular_vertex_data(struct ctx *x, uint32_t v, int i, int j, int k, int axis,
     float pos[3], float nrm[3], uint8_t *matp, float *tcp)
 {
 	int q[3] = { i, j, k }, r[3] = { i, j, k }, line = on_chunk_edge(x, q, axis);
@@ -1241,6 +1325,8 @@ regular_vertex_data(struct ctx *x, int i, int j, int k, int axis,
 		tc = chunk_fraction(&e, gp, x->step, t);
 		mat = refined_material(x, &e);
 		make_vertex(&e, t, x->c->voxel, pos);
+		if (line_beside_finer(x, q, axis))
+			late_normal(x, v, &e, gp, t);
 	} else {
 		if (e.d0 == 0.0f && e.d1 == 0.0f)
 			e.solid0 = mask_bit(x, i, j, k);
@@ -1285,7 +1371,7 @@ new_regular_vertex(struct ctx *x, int i, int j, int k, int axis,
 	uint32_t v = x->out->nv++;
 	uint8_t mat;
 
-	regular_vertex_data(x, i, j, k, axis, pos, nrm, &mat, &tc);
+	regular_vertex_data(x, v, i, j, k, axis, pos, nrm, &mat, &tc);
 	store_vertex(x, v, q, axis, VK_REGULAR, slot, pos, nrm, mat, tc);
 	x->s->rcache[slot] = (int32_t)v;
 	return v;
@@ -1435,8 +1521,8 @@ make_pending(struct ctx *x)
 		uint8_t mat = 0;
 
 		if (o->one_by_one[l]) {
-			regular_vertex_data(x, q[0], q[1], q[2], axis, pos, nrm,
-			    &mat, &tc);
+			regular_vertex_data(x, s->pv[l], q[0], q[1], q[2], axis, pos,
+			    nrm, &mat, &tc);
 		} else {
 			lattice_vertex(x, q[0], q[1], q[2], axis, tc, pos);
 			nrm[0] = o->nrm[0][l], nrm[1] = o->nrm[1][l];
@@ -3005,6 +3091,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	}
 	if (c->transitions) {
 		shift_pass(&x);
+		set_late_normals(&x);
 		if (weld_coincident(s, out) != 0) {
 			mesh_clear(out);
 			return -1;
@@ -3017,6 +3104,8 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 			mesh_clear(out);
 			return -1;
 		}
+	} else {
+		set_late_normals(&x);
 	}
 	/* A pure heightmap folds only beside transition faces.  Without edge
 	 * or corner bits the shift tapers at every chunk edge and leaves

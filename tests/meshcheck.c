@@ -93,8 +93,12 @@ weld(struct mc_mesh *m, const float *p, const float *n)
 	while (m->hash[h]) {
 		uint32_t v = m->hash[h] - 1;
 
-		if (same_pos(m->pos + 3 * v, p))
+		if (same_pos(m->pos + 3 * v, p)) {
+			/* A seam vertex must have one normal in every chunk. */
+			if (n && memcmp(m->nrm + 3 * v, n, 3 * sizeof *n) != 0)
+				m->nsplit++;
 			return v;
+		}
 		h = (h + 1) & (m->hcap - 1);
 	}
 	if (m->nv == m->cap_v) {
@@ -351,6 +355,7 @@ mc_quality(const struct mc_mesh *m, const float lo[3], const float hi[3],
 	q->degenerate = m->ndegenerate;
 	q->slivers = mc_count_slivers(m, frac);
 	q->folds = mc_count_misoriented(m, 0.0);
+	q->split_normals = m->nsplit;
 }
 
 double

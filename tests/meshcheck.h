@@ -13,6 +13,8 @@ struct mc_mesh {
 	uint32_t *tri;                /* 3 welded indices per triangle */
 	uint32_t  nt, cap_t;
 	uint32_t  ndegenerate;        /* triangles dropped: two equal corners */
+	uint32_t  nsplit;             /* vertices added again at a position
+	                               * with another normal (mc_add) */
 	float     tag;                /* copied to tags[] for each triangle added */
 	float    *tags;               /* per triangle, e.g. the cell face area */
 	uint32_t *hash;               /* open addressing: vertex index + 1 */
@@ -48,6 +50,7 @@ uint32_t mc_count_slivers(const struct mc_mesh *m, double frac);
  * the mean of their vertex normals). */
 struct mc_quality {
 	uint32_t tris, open, nonmanifold, degenerate, slivers, folds;
+	uint32_t split_normals;       /* a position added with two normals */
 };
 void     mc_quality(const struct mc_mesh *m, const float lo[3],
              const float hi[3], float eps, double frac, struct mc_quality *q);

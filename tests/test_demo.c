@@ -203,8 +203,9 @@ check_quality(const struct obj *o, float border)
 	mc_quality(&m, lo, hi, 1e-6f * border, 1e-6, &q);
 	near = mc_weld_near(&m, 1e-3f, &t);
 	print_message("# demo mesh: %u triangles: open %u, non-manifold %u, "
-	    "degenerate %u, slivers %u, folds %u, near pairs %u\n", q.tris,
-	    q.open, q.nonmanifold, q.degenerate, q.slivers, q.folds, near);
+	    "degenerate %u, slivers %u, folds %u, near pairs %u, two normals "
+	    "%u\n", q.tris, q.open, q.nonmanifold, q.degenerate, q.slivers,
+	    q.folds, near, q.split_normals);
 	assert_int_equal(q.tris, o->nf);
 	assert_int_equal(q.open, 0);
 	assert_int_equal(q.nonmanifold, 0);
@@ -212,6 +213,7 @@ check_quality(const struct obj *o, float border)
 	assert_int_equal(q.slivers, 0);
 	assert_int_equal(q.folds, 0);
 	assert_int_equal(near, 0);
+	assert_int_equal(q.split_normals, 0);   /* one normal a seam vertex */
 	mc_free(&m);
 	mc_free(&t);
 }

@@ -9,7 +9,9 @@
  * grid-aligned box edits, the welded mesh must have, off the outer rim:
  * no open edge, no non-manifold edge, no triangle with two equal vertices,
  * no sliver (area under 1e-6 of its cell face), no fold (a triangle facing
- * against the mean of its vertex normals).  The same holds welded at a
+ * against the mean of its vertex normals), and no seam vertex with two
+ * normals (every chunk that has it gives it the same one, also where a
+ * finer ring's corner meets three coarser chunks).  The same holds welded at a
  * tolerance of 1e-3 voxel, which must find no two distinct vertices that
  * close.  The exceptions, a few folds at chunk corners where the surface
  * passes through the corner itself and folds at brush features thinner
@@ -98,9 +100,9 @@ print_counts(const char *name, const char *weld, const struct mc_quality *q,
     uint32_t near)
 {
 	print_message("# %-22s %-5s %7u tris: open %u, non-manifold %u, "
-	    "degenerate %u, slivers %u, folds %u, near pairs %u\n", name, weld,
-	    q->tris, q->open, q->nonmanifold, q->degenerate, q->slivers,
-	    q->folds, near);
+	    "degenerate %u, slivers %u, folds %u, near pairs %u, two normals "
+	    "%u\n", name, weld, q->tris, q->open, q->nonmanifold, q->degenerate,
+	    q->slivers, q->folds, near, q->split_normals);
 }
 
 /* folds: how many folds the field may leave (see CORNER_FOLDS). */
@@ -112,6 +114,7 @@ assert_clean(const struct mc_quality *q, uint32_t folds)
 	assert_int_equal(q->degenerate, 0);
 	assert_int_equal(q->slivers, 0);
 	assert_in_range(q->folds, 0, folds);
+	assert_int_equal(q->split_normals, 0);
 }
 
 /* Mesh the rings of field f, weld exactly and at WELD_TOL, and check that
