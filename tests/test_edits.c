@@ -236,7 +236,9 @@ grid_three_ways(const mp_brush *b, int nx, float step, unsigned *seed,
 /* The eight-wide rows, the four-wide ones and a point sampled alone give
  * the same densities and materials: every shape and operation, sharp and
  * smooth, rows of 1 to 170 points (whole vectors, tails, rows long
- * enough for the density check, rows split at ROW_MAX). */
+ * enough for the density check, rows split at ROW_MAX), and brushes at the
+ * edges of what floats hold: far from the origin, a capsule of no length
+ * or one whose reciprocal length overflows, a blend of 1e-30. */
 static void
 test_rows_agree(void **state)
 {
@@ -266,6 +268,18 @@ test_rows_agree(void **state)
 			    b.a[l] + (float)(rand_r(&seed) % 80) / 10.0f - 4.0f;
 		if (b.shape == MP_BRUSH_BOX && k % 2)
 			b.radius = 0.0f;
+		if (k % 50 == 7) {      /* far out, where a float has little room */
+			for (l = 0; l < 3; l++)
+				b.a[l] += 3.0e6f, b.b[l] += 3.0e6f;
+		}
+		if (k % 50 == 17 && b.shape == MP_BRUSH_CAPSULE)
+			memcpy(b.b, b.a, sizeof b.b);   /* a capsule of no length */
+		if (k % 50 == 27 && b.shape == MP_BRUSH_CAPSULE) {
+			memcpy(b.b, b.a, sizeof b.b);   /* 1/|b - a|^2 overflows */
+			b.a[0] = 0.0f, b.b[0] = 1e-20f;
+		}
+		if (k % 50 == 37)
+			b.smooth = 1e-30f;              /* a blend too thin to show */
 		assert_null(brush_problem(&b));
 		grid_three_ways(&b, lens[k % 11], k % 4 == 0 ? 0.25f : 0.5f +
 		    (float)(k % 3) * 0.25f, &seed, k / 2 % 2);
