@@ -122,7 +122,9 @@ edits_columns(const void *ctx, const struct grid *g, float *h, float *tmp)
 	const struct edits_field *ef = ctx;
 	struct field base = noise_field_as_field(ef->base);
 
-	if (base.columns == NULL || any_reach(ef, g, coords(g, tmp), 1))
+	/* The base's own answer first: a volume's is a cheap no. */
+	if (base.columns == NULL || base.columns(base.ctx, g, NULL, tmp) != 0 ||
+	    any_reach(ef, g, coords(g, tmp), 1))
 		return -1;
 	return h == NULL ? 0 : base.columns(base.ctx, g, h, tmp);
 }

@@ -2899,6 +2899,287 @@ mend_folds(struct ctx *x, int flip)
 	return left;
 }
 
+/*
+ * Box vertices' fan normals.  A vertex's normal is the density gradient,
+ * from central differences two cells wide; at a feature thinner than
+ * that (a lip a dig leaves, a sheet between two brushes) it can point
+ * far from the triangles around the vertex, and they fold.  Inside a
+ * chunk such a vertex takes its fan's normal (turn_folded_normals); a
+ * vertex on a chunk face is the neighbour's too, and neither chunk has
+ * the other's half of the fan.  But both have the samples of the four
+ * cells around the vertex's lattice edge (the padded grid reaches a cell
+ * past each face; a coarser chunk's transition face keeps three layers
+ * of half-step samples), so both can make the same fan from those cells
+ * alone: the regular tables on their signs, vertices interpolated
+ * linearly, area vectors summed in global axis order.  Where that fan's
+ * normal and the gradient are more than BOX_FAN_ANGLE apart, the vertex
+ * takes the fan's.  A block of samples that is a pure heightmap's (no
+ * brush reaches it) keeps the gradient: there the neighbour may be a
+ * pure heightmap chunk, which does none of this, and a graph has no such
+ * feature.  Vertices on chunk edge lines are left alone (up to four
+ * chunks of two LODs share them; see late_normal).
+ */
+#define BOX_FAN_COS 0.5f        /* BOX_FAN_ANGLE: 60 degrees */
+
+/* A 3x3x3 block of samples around a lattice edge, x fastest; the edge
+ * runs along axis ax from block point (1,1,1); w[a][i] is the world
+ * coordinate of block index i on axis a. */
+struct edge_block {
+	float d[27];
+	float w[3][3];
+	int   ax;
+};
+
+static inline float
+block_at(const struct edge_block *b, const int p[3])
+{
+	return b->d[(p[2] * 3 + p[1]) * 3 + p[0]];
+}
+
+/* The point of cell edge e (lower corner index * 3 + axis, as edge_of)
+ * of the block cell with lower corner c, linearly interpolated. */
+static void
+block_edge_point(const struct edge_block *b, const int c[3], unsigned e,
+    float pos[3])
+{
+	unsigned lo = e / 3u, ax = e % 3u;
+	int p0[3] = { c[0] + (int)(lo & 1), c[1] + (int)((lo >> 1) & 1),
+	    c[2] + (int)((lo >> 2) & 1) }, p1[3];
+	float d0, d1, t;
+	int a;
+
+	memcpy(p1, p0, sizeof p1);
+	p1[ax]++;
+	d0 = block_at(b, p0), d1 = block_at(b, p1);
+	t = d0 != d1 ? d0 / (d0 - d1) : 0.5f;
+	t = t > 0.0f ? (t < 1.0f ? t : 1.0f) : 0.0f;    /* NaN: 0 */
+	for (a = 0; a < 3; a++)
+		pos[a] = b->w[a][p0[a]];
+	pos[ax] += t * (b->w[ax][p1[ax]] - pos[ax]);
+}
+
+/* The summed area vectors, into f, of the triangles the regular tables
+ * make in the block's four cells around its edge that use the edge. */
+static void
+block_fan(const struct edge_block *b, const uint8_t (*edge_of)[12],
+    float f[3])
+{
+	int a1 = (b->ax + 1) % 3, a2 = (b->ax + 2) % 3, c[3], k;
+	unsigned corner, code, t, e, lo;
+
+	f[0] = f[1] = f[2] = 0.0f;
+	c[b->ax] = 1;
+	for (c[a2] = 0; c[a2] <= 1; c[a2]++)
+		for (c[a1] = 0; c[a1] <= 1; c[a1]++) {
+			const struct tv_regular_cell *cell;
+			const uint8_t *edge;
+
+			for (code = 0, corner = 0; corner < 8; corner++) {
+				int p[3] = { c[0] + (int)(corner & 1),
+				    c[1] + (int)((corner >> 1) & 1),
+				    c[2] + (int)((corner >> 2) & 1) };
+
+				code |= (unsigned)(block_at(b, p) < 0.0f) << corner;
+			}
+			lo = (unsigned)(1 - c[a1]) << a1 | (unsigned)(1 - c[a2]) << a2;
+			e = 3u * lo + (unsigned)b->ax;
+			cell = &tv_regular_cell_data[tv_regular_cell_class[code]];
+			edge = edge_of[code];
+			for (t = 0; t < tv_regular_triangle_count(cell); t++) {
+				const uint8_t *vi = &cell->vertex_index[3 * t];
+				unsigned ev[3] = { edge[vi[0]],
+				    edge[vi[REGULAR_FLIP ? 2 : 1]],
+				    edge[vi[REGULAR_FLIP ? 1 : 2]] };
+				float p[3][3], u[3], v[3];
+
+				if (ev[0] != e && ev[1] != e && ev[2] != e)
+					continue;
+				for (k = 0; k < 3; k++)
+					block_edge_point(b, c, ev[k], p[k]);
+				for (k = 0; k < 3; k++)
+					u[k] = p[1][k] - p[0][k], v[k] = p[2][k] - p[0][k];
+				f[0] += u[1] * v[2] - u[2] * v[1];
+				f[1] += u[2] * v[0] - u[0] * v[2];
+				f[2] += u[0] * v[1] - u[1] * v[0];
+			}
+		}
+}
+
+/* Give nrm the fan's normal where the two are more than BOX_FAN_ANGLE
+ * apart and the block (lower lattice corner g0, step apart) is not a pure
+ * heightmap's. */
+static void
+box_fan_normal(struct ctx *x, const struct edge_block *b,
+    const int64_t g0[3], int64_t step, float *nrm)
+{
+	float f[3], l;
+	struct grid g;
+	int a;
+
+	block_fan(b, x->s->edge_of, f);
+	l = sqrtf(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]);
+	if (!(l > 0.0f) || !(l <= FLT_MAX) ||
+	    (f[0] * nrm[0] + f[1] * nrm[1] + f[2] * nrm[2]) >= BOX_FAN_COS * l)
+		return;
+	for (a = 0; a < 3; a++)
+		g.g0[a] = g0[a], g.n[a] = 3;
+	g.step = step;
+	g.voxel = x->c->voxel;
+	if (x->f->columns != NULL &&
+	    x->f->columns(x->f->ctx, &g, NULL, x->s->tmp) == 0)
+		return;
+	for (a = 0; a < 3; a++)
+		nrm[a] = f[a] / l;
+}
+
+/* Is local lattice coordinate c on a box plane (0 or n)? */
+static inline int
+on_box_plane(const struct ctx *x, int c)
+{
+	return c == 0 || c == x->n;
+}
+
+/* The sample at lattice point p (global axes): of the chunk's padded grid
+ * (fc NULL; local lattice coordinates) or of transition face fc's three
+ * layers (half-step coordinates, as a fine vertex's meta has them). */
+static inline float
+block_sample(const struct ctx *x, const struct face *fc, const int p[3])
+{
+	if (fc == NULL)
+		return x->s->d[(((size_t)p[2] + 1) * x->p + (size_t)(p[1] + 1)) *
+		    x->p + (size_t)(p[0] + 1)];
+	return FS(fc, p[fc->a] - 2 * fc->plane + 1, p[fc->u], p[fc->v]);
+}
+
+/* Is the gradient at either end of the edge from q along ax suspect: a
+ * sample with both its neighbours along some axis on its other side (a
+ * feature thinner than the central difference)?  Elsewhere gradient and
+ * fan agree, and no fan is made. */
+static int
+thin_at_edge(const struct ctx *x, const struct face *fc, const int q[3],
+    int ax)
+{
+	int e, a, p[3], lo[3], hi[3];
+
+	for (e = 0; e < 2; e++) {
+		memcpy(p, q, sizeof p);
+		p[ax] += e;
+		for (a = 0; a < 3; a++) {
+			int s0, s1, s2;
+
+			if (a == ax && e == 1)
+				continue;       /* the other end's, from e = 0 */
+			memcpy(lo, p, sizeof lo), memcpy(hi, p, sizeof hi);
+			lo[a]--, hi[a]++;
+			s0 = block_sample(x, fc, lo) < 0.0f;
+			s1 = block_sample(x, fc, p) < 0.0f;
+			s2 = block_sample(x, fc, hi) < 0.0f;
+			if (s0 == s2 && s0 != s1)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The vertex on the edge from lattice point q (global axes, as
+ * block_sample takes them) along ax, step apart: its fan normal where the
+ * gradient there is suspect (see box_fan_normal). */
+static void
+box_fan_vertex(struct ctx *x, const struct face *fc, const int q[3], int ax,
+    int64_t step, float *nrm)
+{
+	int64_t g0[3];
+	struct edge_block b;
+	int i, j, k, p[3];
+
+	if (!thin_at_edge(x, fc, q, ax))
+		return;
+	b.ax = ax;
+	for (k = 0; k < 3; k++)
+		for (j = 0; j < 3; j++)
+			for (i = 0; i < 3; i++) {
+				p[0] = q[0] - 1 + i, p[1] = q[1] - 1 + j;
+				p[2] = q[2] - 1 + k;
+				b.d[(k * 3 + j) * 3 + i] = block_sample(x, fc, p);
+			}
+	for (i = 0; i < 3; i++) {
+		g0[i] = x->c->g0[i] + (int64_t)(q[i] - 1) * step;
+		for (j = 0; j < 3; j++)
+			b.w[i][j] = field_world(g0[i] + j * step, x->c->voxel);
+	}
+	box_fan_normal(x, &b, g0, step, nrm);
+}
+
+/* thin_at_edge on the chunk's own grid, by strides: the common test,
+ * which most box vertices fail. */
+static int
+thin_in_grid(const struct ctx *x, const int q[3], int ax)
+{
+	ptrdiff_t st[3] = { 1, x->p, (ptrdiff_t)x->p * x->p };
+	const float *d = x->s->d + ((((size_t)q[2] + 1) * x->p +
+	    (size_t)(q[1] + 1)) * x->p + (size_t)(q[0] + 1));
+	int e, a;
+
+	for (e = 0; e < 2; e++, d += st[ax])
+		for (a = 0; a < 3; a++) {
+			int s0 = d[-st[a]] < 0.0f, s1 = d[0] < 0.0f;
+			int s2 = d[st[a]] < 0.0f;
+
+			if (!(a == ax && e == 1) && s0 == s2 && s0 != s1)
+				return 1;
+		}
+	return 0;
+}
+
+/* The chunk's own vertices on exactly one face (made with meta, before
+ * the weld). */
+static void
+box_fan_regular(struct ctx *x)
+{
+	uint32_t v;
+
+	for (v = 0; v < x->out->nv; v++) {
+		const struct vmeta *mt = &x->s->meta[v];
+		int ax = mt->axis, a1 = (ax + 1) % 3, a2 = (ax + 2) % 3;
+		int q[3] = { mt->idx[0], mt->idx[1], mt->idx[2] };
+
+		if (mt->kind == VK_REGULAR &&
+		    on_box_plane(x, q[a1]) != on_box_plane(x, q[a2]) &&
+		    thin_in_grid(x, q, ax))
+			box_fan_vertex(x, NULL, q, ax, x->step,
+			    x->out->nrm + 3 * v);
+	}
+}
+
+/* The transition faces' fine vertices off the finer chunks' edge lines,
+ * from the faces' three layers of half-step samples. */
+static void
+box_fan_fine(struct ctx *x)
+{
+	uint32_t v;
+	int f;
+
+	for (v = 0; v < x->out->nv; v++) {
+		const struct vmeta *mt = &x->s->meta[v];
+		int q[3] = { mt->idx[0], mt->idx[1], mt->idx[2] }, ax = mt->axis;
+		struct face fc;
+
+		if (mt->kind != VK_FINE)
+			continue;
+		for (f = 0; f < 6; f++)         /* the face it lies on */
+			if ((x->c->transitions >> f & 1) && f / 2 != ax &&
+			    q[f / 2] == ((f & 1) ? 2 * x->n : 0))
+				break;
+		if (f == 6)
+			continue;
+		face_init(x, f, &fc);
+		/* Across the edge in the face: off the finer chunks' lines. */
+		if (!on_fine_chunk_edge(x, q[ax == fc.u ? fc.v : fc.u]))
+			box_fan_vertex(x, &fc, q, ax, x->step / 2,
+			    x->out->nrm + 3 * v);
+	}
+}
+
 /* The nf folds left in s->folds (s->near: every triangle with a corner
  * at one of theirs): 0, or -1 when memory could not be had. */
 static __attribute__((noinline)) int
@@ -3092,6 +3373,10 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	if (c->transitions) {
 		shift_pass(&x);
 		set_late_normals(&x);
+		if (!x.graph) {
+			box_fan_regular(&x);
+			box_fan_fine(&x);
+		}
 		if (weld_coincident(s, out) != 0) {
 			mesh_clear(out);
 			return -1;
@@ -3106,6 +3391,8 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 		}
 	} else {
 		set_late_normals(&x);
+		if (!x.graph)
+			box_fan_regular(&x);
 	}
 	/* A pure heightmap folds only beside transition faces.  Without edge
 	 * or corner bits the shift tapers at every chunk edge and leaves
