@@ -2480,6 +2480,22 @@ in_face_plane(const struct ctx *x, const float *p, int f)
 	return p[f / 2] == x->plane[f];
 }
 
+/* Room in s->planes for a byte per vertex: 0, or -1 without memory. */
+static int
+planes_reserve(struct ctx *x)
+{
+	struct tv_scratch *s = x->s;
+	uint32_t nv = x->out->nv;
+	uint8_t *p;
+
+	if (nv <= s->cap_planes)
+		return 0;
+	if ((p = realloc(s->planes, nv)) == NULL)
+		return -1;
+	s->planes = p, s->cap_planes = nv;
+	return 0;
+}
+
 /* Which transition face planes each vertex lies in, into s->planes: 0,
  * or -1 without memory. */
 static int
@@ -2490,13 +2506,8 @@ vertex_planes(struct ctx *x)
 	uint32_t v, nv = x->out->nv;
 	unsigned trans = x->c->transitions;
 
-	if (nv > s->cap_planes) {
-		uint8_t *p = realloc(s->planes, nv);
-
-		if (p == NULL)
-			return -1;
-		s->planes = p, s->cap_planes = nv;
-	}
+	if (planes_reserve(x) != 0)
+		return -1;
 	for (v = 0; v < nv; v++) {
 		const float *p = pos + 3 * v;
 		unsigned bits = (unsigned)(p[0] == pl[0]) |
@@ -2838,13 +2849,8 @@ near_folds(struct ctx *x, uint32_t nf)
 	const struct mesh *m = x->out;
 	uint32_t t, k;
 
-	if (m->nv > s->cap_planes) {
-		uint8_t *p = realloc(s->planes, m->nv);
-
-		if (p == NULL)
-			return -1;
-		s->planes = p, s->cap_planes = m->nv;
-	}
+	if (planes_reserve(x) != 0)
+		return -1;
 	memset(s->planes, 0, m->nv);
 	for (t = 0; t < nf; t++)
 		for (k = 0; k < 3; k++)
@@ -2890,10 +2896,12 @@ mend_folds(struct ctx *x, int flip)
 	for (i = 0; i < nf; i++) {
 		uint32_t t = x->s->folds[i];
 
-		for (k = 0; k < 3 && flip; k++)
-			if (!(fold_test(m, 3 * t, n) > 0.0f))
-				flip_fold_edge(x, t, k);
-		if (!(fold_test(m, 3 * t, n) > 0.0f))
+		if (fold_test(m, 3 * t, n) > 0.0f)
+			continue;       /* an earlier flip took it away */
+		/* A flip makes both its triangles face along: t is mended. */
+		for (k = 0; k < 3 && !(flip && flip_fold_edge(x, t, k)); k++)
+			;
+		if (k == 3)
 			x->s->folds[left++] = t;
 	}
 	return left;
@@ -3039,85 +3047,32 @@ on_box_plane(const struct ctx *x, int c)
 	return c == 0 || c == x->n;
 }
 
-/* The sample at lattice point p (global axes): of the chunk's padded grid
- * (fc NULL; local lattice coordinates) or of transition face fc's three
- * layers (half-step coordinates, as a fine vertex's meta has them). */
-static inline float
-block_sample(const struct ctx *x, const struct face *fc, const int p[3])
+/* The samples around lattice point q (global axes) as a strided array:
+ * q's sample, and each axis' stride into st.  The chunk's padded grid (fc
+ * NULL; local lattice coordinates) or transition face fc's three layers
+ * (half-step coordinates, as a fine vertex's meta has them). */
+static const float *
+samples_at(const struct ctx *x, const struct face *fc, const int q[3],
+    ptrdiff_t st[3])
 {
-	if (fc == NULL)
-		return x->s->d[(((size_t)p[2] + 1) * x->p + (size_t)(p[1] + 1)) *
-		    x->p + (size_t)(p[0] + 1)];
-	return FS(fc, p[fc->a] - 2 * fc->plane + 1, p[fc->u], p[fc->v]);
-}
-
-/* Is the gradient at either end of the edge from q along ax suspect: a
- * sample with both its neighbours along some axis on its other side (a
- * feature thinner than the central difference)?  Elsewhere gradient and
- * fan agree, and no fan is made. */
-static int
-thin_at_edge(const struct ctx *x, const struct face *fc, const int q[3],
-    int ax)
-{
-	int e, a, p[3], lo[3], hi[3];
-
-	for (e = 0; e < 2; e++) {
-		memcpy(p, q, sizeof p);
-		p[ax] += e;
-		for (a = 0; a < 3; a++) {
-			int s0, s1, s2;
-
-			if (a == ax && e == 1)
-				continue;       /* the other end's, from e = 0 */
-			memcpy(lo, p, sizeof lo), memcpy(hi, p, sizeof hi);
-			lo[a]--, hi[a]++;
-			s0 = block_sample(x, fc, lo) < 0.0f;
-			s1 = block_sample(x, fc, p) < 0.0f;
-			s2 = block_sample(x, fc, hi) < 0.0f;
-			if (s0 == s2 && s0 != s1)
-				return 1;
-		}
+	if (fc == NULL) {
+		st[0] = 1, st[1] = x->p, st[2] = (ptrdiff_t)x->p * x->p;
+		return x->s->d + (q[2] + 1) * st[2] + (q[1] + 1) * st[1] +
+		    (q[0] + 1);
 	}
-	return 0;
+	st[fc->a] = (ptrdiff_t)fc->sa, st[fc->u] = (ptrdiff_t)fc->su;
+	st[fc->v] = (ptrdiff_t)fc->sv;
+	return fc->s + (q[fc->a] - 2 * fc->plane + 1) * st[fc->a] +
+	    (q[fc->u] + 1) * st[fc->u] + (q[fc->v] + 1) * st[fc->v];
 }
 
-/* The vertex on the edge from lattice point q (global axes, as
- * block_sample takes them) along ax, step apart: its fan normal where the
- * gradient there is suspect (see box_fan_normal). */
-static void
-box_fan_vertex(struct ctx *x, const struct face *fc, const int q[3], int ax,
-    int64_t step, float *nrm)
-{
-	int64_t g0[3];
-	struct edge_block b;
-	int i, j, k, p[3];
-
-	if (!thin_at_edge(x, fc, q, ax))
-		return;
-	b.ax = ax;
-	for (k = 0; k < 3; k++)
-		for (j = 0; j < 3; j++)
-			for (i = 0; i < 3; i++) {
-				p[0] = q[0] - 1 + i, p[1] = q[1] - 1 + j;
-				p[2] = q[2] - 1 + k;
-				b.d[(k * 3 + j) * 3 + i] = block_sample(x, fc, p);
-			}
-	for (i = 0; i < 3; i++) {
-		g0[i] = x->c->g0[i] + (int64_t)(q[i] - 1) * step;
-		for (j = 0; j < 3; j++)
-			b.w[i][j] = field_world(g0[i] + j * step, x->c->voxel);
-	}
-	box_fan_normal(x, &b, g0, step, nrm);
-}
-
-/* thin_at_edge on the chunk's own grid, by strides: the common test,
- * which most box vertices fail. */
+/* Is the gradient at either end of the edge from sample d along ax
+ * suspect: a sample with both its neighbours along some axis on its other
+ * side (a feature thinner than the central difference)?  Elsewhere
+ * gradient and fan agree, and no fan is made. */
 static int
-thin_in_grid(const struct ctx *x, const int q[3], int ax)
+thin_at_edge(const float *d, const ptrdiff_t st[3], int ax)
 {
-	ptrdiff_t st[3] = { 1, x->p, (ptrdiff_t)x->p * x->p };
-	const float *d = x->s->d + ((((size_t)q[2] + 1) * x->p +
-	    (size_t)(q[1] + 1)) * x->p + (size_t)(q[0] + 1));
 	int e, a;
 
 	for (e = 0; e < 2; e++, d += st[ax])
@@ -3125,10 +3080,40 @@ thin_in_grid(const struct ctx *x, const int q[3], int ax)
 			int s0 = d[-st[a]] < 0.0f, s1 = d[0] < 0.0f;
 			int s2 = d[st[a]] < 0.0f;
 
+			/* (the far end along ax is the near one's neighbour) */
 			if (!(a == ax && e == 1) && s0 == s2 && s0 != s1)
 				return 1;
 		}
 	return 0;
+}
+
+/* The vertex on the edge from lattice point q (global axes, as samples_at
+ * takes them) along ax, step apart: its fan normal where the gradient
+ * there is suspect (see box_fan_normal). */
+static void
+box_fan_vertex(struct ctx *x, const struct face *fc, const int q[3], int ax,
+    int64_t step, float *nrm)
+{
+	ptrdiff_t st[3];
+	const float *d = samples_at(x, fc, q, st);
+	int64_t g0[3];
+	struct edge_block b;
+	int i, j, k;
+
+	if (!thin_at_edge(d, st, ax))
+		return;
+	b.ax = ax;
+	for (k = 0; k < 3; k++)
+		for (j = 0; j < 3; j++)
+			for (i = 0; i < 3; i++)
+				b.d[(k * 3 + j) * 3 + i] = d[(i - 1) * st[0] +
+				    (j - 1) * st[1] + (k - 1) * st[2]];
+	for (i = 0; i < 3; i++) {
+		g0[i] = x->c->g0[i] + (int64_t)(q[i] - 1) * step;
+		for (j = 0; j < 3; j++)
+			b.w[i][j] = field_world(g0[i] + j * step, x->c->voxel);
+	}
+	box_fan_normal(x, &b, g0, step, nrm);
 }
 
 /* The chunk's own vertices on exactly one face (made with meta, before
@@ -3144,8 +3129,7 @@ box_fan_regular(struct ctx *x)
 		int q[3] = { mt->idx[0], mt->idx[1], mt->idx[2] };
 
 		if (mt->kind == VK_REGULAR &&
-		    on_box_plane(x, q[a1]) != on_box_plane(x, q[a2]) &&
-		    thin_in_grid(x, q, ax))
+		    on_box_plane(x, q[a1]) != on_box_plane(x, q[a2]))
 			box_fan_vertex(x, NULL, q, ax, x->step,
 			    x->out->nrm + 3 * v);
 	}
