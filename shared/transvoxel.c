@@ -107,6 +107,8 @@ enum { VK_REGULAR = 0, VK_FINE = 1 };
 struct late_normal {            /* vertex v gets normal n after the shift */
 	uint32_t v;
 	float    n[3];
+	int64_t  a[3];              /* the half-step edge its crossing is on, */
+	uint8_t  axis;              /* from a along axis (box_fan_late) */
 };
 
 struct vmeta {                  /* how a vertex was made, for shifting */
@@ -1273,6 +1275,8 @@ late_normal(struct ctx *x, uint32_t v, const struct edge *e,
 			n[k][ax] = hi - sample_point(x, p);
 		}
 	s->late[x->nlate].v = v;
+	memcpy(s->late[x->nlate].a, a, sizeof a);
+	s->late[x->nlate].axis = (uint8_t)e->axis;
 	make_edge_normal(e, n[0], n[1], chunk_fraction(e, a, h, t), h,
 	    s->late[x->nlate++].n);
 }
@@ -2924,8 +2928,12 @@ mend_folds(struct ctx *x, int flip)
  * takes the fan's.  A block of samples that is a pure heightmap's (no
  * brush reaches it) keeps the gradient: there the neighbour may be a
  * pure heightmap chunk, which does none of this, and a graph has no such
- * feature.  Vertices on chunk edge lines are left alone (up to four
- * chunks of two LODs share them; see late_normal).
+ * feature.  A vertex on a chunk edge line is shared by up to four chunks
+ * of two LODs; there the block is on the finest lattice around the line:
+ * the chunk's own where no finer chunk shares the line (a coarser one
+ * then has it at its half step), else half a step, around the half of the
+ * edge the crossing is on (as late_normal finds it), by point samples
+ * where the chunk has no half-step layer.
  */
 #define BOX_FAN_COS 0.5f        /* BOX_FAN_ANGLE: 60 degrees */
 
@@ -3015,7 +3023,7 @@ block_fan(const struct edge_block *b, const uint8_t (*edge_of)[12],
 
 /* Give nrm the fan's normal where the two are more than BOX_FAN_ANGLE
  * apart and the block (lower lattice corner g0, step apart) is not a pure
- * heightmap's. */
+ * heightmap's; the gradient at the edge's ends was found suspect. */
 static void
 box_fan_normal(struct ctx *x, const struct edge_block *b,
     const int64_t g0[3], int64_t step, float *nrm)
@@ -3087,6 +3095,18 @@ thin_at_edge(const float *d, const ptrdiff_t st[3], int ax)
 	return 0;
 }
 
+/* The world coordinates of the block with lower lattice corner g0. */
+static void
+block_world(const struct ctx *x, const int64_t g0[3], int64_t step,
+    struct edge_block *b)
+{
+	int a, j;
+
+	for (a = 0; a < 3; a++)
+		for (j = 0; j < 3; j++)
+			b->w[a][j] = field_world(g0[a] + j * step, x->c->voxel);
+}
+
 /* The vertex on the edge from lattice point q (global axes, as samples_at
  * takes them) along ax, step apart: its fan normal where the gradient
  * there is suspect (see box_fan_normal). */
@@ -3108,16 +3128,42 @@ box_fan_vertex(struct ctx *x, const struct face *fc, const int q[3], int ax,
 			for (i = 0; i < 3; i++)
 				b.d[(k * 3 + j) * 3 + i] = d[(i - 1) * st[0] +
 				    (j - 1) * st[1] + (k - 1) * st[2]];
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 3; i++)
 		g0[i] = x->c->g0[i] + (int64_t)(q[i] - 1) * step;
-		for (j = 0; j < 3; j++)
-			b.w[i][j] = field_world(g0[i] + j * step, x->c->voxel);
-	}
+	block_world(x, g0, step, &b);
 	box_fan_normal(x, &b, g0, step, nrm);
 }
 
-/* The chunk's own vertices on exactly one face (made with meta, before
- * the weld). */
+/* box_fan_vertex for a line vertex of a chunk with no half-step samples
+ * there: the edge from global lattice point a along ax, h apart, sampled
+ * point by point (the block's x-fastest order is the strides 1, 3, 9). */
+static void
+box_fan_points(struct ctx *x, const int64_t a[3], int ax, int64_t h,
+    float *nrm)
+{
+	static const ptrdiff_t st[3] = { 1, 3, 9 };
+	struct edge_block b;
+	int64_t g0[3], p[3];
+	int i, j, k;
+
+	for (i = 0; i < 3; i++)
+		g0[i] = a[i] - h;
+	b.ax = ax;
+	for (k = 0; k < 3; k++)
+		for (j = 0; j < 3; j++)
+			for (i = 0; i < 3; i++) {
+				p[0] = g0[0] + i * h, p[1] = g0[1] + j * h;
+				p[2] = g0[2] + k * h;
+				b.d[(k * 3 + j) * 3 + i] = sample_point(x, p);
+			}
+	if (!thin_at_edge(b.d + 13, st, ax))
+		return;
+	block_world(x, g0, h, &b);
+	box_fan_normal(x, &b, g0, h, nrm);
+}
+
+/* The chunk's own vertices on its box (made with meta, before the weld),
+ * but for those on a line a finer chunk shares (box_fan_late). */
 static void
 box_fan_regular(struct ctx *x)
 {
@@ -3127,16 +3173,32 @@ box_fan_regular(struct ctx *x)
 		const struct vmeta *mt = &x->s->meta[v];
 		int ax = mt->axis, a1 = (ax + 1) % 3, a2 = (ax + 2) % 3;
 		int q[3] = { mt->idx[0], mt->idx[1], mt->idx[2] };
+		int on1 = on_box_plane(x, q[a1]), on2 = on_box_plane(x, q[a2]);
 
-		if (mt->kind == VK_REGULAR &&
-		    on_box_plane(x, q[a1]) != on_box_plane(x, q[a2]))
-			box_fan_vertex(x, NULL, q, ax, x->step,
-			    x->out->nrm + 3 * v);
+		if (mt->kind != VK_REGULAR || (!on1 && !on2) ||
+		    (on1 && on2 && line_beside_finer(x, q, ax)))
+			continue;
+		box_fan_vertex(x, NULL, q, ax, x->step, x->out->nrm + 3 * v);
 	}
 }
 
-/* The transition faces' fine vertices off the finer chunks' edge lines,
- * from the faces' three layers of half-step samples. */
+/* The line vertices with late normals: around the half-step edge their
+ * crossing is on, as the finer chunk sharing the line has it. */
+static void
+box_fan_late(struct ctx *x)
+{
+	uint32_t i;
+
+	for (i = 0; i < x->nlate; i++) {
+		const struct late_normal *l = &x->s->late[i];
+
+		box_fan_points(x, l->a, l->axis, x->step / 2,
+		    x->out->nrm + 3 * l->v);
+	}
+}
+
+/* The transition faces' fine vertices, from the faces' three layers of
+ * half-step samples (which reach half a step past the face's border). */
 static void
 box_fan_fine(struct ctx *x)
 {
@@ -3157,10 +3219,7 @@ box_fan_fine(struct ctx *x)
 		if (f == 6)
 			continue;
 		face_init(x, f, &fc);
-		/* Across the edge in the face: off the finer chunks' lines. */
-		if (!on_fine_chunk_edge(x, q[ax == fc.u ? fc.v : fc.u]))
-			box_fan_vertex(x, &fc, q, ax, x->step / 2,
-			    x->out->nrm + 3 * v);
+		box_fan_vertex(x, &fc, q, ax, x->step / 2, x->out->nrm + 3 * v);
 	}
 }
 
@@ -3359,6 +3418,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 		set_late_normals(&x);
 		if (!x.graph) {
 			box_fan_regular(&x);
+			box_fan_late(&x);
 			box_fan_fine(&x);
 		}
 		if (weld_coincident(s, out) != 0) {
@@ -3375,8 +3435,10 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 		}
 	} else {
 		set_late_normals(&x);
-		if (!x.graph)
+		if (!x.graph) {
 			box_fan_regular(&x);
+			box_fan_late(&x);
+		}
 	}
 	/* A pure heightmap folds only beside transition faces.  Without edge
 	 * or corner bits the shift tapers at every chunk edge and leaves

@@ -348,9 +348,11 @@ brush(int shape, int op, float ax, float ay, float az, float bx, float by,
  * (before the flips: tunnel 24 -> 9, thin 26 -> 10), and a vertex on one
  * face of a chunk, where its gradient is suspect, takes the normal of the
  * four cells around its edge, which both chunks make alike (tunnel 8 ->
- * 7, thin 8 -> 0).  The tunnel's folds left have a vertex on a chunk
- * edge line or a fan that agrees with the gradient. */
-#define BRUSH_FOLDS_TUNNEL 7
+ * 7, thin 8 -> 0), as does a vertex on a chunk edge line, from the
+ * finest lattice around the line (tunnel 7 -> 5).  At the tunnel's folds
+ * left a vertex's four-cell fan agrees with its gradient where the whole
+ * fan of triangles around it would not. */
+#define BRUSH_FOLDS_TUNNEL 5
 
 static void
 test_brush_edits(void **state)
