@@ -2854,21 +2854,23 @@ good_triangle(const struct ctx *x, uint32_t a, uint32_t b, uint32_t c)
 	    n[1] * n[1] + n[2] * n[2]) >= FLIP_MIN_AREA * cell * cell;
 }
 
-/* The folded triangles into s->folds: how many, or -1 without memory. */
+/* The folded triangles into s->folds: of all, or only of the nn in
+ * s->near (near set); how many, or -1 without memory. */
 static long
-find_folds(struct ctx *x)
+find_folds(struct ctx *x, int near, uint32_t nn)
 {
 	struct tv_scratch *s = x->s;
 	const struct mesh *m = x->out;
-	uint32_t t, nf = 0;
+	uint32_t i, t, nf = 0, n_all = near ? nn : m->ni / 3;
 	float n[3];
 
-	for (t = 0; t + 2 < m->ni; t += 3) {
-		if (fold_test(m, t, n) > 0.0f)
+	for (i = 0; i < n_all; i++) {
+		t = near ? s->near[i] : i;
+		if (fold_test(m, 3 * t, n) > 0.0f)
 			continue;
 		if (reserve_tris(&s->folds, &s->cap_folds, nf + 1) != 0)
 			return -1;
-		s->folds[nf++] = t / 3;
+		s->folds[nf++] = t;
 	}
 	return nf;
 }
@@ -2913,19 +2915,26 @@ flip_fold_edge(struct ctx *x, uint32_t t, int k)
 
 /* Find the folded triangles and, with flip set, flip their edges where
  * that mends them; keep in s->folds those still folded: how many, or -1
- * without memory. */
+ * without memory.  Again set: after turn_folded_normals, among the
+ * triangles it touched (the x->near in s->near, whose edges alone are
+ * then flipped, with the edge table the first round built and its flips
+ * kept: no pass over the whole mesh). */
 static __attribute__((noinline)) long
-mend_folds(struct ctx *x, int flip)
+mend_folds(struct ctx *x, int flip, int again)
 {
 	struct mesh *m = x->out;
-	long nf = find_folds(x), nn, left = 0, i;
+	long nf = find_folds(x, again, x->near), nn, left = 0, i;
 	float n[3];
 	int k;
 
-	if (nf <= 0 || (nn = near_folds(x, (uint32_t)nf)) < 0 ||
-	    (flip && edges_build(x, x->s->near, (uint32_t)nn) != 0))
-		return nf <= 0 ? nf : -1;
-	x->near = (uint32_t)nn;
+	if (nf <= 0)
+		return nf;
+	if (!again) {
+		if ((nn = near_folds(x, (uint32_t)nf)) < 0 ||
+		    (flip && edges_build(x, x->s->near, (uint32_t)nn) != 0))
+			return -1;
+		x->near = (uint32_t)nn;
+	}
 	for (i = 0; i < nf; i++) {
 		uint32_t t = x->s->folds[i];
 
@@ -3475,11 +3484,15 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	 * those bits, whatever its field, so a field's fill (lazy or not)
 	 * never changes its triangles. */
 	if (!x.graph || (c->transitions && (c->edges | c->corners) != 0)) {
-		long left = mend_folds(&x, c->transitions ?
-		    (c->edges | c->corners) != 0 : 1);
+		int flip = c->transitions ? (c->edges | c->corners) != 0 : 1;
+		long left = mend_folds(&x, flip, 0);
 
-		if (left < 0 || (left > 0 && !x.graph &&
-		    turn_folded_normals(&x, (uint32_t)left, x.near) != 0)) {
+		/* Turned normals can make a flip mend a fold none could
+		 * before: one more round, among the triangles they touch. */
+		if (left > 0 && !x.graph)
+			left = turn_folded_normals(&x, (uint32_t)left, x.near) != 0 ?
+			    -1 : flip ? mend_folds(&x, 1, 1) : 0;
+		if (left < 0) {
 			mesh_clear(out);
 			return -1;
 		}

@@ -5,17 +5,16 @@
  * (cy -1 and 0), transition bits on faces toward the finer ring and edge
  * bits on edges whose diagonal chunk is in it, as a host sets them.  For
  * heightmaps whose noise lattice lands on chunk seams, planes exactly at
- * integer heights (one on the seam between the two layers), volumes and
- * grid-aligned box edits, the welded mesh must have, off the outer rim:
+ * integer heights (one on the seam between the two layers), volumes,
+ * grid-aligned box edits and brushes of every kind (thin features, a
+ * tunnel, forty random ones), the welded mesh must have, off the rim:
  * no open edge, no non-manifold edge, no triangle with two equal vertices,
  * no sliver (area under 1e-6 of its cell face), no fold (a triangle facing
  * against the mean of its vertex normals), and no seam vertex with two
  * normals (every chunk that has it gives it the same one, also where a
- * finer ring's corner meets three coarser chunks).  The same holds welded at a
- * tolerance of 1e-3 voxel, which must find no two distinct vertices that
- * close.  The one exception, a few folds at brush features thinner than
- * a cell (the same without any transition face), is counted and bounded
- * below.
+ * finer ring's corner meets three coarser chunks).  The same holds
+ * welded at a tolerance of 1e-3 voxel, which must find no two distinct
+ * vertices that close.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,23 +103,21 @@ print_counts(const char *name, const char *weld, const struct mc_quality *q,
 	    q->slivers, q->folds, near, q->split_normals);
 }
 
-/* folds: how many folds the field may leave (see BRUSH_FOLDS_TUNNEL). */
 static void
-assert_clean(const struct mc_quality *q, uint32_t folds)
+assert_clean(const struct mc_quality *q)
 {
 	assert_int_equal(q->open, 0);
 	assert_int_equal(q->nonmanifold, 0);
 	assert_int_equal(q->degenerate, 0);
 	assert_int_equal(q->slivers, 0);
-	assert_in_range(q->folds, 0, folds);
+	assert_int_equal(q->folds, 0);
 	assert_int_equal(q->split_normals, 0);
 }
 
 /* Mesh the rings of field f, weld exactly and at WELD_TOL, and check that
- * nothing is wrong but at most folds folds. */
+ * nothing is wrong. */
 static void
-check_rings_folds(const char *name, const struct field *f, int k,
-    uint32_t folds)
+check_rings(const char *name, const struct field *f, int k)
 {
 	float voxel = 1.0f, rim = (float)k * RING_CELLS * (1 << (RING_LEVELS - 1));
 	float lo[3] = { -rim, -1e30f, -rim }, hi[3] = { rim, 1e30f, rim };
@@ -135,7 +132,7 @@ check_rings_folds(const char *name, const struct field *f, int k,
 	print_counts(name, "exact", &exact, 0);
 	print_counts(name, "1e-3", &tol, near);
 	if (exact.open || exact.nonmanifold || exact.degenerate ||
-	    exact.slivers || exact.folds > folds || near) {
+	    exact.slivers || exact.folds || exact.split_normals || near) {
 		char path[80];
 
 		snprintf(path, sizeof path, "quality-fail-%s.obj", name);
@@ -143,16 +140,10 @@ check_rings_folds(const char *name, const struct field *f, int k,
 	}
 	assert_true(exact.tris > 10000);
 	assert_int_equal(near, 0);
-	assert_clean(&exact, folds);
-	assert_clean(&tol, folds);
+	assert_clean(&exact);
+	assert_clean(&tol);
 	mc_free(&m);
 	mc_free(&t);
-}
-
-static void
-check_rings(const char *name, const struct field *f, int k)
-{
-	check_rings_folds(name, f, k, 0);
 }
 
 static void
@@ -281,7 +272,7 @@ test_box_edits(void **state)
 /* Real brushes (the edit set's field) over the rings of field mf. */
 static void
 check_brush_rings(const char *name, const mp_field *mf, const mp_brush *b,
-    size_t n, uint32_t folds)
+    size_t n)
 {
 	struct brush_prep prep[64];
 	struct noise_field nf;
@@ -292,7 +283,7 @@ check_brush_rings(const char *name, const mp_field *mf, const mp_brush *b,
 	noise_field_init(&nf, mf);
 	edits_field_init(&ef, &nf, b, n, prep);
 	f = edits_field_as_field(&ef);
-	check_rings_folds(name, &f, 2, folds);
+	check_rings(name, &f, 2);
 }
 
 static mp_brush
@@ -308,39 +299,35 @@ brush(int shape, int op, float ax, float ay, float az, float bx, float by,
 
 /* Brushes as a game makes them, across chunk seams and ring boundaries:
  * boxes with their faces on lattice planes (built and dug), spheres dug
- * and built, smooth and sharp, a painted patch, thin capsules on a floor:
- * no fold.  The capsule tunnel still leaves some, counted and bounded
- * like the corner folds (BRUSH_FOLDS_TUNNEL: today's count, so any new
- * one fails).  None of them comes from the
- * LOD seams: each of these fields meshed at one LOD everywhere, with no
- * transition face and no edge bit, has the very same folds at that LOD
- * (two of them moved a little by the transition cells' squeeze; see
- * docs/decisions.md).  They are features thinner than a cell there,
- * which the samples cannot show and the central-difference normals (two
- * cells wide) misread:
+ * and built, smooth and sharp, a painted patch, thin capsules on a floor,
+ * a capsule tunnel: no fold.  The hard ones are features thinner than a
+ * cell, which the samples cannot show and the central-difference normals
+ * (two cells wide) misread; meshed at one LOD everywhere, with no
+ * transition face, they fold in the same places, so they are not a seam's:
  *   - the tunnel grazes the ground and lattice planes: where its roof
  *     breaks through at a shallow angle it leaves a lip thinner than a
  *     cell (a sample solid between two air ones, on y = 2 at LOD 1, the
  *     ground's height there), and where its side is tangent to a lattice
  *     plane (z = -88 at x = 0) the samples on that plane are a few
- *     hundredths either side of 0; meshed at LOD 0 everywhere the same
- *     tunnel has 79 folds along its length, at LOD 1 29;
+ *     hundredths either side of 0; meshed at LOD 0 everywhere with the
+ *     gradient normals alone the same tunnel had 79 folds along its
+ *     length, at LOD 1 29;
  *   - the smoothed dig is a tunnel just under a floor, its roof thinner
  *     than a LOD 2 cell (4 voxels) and broken through at LOD 2's samples;
  *   - the built capsule over a floor exactly on lattice plane y = 2: a
  *     gap under a voxel between it and the floor where it dips (LOD 0),
  *     and at LOD 1 and 2 the crease where it meets the floor and the
  *     capsule itself (6 voxels across: a cell and a half at LOD 2).
- * A folded triangle's edge is flipped where both new triangles face along
- * their normals (tunnel 9 -> 8, thin 10 -> 8), the vertices inside a
- * chunk of those still folded take the normal of their fan of triangles
- * (before the flips: tunnel 24 -> 9, thin 26 -> 10), and a vertex on one
- * face of a chunk, where its gradient is suspect, takes the normal of the
- * four cells around its edge, which both chunks make alike (tunnel 8 ->
- * 7, thin 8 -> 0), as does a vertex on a chunk edge line, from the
- * finest lattice around the line (tunnel 7 -> 5), wherever the gradient is
- * suspect rather than only where the two are far apart (5 -> 4). */
-#define BRUSH_FOLDS_TUNNEL 4
+ * What took the folds away, in order (tunnel, thin capsules): the
+ * vertices inside a chunk of a folded triangle take the normal of their
+ * fan (24 -> 9, 26 -> 10); a folded triangle's edge is flipped where both
+ * new triangles face along their normals (9 -> 8, 10 -> 8); a vertex on
+ * one chunk face whose gradient is suspect and more than 60 degrees from
+ * the fan of the four cells around its edge takes that fan's normal,
+ * which both chunks make alike (8 -> 7, 8 -> 0); so does one on a chunk
+ * edge line, from the finest lattice around the line (7 -> 5); and at any
+ * angle (5 -> 4); the folds left after the fan normals are flipped once
+ * more (4 -> 0). */
 
 static void
 test_brush_edits(void **state)
@@ -369,13 +356,11 @@ test_brush_edits(void **state)
 
 	(void)state;
 	noise(&f, MP_FIELD_HEIGHTMAP, 0.02f, 0.0f, 2.0f);
-	check_brush_rings("floor-brushes", &f, set, sizeof set / sizeof set[0],
-	    0);
-	check_brush_rings("floor-thin", &f, thin, 2, 0);
+	check_brush_rings("floor-brushes", &f, set, sizeof set / sizeof set[0]);
+	check_brush_rings("floor-thin", &f, thin, 2);
 	noise(&f, MP_FIELD_HEIGHTMAP, 0.02f, 10.0f, 0.0f);
-	check_brush_rings("seed-brushes", &f, set, sizeof set / sizeof set[0],
-	    0);
-	check_brush_rings("seed-tunnel", &f, &tunnel, 1, BRUSH_FOLDS_TUNNEL);
+	check_brush_rings("seed-brushes", &f, set, sizeof set / sizeof set[0]);
+	check_brush_rings("seed-tunnel", &f, &tunnel, 1);
 }
 
 /* A small xorshift generator, so the random brush set is the same on
@@ -466,7 +451,7 @@ test_random_brushes(void **state)
 		assert_null(brush_problem(&set[i]));
 	}
 	noise(&f, MP_FIELD_HEIGHTMAP, 0.02f, 10.0f, 0.0f);
-	check_brush_rings("seed-random", &f, set, RANDOM_BRUSHES, 0);
+	check_brush_rings("seed-random", &f, set, RANDOM_BRUSHES);
 }
 
 /* LOD 15 chunks of the seed terrain: the edges are 32,768 voxels long, and
