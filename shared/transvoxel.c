@@ -222,6 +222,9 @@ struct ctx {
 	int       banded;           /* only the surface's rows were sampled */
 	uint32_t  near;             /* mend_folds: how many in s->near */
 	uint32_t  nlate;            /* how many in s->late */
+	uint32_t  nmeta;            /* vertices below this have s->meta (after
+	                             * the weld too); later ones are bent
+	                             * chords' (turn_folded_normals) */
 	int       graph;            /* a pure heightmap: no thin features */
 	int       mat_zero;         /* every material is 0 */
 	int       jlo[MP_MAX_CELLS], jhi[MP_MAX_CELLS]; /* regular rows per
@@ -2799,19 +2802,30 @@ bend_line_chords(struct ctx *x)
  * brushes) they can point against the triangles the cell's signs made
  * there, which then render dark and flipped.  Where a triangle faces
  * against the mean of its vertex normals, each vertex of it that only
- * this chunk has (none on the chunk's box, which a neighbour shares and
- * must see alike) takes the area-weighted normal of its fan of triangles
+ * this chunk has (shared_vertex: a neighbour shares the others and must
+ * see them alike) takes the area-weighted normal of its fan of triangles
  * instead (turning only those that pointed against their fan left half
  * as many folds fixed).  Elsewhere nothing changes.  Not for a pure
  * heightmap (sample_band): a graph has no such features.
  */
+
+/* Does a neighbour have the vertex made with meta mt too: one on a
+ * transition face (a fine vertex), or one whose edge lies in a plain face?
+ * Told by how it was made, not where it is: the shift moves a vertex on a
+ * plain face off its plane where the neighbour moves it alike, and a
+ * regular vertex on a transition face is ours alone (the finer chunk
+ * makes its own there). */
 static int
-on_chunk_box(const float box[6], const float *p)
+shared_vertex(const struct ctx *x, const struct vmeta *mt)
 {
 	int a;
 
+	if (mt->kind == VK_FINE)
+		return 1;
 	for (a = 0; a < 3; a++)
-		if (p[a] == box[2 * a] || p[a] == box[2 * a + 1])
+		if (a != mt->axis &&
+		    ((mt->idx[a] == 0 && !is_transition(x, 2 * a)) ||
+		    (mt->idx[a] == x->n && !is_transition(x, 2 * a + 1))))
 			return 1;
 	return 0;
 }
@@ -3266,7 +3280,7 @@ static __attribute__((noinline)) int
 turn_folded_normals(struct ctx *x, uint32_t nf, uint32_t nn)
 {
 	struct mesh *m = x->out;
-	float *fan, n[3], box[6];
+	float *fan, n[3];
 	uint32_t t, k;
 
 	if (m->nv > x->s->cap_fan) {
@@ -3302,18 +3316,13 @@ turn_folded_normals(struct ctx *x, uint32_t nf, uint32_t nn)
 				f[0] += n[0], f[1] += n[1], f[2] += n[2];
 		}
 	}
-	for (k = 0; k < 3; k++) {
-		int64_t g0 = x->c->g0[k];
-
-		box[2 * k] = field_world(g0, x->c->voxel);
-		box[2 * k + 1] = field_world(g0 + (int64_t)x->n * x->step,
-		    x->c->voxel);
-	}
 	for (t = 0; t < nf; t++)
 		for (k = 0; k < 3; k++) {
 			uint32_t v = m->idx[3 * x->s->folds[t] + k];
 
-			if (fan[4 * v + 3] == 0.0f || on_chunk_box(box, &m->pos[3 * v]))
+			/* (past nmeta: a bent chord's, on a line) */
+			if (fan[4 * v + 3] == 0.0f || v >= x->nmeta ||
+			    shared_vertex(x, &x->s->meta[v]))
 				continue;
 			fan[4 * v + 3] = 0.0f;  /* once, if in several folds */
 			memcpy(&m->nrm[3 * v], &fan[4 * v], 3 * sizeof *fan);
@@ -3360,8 +3369,10 @@ position_hash(const float *p)
  * crossing coincide; welding would join them anyway, and the transition
  * triangle between them has no area.  -1 when memory could not be had. */
 static int
-weld_coincident(struct tv_scratch *s, struct mesh *m)
+weld_coincident(struct ctx *x)
 {
+	struct tv_scratch *s = x->s;
+	struct mesh *m = x->out;
 	uint32_t hcap, *hash, *map, v, i, nv = 0, ni = 0;
 
 	if ((hash = weld_reserve(s, m->nv, &hcap)) == NULL)
@@ -3378,11 +3389,14 @@ weld_coincident(struct tv_scratch *s, struct mesh *m)
 			memmove(m->pos + 3 * nv, p, 3 * sizeof *p);
 			memmove(m->nrm + 3 * nv, m->nrm + 3 * v, 3 * sizeof *p);
 			m->mat[nv] = m->mat[v];
+			s->meta[nv] = s->meta[v];
 			hash[h] = nv++;
+		} else if (shared_vertex(x, &s->meta[v])) {
+			s->meta[hash[h]] = s->meta[v];  /* one of them: it is */
 		}
 		map[v] = hash[h];
 	}
-	m->nv = nv;
+	m->nv = x->nmeta = nv;
 	for (i = 0; i + 2 < m->ni; i += 3) {
 		uint32_t a = map[m->idx[i]], b = map[m->idx[i + 1]];
 		uint32_t c = map[m->idx[i + 2]];
@@ -3450,6 +3464,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 		mesh_clear(out);
 		return -1;
 	}
+	x.nmeta = out->nv;
 	if (c->transitions) {
 		shift_pass(&x);
 		set_late_normals(&x);
@@ -3458,7 +3473,7 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 			box_fan_late(&x);
 			box_fan_fine(&x);
 		}
-		if (weld_coincident(s, out) != 0) {
+		if (weld_coincident(&x) != 0) {
 			mesh_clear(out);
 			return -1;
 		}

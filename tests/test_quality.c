@@ -35,6 +35,7 @@
 #define RING_CELLS  32
 #define WELD_TOL    1e-3f       /* voxels */
 #define SLIVER      1e-6        /* of the cell face */
+#define MANY_BRUSHES 200        /* test_many_random_brushes */
 
 
 static int
@@ -103,21 +104,25 @@ print_counts(const char *name, const char *weld, const struct mc_quality *q,
 	    q->slivers, q->folds, near, q->split_normals);
 }
 
+/* folds: how many folds the field may leave (see MANY_BRUSH_FOLDS). */
 static void
-assert_clean(const struct mc_quality *q)
+assert_clean(const struct mc_quality *q, uint32_t folds)
 {
 	assert_int_equal(q->open, 0);
 	assert_int_equal(q->nonmanifold, 0);
 	assert_int_equal(q->degenerate, 0);
 	assert_int_equal(q->slivers, 0);
-	assert_int_equal(q->folds, 0);
+	assert_in_range(q->folds, 0, folds);
 	assert_int_equal(q->split_normals, 0);
 }
 
 /* Mesh the rings of field f, weld exactly and at WELD_TOL, and check that
  * nothing is wrong. */
+/* Mesh the rings of field f, weld exactly and at WELD_TOL, and check that
+ * nothing is wrong but at most folds folds. */
 static void
-check_rings(const char *name, const struct field *f, int k)
+check_rings_folds(const char *name, const struct field *f, int k,
+    uint32_t folds)
 {
 	float voxel = 1.0f, rim = (float)k * RING_CELLS * (1 << (RING_LEVELS - 1));
 	float lo[3] = { -rim, -1e30f, -rim }, hi[3] = { rim, 1e30f, rim };
@@ -132,7 +137,8 @@ check_rings(const char *name, const struct field *f, int k)
 	print_counts(name, "exact", &exact, 0);
 	print_counts(name, "1e-3", &tol, near);
 	if (exact.open || exact.nonmanifold || exact.degenerate ||
-	    exact.slivers || exact.folds || exact.split_normals || near) {
+	    exact.slivers || exact.folds > folds || exact.split_normals ||
+	    near) {
 		char path[80];
 
 		snprintf(path, sizeof path, "quality-fail-%s.obj", name);
@@ -140,10 +146,16 @@ check_rings(const char *name, const struct field *f, int k)
 	}
 	assert_true(exact.tris > 10000);
 	assert_int_equal(near, 0);
-	assert_clean(&exact);
-	assert_clean(&tol);
+	assert_clean(&exact, folds);
+	assert_clean(&tol, folds);
 	mc_free(&m);
 	mc_free(&t);
+}
+
+static void
+check_rings(const char *name, const struct field *f, int k)
+{
+	check_rings_folds(name, f, k, 0);
 }
 
 static void
@@ -271,19 +283,26 @@ test_box_edits(void **state)
 
 /* Real brushes (the edit set's field) over the rings of field mf. */
 static void
-check_brush_rings(const char *name, const mp_field *mf, const mp_brush *b,
-    size_t n)
+check_brush_rings_folds(const char *name, const mp_field *mf,
+    const mp_brush *b, size_t n, uint32_t folds)
 {
-	struct brush_prep prep[64];
+	struct brush_prep prep[MANY_BRUSHES];
 	struct noise_field nf;
 	struct edits_field ef;
 	struct field f;
 
-	assert_true(n <= 64);
+	assert_true(n <= MANY_BRUSHES);
 	noise_field_init(&nf, mf);
 	edits_field_init(&ef, &nf, b, n, prep);
 	f = edits_field_as_field(&ef);
-	check_rings(name, &f, 2);
+	check_rings_folds(name, &f, 2, folds);
+}
+
+static void
+check_brush_rings(const char *name, const mp_field *mf, const mp_brush *b,
+    size_t n)
+{
+	check_brush_rings_folds(name, mf, b, n, 0);
 }
 
 static mp_brush
@@ -437,21 +456,50 @@ random_brush(uint32_t *state, int i)
  * as above (a brush's rim grazing the ground near y = 0). */
 #define RANDOM_BRUSHES      40
 
+
+/* The first n random brushes of the fixed seed on the seed terrain, with
+ * at most folds folds. */
 static void
-test_random_brushes(void **state)
+check_random_brushes(const char *name, int n, uint32_t folds)
 {
-	mp_brush set[RANDOM_BRUSHES];
+	mp_brush set[MANY_BRUSHES];
 	uint32_t seed = 20240611;
 	mp_field f;
 	int i;
 
-	(void)state;
-	for (i = 0; i < RANDOM_BRUSHES; i++) {
+	assert_true(n <= MANY_BRUSHES);
+	for (i = 0; i < n; i++) {
 		set[i] = random_brush(&seed, i);
 		assert_null(brush_problem(&set[i]));
 	}
 	noise(&f, MP_FIELD_HEIGHTMAP, 0.02f, 10.0f, 0.0f);
-	check_brush_rings("seed-random", &f, set, RANDOM_BRUSHES);
+	check_brush_rings_folds(name, &f, set, (size_t)n, folds);
+}
+
+static void
+test_random_brushes(void **state)
+{
+	(void)state;
+	check_random_brushes("seed-random", RANDOM_BRUSHES, 0);
+}
+
+/* Two hundred of them, crowding the rings: brushes overlap into sheets
+ * and lips thinner than a cell everywhere.  Nothing may be wrong but the
+ * folds MANY_BRUSH_FOLDS counts (today's, so any new one fails; there
+ * were 14, and a seam vertex with two normals, before a vertex was told
+ * shared by how it was made rather than where the shift left it): five
+ * flat closings of a sheet in a transition face, an interior vertex of a
+ * sheet whose fan faces along neither side, a shared vertex the shift
+ * moved off its plane, and two at a shallow crease beside a transition
+ * face. */
+#define MANY_BRUSH_FOLDS 9
+
+static void
+test_many_random_brushes(void **state)
+{
+	(void)state;
+	check_random_brushes("seed-random-200", MANY_BRUSHES,
+	    MANY_BRUSH_FOLDS);
 }
 
 /* LOD 15 chunks of the seed terrain: the edges are 32,768 voxels long, and
@@ -495,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_box_edits),
 		cmocka_unit_test(test_brush_edits),
 		cmocka_unit_test(test_random_brushes),
+		cmocka_unit_test(test_many_random_brushes),
 		cmocka_unit_test(test_lod15_within_band),
 	};
 
