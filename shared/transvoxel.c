@@ -3331,6 +3331,71 @@ turn_folded_normals(struct ctx *x, uint32_t nf, uint32_t nn)
 	return 0;
 }
 
+/* The smallest material of triangle v's vertices: the same whichever
+ * vertex comes first. */
+static uint8_t
+min_material(const struct mesh *m, const uint32_t v[3])
+{
+	uint8_t a = m->mat[v[0]], b = m->mat[v[1]], c = m->mat[v[2]];
+
+	a = a < b ? a : b;
+	return a < c ? a : c;
+}
+
+/*
+ * A fold left flat in a transition face plane is the closing of a fine
+ * feature (a sheet, a lip) the coarse side does not have: it faces across
+ * the face, its vertices are the feature's, on the finer chunk's lattice,
+ * and their normals run along the face, nearly at right angles to it, so
+ * the least tilt decides the fold.  Those vertices are shared; the
+ * triangle is ours alone.  It becomes a tent over a new vertex at its
+ * centroid, moved CHORD_DEPTH cells into the chunk (never into the finer
+ * chunk), whose normal is the closing's own: each of the three triangles
+ * keeps an edge of it, so the seam is unchanged.
+ */
+static void
+tent_flat_folds(struct ctx *x, uint32_t nf)
+{
+	struct mesh *m = x->out;
+	float cell = (float)((double)x->step * (double)x->c->voxel);
+	uint32_t i, *v, p;
+	int f, k;
+
+	for (i = 0; i < nf && !x->oom; i++) {
+		float pos[3] = { 0, 0, 0 }, n[3];
+
+		v = m->idx + 3 * x->s->folds[i];
+		for (f = 0; f < 6; f++)
+			if (is_transition(x, f) &&
+			    in_face_plane(x, m->pos + 3 * v[0], f) &&
+			    in_face_plane(x, m->pos + 3 * v[1], f) &&
+			    in_face_plane(x, m->pos + 3 * v[2], f))
+				break;
+		if (f == 6)
+			continue;
+		if (mesh_reserve(m, 1, 6) != 0) {
+			x->oom = 1;
+			return;
+		}
+		v = m->idx + 3 * x->s->folds[i];    /* (it may have moved) */
+		tri_cross(m, v[0], v[1], v[2], n);
+		normalize(n);
+		for (k = 0; k < 3; k++)
+			pos[0] += m->pos[3 * v[k]], pos[1] += m->pos[3 * v[k] + 1],
+			pos[2] += m->pos[3 * v[k] + 2];
+		for (k = 0; k < 3; k++)
+			pos[k] /= 3.0f;
+		pos[f / 2] += (f & 1 ? -CHORD_DEPTH : CHORD_DEPTH) * cell;
+		p = m->nv++;
+		memcpy(m->pos + 3 * p, pos, sizeof pos);
+		memcpy(m->nrm + 3 * p, n, sizeof n);
+		m->mat[p] = min_material(m, v);
+		m->idx[m->ni++] = v[1], m->idx[m->ni++] = v[2], m->idx[m->ni++] = p;
+		m->idx[m->ni++] = v[2], m->idx[m->ni++] = v[0], m->idx[m->ni++] = p;
+		v[2] = p;
+	}
+}
+
 /* Room for the weld of weld_coincident: a hash of 2^k >= 2*nv slots, then
  * the old -> new vertex map. */
 static uint32_t *
@@ -3507,7 +3572,9 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 		if (left > 0 && !x.graph)
 			left = turn_folded_normals(&x, (uint32_t)left, x.near) != 0 ?
 			    -1 : flip ? mend_folds(&x, 1, 1) : 0;
-		if (left < 0) {
+		if (left > 0 && c->transitions)
+			tent_flat_folds(&x, (uint32_t)left);
+		if (left < 0 || x.oom) {
 			mesh_clear(out);
 			return -1;
 		}
