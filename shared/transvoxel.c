@@ -2976,10 +2976,10 @@ mend_folds(struct ctx *x, int flip, int again)
  * of half-step samples), so both can make the same fan from those cells
  * alone: the regular tables on their signs, vertices interpolated
  * linearly, area vectors summed in global axis order, and the vertex
- * takes that fan's normal wherever its gradient is suspect (taking it
- * only where the two were more than 60 degrees apart left the forty
- * random brushes' five folds, and more than 30 degrees the same
- * folds as everywhere).  A block of samples that is a pure heightmap's (no
+ * takes that fan's normal wherever its gradient is suspect: a gradient
+ * found suspect is the worse estimate at any angle (taking the fan only
+ * where the two were more than 60 degrees apart left five folds of the
+ * forty random brushes).  A block of samples that is a pure heightmap's (no
  * brush reaches it) keeps the gradient: there the neighbour may be a
  * pure heightmap chunk, which does none of this, and a graph has no such
  * feature.  A vertex on a chunk edge line is shared by up to four chunks
