@@ -3561,8 +3561,10 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 	 * or corner bits the shift tapers at every chunk edge and leaves
 	 * folds by the dozen (set the bits), which flips mend a quarter of at
 	 * a tenth more time: a chunk with transition faces flips only with
-	 * those bits, whatever its field, so a field's fill (lazy or not)
-	 * never changes its triangles. */
+	 * those bits, whatever its field, so without them a field's fill
+	 * (lazy or not) never changes its triangles.  (With them, a chunk
+	 * that is not a pure heightmap's may flip a second round after its
+	 * fan normals, and tent what stays folded flat.) */
 	if (!x.graph || (c->transitions && (c->edges | c->corners) != 0)) {
 		int flip = c->transitions ? (c->edges | c->corners) != 0 : 1;
 		long left = mend_folds(&x, flip, 0);
