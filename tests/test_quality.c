@@ -62,14 +62,17 @@ ring_finer(const void *ctx, const int o[3])
 	    inside(r->c[0] + o[0], r->c[2] + o[2], r->k / 2);
 }
 
-/* Mesh the ring layout of k chunks a side into m; each triangle is tagged
- * with the area of its chunk's cell face. */
-static void
-mesh_ring(const struct field *f, int k, float voxel, struct mc_mesh *m)
-{
-	int lev, x, y, z;
+/* Call fn for every chunk of the ring layout of k chunks a side, in one
+ * order, with its ring place and its request bits set as a host sets
+ * them: how many chunks. */
+typedef void ring_fn(void *ctx, const struct ring_chunk *rc,
+    const struct tv_chunk *c);
 
-	mc_init(m);
+static int
+each_ring_chunk(int k, float voxel, ring_fn *fn, void *ctx)
+{
+	int lev, x, y, z, n = 0;
+
 	for (lev = 0; lev < RING_LEVELS; lev++)
 		for (z = -k; z < k; z++)
 			for (x = -k; x < k; x++)
@@ -77,7 +80,6 @@ mesh_ring(const struct field *f, int k, float voxel, struct mc_mesh *m)
 					int64_t span = (int64_t)RING_CELLS << lev;
 					struct tv_chunk c;
 					struct ring_chunk rc;
-					float cell = (float)(1 << lev) * voxel;
 
 					if (lev > 0 && inside(x, z, k / 2))
 						continue;
@@ -89,9 +91,36 @@ mesh_ring(const struct field *f, int k, float voxel, struct mc_mesh *m)
 					c.transitions = layout_transitions(ring_finer, &rc);
 					c.edges = layout_edges(ring_finer, &rc);
 					c.corners = layout_corners(ring_finer, &rc);
-					m->tag = cell * cell;
-					assert_true(mesh_chunk_into(m, scr, f, &c) >= 0);
+					fn(ctx, &rc, &c);
+					n++;
 				}
+	return n;
+}
+
+struct ring_mesh {
+	const struct field *f;
+	struct mc_mesh *m;
+};
+
+static void
+mesh_one(void *ctx, const struct ring_chunk *rc, const struct tv_chunk *c)
+{
+	struct ring_mesh *r = ctx;
+	float cell = (float)(1 << rc->lev) * c->voxel;
+
+	r->m->tag = cell * cell;
+	assert_true(mesh_chunk_into(r->m, scr, r->f, c) >= 0);
+}
+
+/* Mesh the ring layout of k chunks a side into m; each triangle is tagged
+ * with the area of its chunk's cell face. */
+static void
+mesh_ring(const struct field *f, int k, float voxel, struct mc_mesh *m)
+{
+	struct ring_mesh r = { f, m };
+
+	mc_init(m);
+	each_ring_chunk(k, voxel, mesh_one, &r);
 }
 
 static void
@@ -494,6 +523,133 @@ test_random_brushes(void **state)
  * transition face. */
 #define MANY_BRUSH_FOLDS 4
 
+/* --- which chunks the brushes change, over the rings --------------------- */
+
+#define RING_CHUNKS_MAX 2048
+
+struct ring_hashes {
+	const struct field *f;
+	uint64_t h[RING_CHUNKS_MAX];
+	int n;
+};
+
+static uint64_t
+fnv(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	while (len-- > 0)
+		h = (h ^ *b++) * 0x100000001b3ull;
+	return h;
+}
+
+static void
+hash_one(void *ctx, const struct ring_chunk *rc, const struct tv_chunk *c)
+{
+	struct ring_hashes *r = ctx;
+	struct mesh m;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	(void)rc;
+	assert_true(r->n < RING_CHUNKS_MAX);
+	mesh_init(&m);
+	assert_int_equal(tv_extract(c, r->f, scr, &m), 0);
+	h = fnv(h, &m.nv, sizeof m.nv);
+	h = fnv(h, &m.ni, sizeof m.ni);
+	h = fnv(h, m.pos, (size_t)m.nv * 3 * sizeof *m.pos);
+	h = fnv(h, m.nrm, (size_t)m.nv * 3 * sizeof *m.nrm);
+	h = fnv(h, m.mat, m.nv);
+	h = fnv(h, m.idx, (size_t)m.ni * sizeof *m.idx);
+	r->h[r->n++] = h;
+	mesh_free(&m);
+}
+
+struct ring_reported {
+	const mp_brush *b;
+	size_t nb;
+	const struct ring_hashes *before, *after;
+	int n, changed, reported;
+};
+
+/* Is chunk c of ring level lev in the box mp_edits_chunks gives for one
+ * of the brushes at that level? */
+static int
+reported(const struct ring_reported *r, const struct ring_chunk *rc)
+{
+	mp_request like;
+	int32_t lo[3], hi[3];
+	size_t k;
+	int a;
+
+	mp_request_init(&like);
+	like.lod = (uint8_t)rc->lev;
+	for (k = 0; k < r->nb; k++) {
+		assert_int_equal(mp_edits_chunks(&r->b[k], &like, lo, hi), MP_OK);
+		for (a = 0; a < 3 && rc->c[a] >= lo[a] && rc->c[a] <= hi[a]; a++)
+			;
+		if (a == 3)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+check_one(void *ctx, const struct ring_chunk *rc, const struct tv_chunk *c)
+{
+	struct ring_reported *r = ctx;
+	int i = r->n++, in = reported(r, rc);
+
+	(void)c;
+	if (!in && r->before->h[i] != r->after->h[i])
+		fail_msg("level %d chunk %d %d %d changed but was not reported",
+		    rc->lev, rc->c[0], rc->c[1], rc->c[2]);
+	r->changed += r->before->h[i] != r->after->h[i];
+	r->reported += in;
+}
+
+/* The two hundred random brushes over rings of four chunks a side (the
+ * brushes reach 240 voxels out: LOD 0, LOD 1 and the seam between them,
+ * at chunk corners, faces and lattice planes), transition faces, edge and
+ * corner bits as a host sets them: every chunk whose mesh (positions,
+ * normals, materials, triangles) the brushes change is in a box
+ * mp_edits_chunks reports for one of them at its level, so re-meshing
+ * exactly those gives the mesh of re-meshing everything.  Reporting one
+ * chunk fewer on one side fails it. */
+static void
+test_ring_chunks_reported(void **state)
+{
+	static struct ring_hashes before, after;
+	struct brush_prep prep[MANY_BRUSHES];
+	mp_brush set[MANY_BRUSHES];
+	struct ring_reported r;
+	struct noise_field nf;
+	struct edits_field ef;
+	struct field base, edited;
+	uint32_t seed = 20240611;
+	mp_field mf;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < MANY_BRUSHES; i++)
+		set[i] = random_brush(&seed, i);
+	noise(&mf, MP_FIELD_HEIGHTMAP, 0.02f, 10.0f, 0.0f);
+	noise_field_init(&nf, &mf);
+	base = noise_field_as_field(&nf);
+	edits_field_init(&ef, &nf, set, MANY_BRUSHES, prep);
+	edited = edits_field_as_field(&ef);
+	before.f = &base, before.n = 0;
+	after.f = &edited, after.n = 0;
+	n = each_ring_chunk(4, 1.0f, hash_one, &before);
+	assert_int_equal(each_ring_chunk(4, 1.0f, hash_one, &after), n);
+	memset(&r, 0, sizeof r);
+	r.b = set, r.nb = MANY_BRUSHES, r.before = &before, r.after = &after;
+	each_ring_chunk(4, 1.0f, check_one, &r);
+	print_message("# %d ring chunks: %d changed, %d reported\n", n,
+	    r.changed, r.reported);
+	assert_true(r.changed > n / 4);         /* the brushes did something */
+	assert_true(r.reported < n);            /* and not everywhere */
+}
+
 static void
 test_many_random_brushes(void **state)
 {
@@ -544,6 +700,7 @@ main(void)
 		cmocka_unit_test(test_brush_edits),
 		cmocka_unit_test(test_random_brushes),
 		cmocka_unit_test(test_many_random_brushes),
+		cmocka_unit_test(test_ring_chunks_reported),
 		cmocka_unit_test(test_lod15_within_band),
 	};
 
