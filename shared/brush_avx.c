@@ -23,6 +23,10 @@
 #define AVX_INLINE static inline __attribute__((target("avx2"), always_inline))
 
 #define DENSITY_CHECK_MIN 16      /* points: a row's density check pays */
+/* Vectors in the longest row of a grid the mesher fills: a transition
+ * face's layers, 2 * MP_MAX_CELLS + 3 half-step samples.  A longer one
+ * takes the portable path. */
+#define XVEC_MAX ((2 * MP_MAX_CELLS + 3 + 7) / 8)
 
 /* Per brush: the broadcasts every row uses (and the plane's dz). */
 struct plane8 {
@@ -40,35 +44,63 @@ len3_8(__m256 x2, __m256 y2, __m256 z2)        /* squares given */
 	return _mm256_sqrt_ps(_mm256_add_ps(_mm256_add_ps(x2, y2), z2));
 }
 
-/* The shape's signed distance at the eight points x of row r. */
+/*
+ * What a vector of points shares with the same points of every other row:
+ * its x terms, found once per brush (xt) rather than once per row.  Sphere:
+ * (x - a0)^2 in t, and x - a0 in u for the capsule (and u * ba0 in t); box:
+ * q0 = |x - c0| - e0 in u, max(q0, 0)^2 in t.  The same operations on the
+ * same bits as when they were found per row.
+ */
+struct xterm8 {
+	__m256 t, u;
+};
+
+AVX_INLINE struct xterm8
+x_terms8(int shape, const struct plane8 *c, __m256 x)
+{
+	struct xterm8 xt;
+
+	if (shape == MP_BRUSH_BOX) {
+		__m256 o0;
+
+		xt.u = _mm256_sub_ps(_mm256_andnot_ps(c->sign,
+		    _mm256_sub_ps(x, c->c0)), c->e0);
+		o0 = _mm256_max_ps(xt.u, c->zero);
+		xt.t = _mm256_mul_ps(o0, o0);
+	} else {
+		xt.u = _mm256_sub_ps(x, c->a0);
+		xt.t = shape == MP_BRUSH_SPHERE ? _mm256_mul_ps(xt.u, xt.u) :
+		    _mm256_mul_ps(xt.u, c->ba0);
+	}
+	return xt;
+}
+
+/* The shape's signed distance at the eight points of row r whose x terms
+ * are xt. */
 AVX_INLINE __m256
 distance8(int shape, const struct brush_prep *p, const struct plane8 *c,
-    const struct row *r, __m256 x)
+    const struct row *r, struct xterm8 xt)
 {
 	if (shape == MP_BRUSH_SPHERE) {
 		float dy = r->y - p->b->a[1];
-		__m256 dx = _mm256_sub_ps(x, c->a0);
 
-		return _mm256_sub_ps(len3_8(_mm256_mul_ps(dx, dx),
+		return _mm256_sub_ps(len3_8(xt.t,
 		    _mm256_set1_ps(dy * dy), _mm256_set1_ps(c->dz * c->dz)),
 		    c->rad);
 	}
 	if (shape == MP_BRUSH_BOX) {
-		__m256 q0 = _mm256_sub_ps(_mm256_andnot_ps(c->sign,
-		    _mm256_sub_ps(x, c->c0)), c->e0);
-		__m256 o0 = _mm256_max_ps(q0, c->zero);
-		__m256 in = _mm256_min_ps(_mm256_max_ps(q0,
+		__m256 in = _mm256_min_ps(_mm256_max_ps(xt.u,
 		    _mm256_set1_ps(r->qmax)), c->zero);
 
-		return _mm256_sub_ps(_mm256_add_ps(len3_8(_mm256_mul_ps(o0, o0),
+		return _mm256_sub_ps(_mm256_add_ps(len3_8(xt.t,
 		    _mm256_set1_ps(r->o1 * r->o1), _mm256_set1_ps(r->o2 * r->o2)),
 		    in), c->rad);
 	} else {
 		float pa1 = r->y - p->b->a[1], pa2 = c->dz;
-		__m256 pa0 = _mm256_sub_ps(x, c->a0), h, t0, t1, t2;
+		__m256 pa0 = xt.u, h, t0, t1, t2;
 
-		h = _mm256_mul_ps(_mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(pa0,
-		    c->ba0), _mm256_set1_ps(pa1 * p->ba[1])),
+		h = _mm256_mul_ps(_mm256_add_ps(_mm256_add_ps(xt.t,
+		    _mm256_set1_ps(pa1 * p->ba[1])),
 		    _mm256_set1_ps(pa2 * p->ba[2])), c->ibb);
 		h = _mm256_min_ps(_mm256_max_ps(h, c->zero), _mm256_set1_ps(1.0f));
 		t0 = _mm256_sub_ps(pa0, _mm256_mul_ps(c->ba0, h));
@@ -160,10 +192,10 @@ row_range8(const float *d, int n, __m256i last, float *lo, float *hi)
  * brush's distances, then its operation (and material). */
 AVX_INLINE void
 points8(int shape, int op, int smooth, const struct brush_prep *p,
-    const struct plane8 *c, const struct row *r, const float *xs, float *d,
+    const struct plane8 *c, const struct row *r, struct xterm8 xt, float *d,
     uint8_t *m, int room, __m256i mask)
 {
-	__m256 s = distance8(shape, p, c, r, _mm256_maskload_ps(xs, mask));
+	__m256 s = distance8(shape, p, c, r, xt);
 	__m256 dv, hit;
 
 	if (op == MP_EDIT_PAINT) {      /* materials only, inside the shape */
@@ -197,8 +229,12 @@ grid(int shape, int op, int smooth, const struct brush_prep *p,
 	__m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32(len -
 	    (len - 1) / 8 * 8), lane);
 	float shell2 = p->shell * p->shell, dz, dz2, d2, lo, hi;
+	struct xterm8 xt[XVEC_MAX];
 	struct row r;
 
+	for (i = 0; i + 8 < len; i += 8)
+		xt[i / 8] = x_terms8(shape, c, _mm256_loadu_ps(xs + i));
+	xt[i / 8] = x_terms8(shape, c, _mm256_maskload_ps(xs + i, last));
 	for (l = a[2]; l <= b[2]; l++) {
 		float z = co[2][l];
 
@@ -226,9 +262,9 @@ grid(int shape, int op, int smooth, const struct brush_prep *p,
 				continue;
 			row_init(p, co[1][j], z, &r);
 			for (i = 0; i + 8 < len; i += 8)
-				points8(shape, op, smooth, p, c, &r, xs + i, d + i,
+				points8(shape, op, smooth, p, c, &r, xt[i / 8], d + i,
 				    m != NULL ? m + i : NULL, 1, all);
-			points8(shape, op, smooth, p, c, &r, xs + i, d + i,
+			points8(shape, op, smooth, p, c, &r, xt[i / 8], d + i,
 			    m != NULL ? m + i : NULL, row + i + 8 <= total, last);
 		}
 	}
@@ -270,6 +306,10 @@ brush_grid_avx(const struct brush_prep *prep, const float *const axes[3],
 
 	if (b[0] < a[0])
 		return;
+	if (b[0] - a[0] + 1 > 8 * XVEC_MAX) {
+		brush_grid_portable(prep, axes, lo, hi, size, d, m);
+		return;
+	}
 	q.b = &br;
 	c.reach = _mm256_set1_ps(p->reach);
 	c.k = _mm256_set1_ps(br.smooth);
