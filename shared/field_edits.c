@@ -10,28 +10,43 @@
 #include "brush.h"
 #include "field_edits.h"
 
-/* The index range [*a, *b] of coords inside [lo, hi]; empty if *a > *b.
- * Coordinates grow with the index. */
-static void
-index_range(const float *c, int n, float lo, float hi, int *a, int *b)
-{
-	float inv = n > 1 ? 1.0f / (c[1] - c[0]) : 0.0f;
+/* A grid's axes: their world coordinates, how many, and the reciprocal of
+ * their spacing (field_axis_find's guess), found once per fill rather than
+ * once per brush. */
+struct axes {
+	const float *c[3];
+	int n[3];
+	float inv[3];
+};
 
-	*a = field_axis_find(c, n, inv, lo, 0);
-	*b = field_axis_find(c, n, inv, hi, 1) - 1;
+static void
+axes_init(const struct grid *g, const float *xs, struct axes *ax)
+{
+	int i;
+
+	ax->c[0] = xs, ax->c[1] = xs + g->n[0], ax->c[2] = ax->c[1] + g->n[1];
+	for (i = 0; i < 3; i++) {
+		ax->n[i] = g->n[i];
+		ax->inv[i] = g->n[i] > 1 ?
+		    1.0f / (ax->c[i][1] - ax->c[i][0]) : 0.0f;
+	}
 }
 
-/* Which brushes reach the grid at all: their index ranges per axis, or
- * a > b.  The same world coordinates as the fill, so no sample is missed. */
+/* Which brushes reach the grid at all: their index ranges per axis
+ * ([a, b], coordinates growing with the index), or a > b.  The same world
+ * coordinates as the fill, so no sample is missed. */
 static int
-brush_box(const struct edits_field *ef, size_t k, const float *xs,
-    const float *ys, const float *zs, const struct grid *g, int a[3], int b[3])
+brush_box(const struct edits_field *ef, size_t k, const struct axes *ax,
+    int a[3], int b[3])
 {
 	const struct brush_prep *p = &ef->p[k];
+	int i;
 
-	index_range(xs, g->n[0], p->lo[0], p->hi[0], &a[0], &b[0]);
-	index_range(ys, g->n[1], p->lo[1], p->hi[1], &a[1], &b[1]);
-	index_range(zs, g->n[2], p->lo[2], p->hi[2], &a[2], &b[2]);
+	for (i = 0; i < 3; i++) {
+		a[i] = field_axis_find(ax->c[i], ax->n[i], ax->inv[i], p->lo[i], 0);
+		b[i] = field_axis_find(ax->c[i], ax->n[i], ax->inv[i], p->hi[i],
+		    1) - 1;
+	}
 	return a[0] <= b[0] && a[1] <= b[1] && a[2] <= b[2];
 }
 
@@ -50,16 +65,14 @@ coords(const struct grid *g, float *tmp)
 
 /* Does a brush reach the grid (a painting one too, with paint set)? */
 static int
-any_reach(const struct edits_field *ef, const struct grid *g, const float *xs,
-    int paint)
+any_reach(const struct edits_field *ef, const struct axes *ax, int paint)
 {
-	const float *ys = xs + g->n[0], *zs = ys + g->n[1];
 	int a[3], b[3];
 	size_t k;
 
 	for (k = 0; k < ef->n; k++)
 		if ((paint || ef->p[k].b->op != MP_EDIT_PAINT) &&
-		    brush_box(ef, k, xs, ys, zs, g, a, b))
+		    brush_box(ef, k, ax, a, b))
 			return 1;
 	return 0;
 }
@@ -68,14 +81,12 @@ any_reach(const struct edits_field *ef, const struct grid *g, const float *xs,
  * it reaches. */
 static void
 apply_brush(const struct edits_field *ef, size_t k, const struct grid *g,
-    const float *xs, float *out, uint8_t *mat)
+    const struct axes *ax, float *out, uint8_t *mat)
 {
-	const float *ys = xs + g->n[0], *zs = ys + g->n[1];
-	const float *c[3] = { xs, ys, zs };
 	int a[3], b[3];
 
-	if (brush_box(ef, k, xs, ys, zs, g, a, b))
-		brush_apply_grid(&ef->p[k], c, a, b, g->n, out, mat);
+	if (brush_box(ef, k, ax, a, b))
+		brush_apply_grid(&ef->p[k], ax->c, a, b, g->n, out, mat);
 }
 
 /* The noise, then the brushes in order; materials too when mat is set
@@ -85,19 +96,20 @@ fill_edited(const struct edits_field *ef, const struct grid *g, float *out,
     uint8_t *mat, float *tmp, int lazy)
 {
 	struct field base = noise_field_as_field(ef->base);
-	float *xs = coords(g, tmp);
+	struct axes ax;
 	size_t k, points;
 
 	if (mat != NULL) {
 		points = (size_t)g->n[0] * g->n[1] * g->n[2];
 		memset(mat, 0, points);
 	}
-	if (!any_reach(ef, g, xs, mat != NULL))
+	axes_init(g, coords(g, tmp), &ax);
+	if (!any_reach(ef, &ax, mat != NULL))
 		return base.fill(base.ctx, g, out, tmp, lazy);
 	base.fill(base.ctx, g, out, tmp, 0);
 	for (k = 0; k < ef->n; k++)
 		if (mat != NULL || ef->p[k].b->op != MP_EDIT_PAINT)
-			apply_brush(ef, k, g, xs, out, mat);
+			apply_brush(ef, k, g, &ax, out, mat);
 	return FIELD_MIXED;     /* brushes may have put a surface anywhere */
 }
 
@@ -121,10 +133,13 @@ edits_columns(const void *ctx, const struct grid *g, float *h, float *tmp)
 {
 	const struct edits_field *ef = ctx;
 	struct field base = noise_field_as_field(ef->base);
+	struct axes ax;
 
 	/* The base's own answer first: a volume's is a cheap no. */
-	if (base.columns == NULL || base.columns(base.ctx, g, NULL, tmp) != 0 ||
-	    any_reach(ef, g, coords(g, tmp), 1))
+	if (base.columns == NULL || base.columns(base.ctx, g, NULL, tmp) != 0)
+		return -1;
+	axes_init(g, coords(g, tmp), &ax);
+	if (any_reach(ef, &ax, 1))
 		return -1;
 	return h == NULL ? 0 : base.columns(base.ctx, g, h, tmp);
 }
