@@ -3099,13 +3099,6 @@ box_fan_normal(struct ctx *x, const struct edge_block *b,
 		nrm[a] = f[a] / l;
 }
 
-/* Is local lattice coordinate c on a box plane (0 or n)? */
-static inline int
-on_box_plane(const struct ctx *x, int c)
-{
-	return c == 0 || c == x->n;
-}
-
 /* The samples around lattice point q (global axes) as a strided array:
  * q's sample, and each axis' stride into st.  The chunk's padded grid (fc
  * NULL; local lattice coordinates) or transition face fc's three layers
@@ -3218,16 +3211,23 @@ box_fan_points(struct ctx *x, const int64_t a[3], int ax, int64_t h,
 static void
 box_fan_regular(struct ctx *x)
 {
-	uint32_t v;
 
-	for (v = 0; v < x->out->nv; v++) {
-		const struct vmeta *mt = &x->s->meta[v];
-		int ax = mt->axis, a1 = (ax + 1) % 3, a2 = (ax + 2) % 3;
-		int q[3] = { mt->idx[0], mt->idx[1], mt->idx[2] };
-		int on1 = on_box_plane(x, q[a1]), on2 = on_box_plane(x, q[a2]);
+	static const uint8_t next[3][2] = { { 1, 2 }, { 2, 0 }, { 0, 1 } };
+	const struct vmeta *meta = x->s->meta;
+	unsigned edge = (unsigned)x->n - 1;
+	uint32_t v, nv = x->out->nv;
 
-		if (mt->kind != VK_REGULAR || (!on1 && !on2) ||
-		    (on1 && on2 && line_beside_finer(x, q, ax)))
+	for (v = 0; v < nv; v++) {
+		const struct vmeta *mt = &meta[v];
+		int ax = mt->axis, q[3], on1, on2;
+
+		/* 0 or n, one compare each: most vertices are on neither. */
+		on1 = (unsigned)mt->idx[next[ax][0]] - 1u >= edge;
+		on2 = (unsigned)mt->idx[next[ax][1]] - 1u >= edge;
+		if ((!on1 && !on2) || mt->kind != VK_REGULAR)
+			continue;
+		q[0] = mt->idx[0], q[1] = mt->idx[1], q[2] = mt->idx[2];
+		if (on1 && on2 && line_beside_finer(x, q, ax))
 			continue;
 		box_fan_vertex(x, NULL, q, ax, x->step, x->out->nrm + 3 * v);
 	}
