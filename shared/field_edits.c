@@ -175,7 +175,6 @@ edits_field_init(struct edits_field *ef, const struct noise_field *base,
     const mp_brush *b, size_t n, struct brush_prep *p)
 {
 	size_t k;
-
 	int i;
 
 	ef->base = base;

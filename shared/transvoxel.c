@@ -108,7 +108,8 @@ struct late_normal {            /* vertex v gets normal n after the shift */
 	uint32_t v;
 	float    n[3];
 	int64_t  a[3];              /* the half-step edge its crossing is on, */
-	uint8_t  axis;              /* from a along axis (box_fan_late) */
+	uint8_t  axis;              /* from a along axis (box_fan_late), */
+	uint8_t  suspect;           /* its gradient's samples (thin_at_edge) */
 };
 
 struct vmeta {                  /* how a vertex was made, for shifting */
@@ -1220,6 +1221,29 @@ on_chunk_edge(const struct ctx *x, const int q[3], int axis)
 	return 1;
 }
 
+/* Is the gradient at either end of the edge from sample d along ax
+ * suspect: a sample with both its neighbours along some axis on its other
+ * side (a feature thinner than the central difference)?  Elsewhere
+ * gradient and fan agree, and no fan is made. */
+static int
+thin_at_edge(const float *d, const ptrdiff_t st[3], int ax)
+{
+	int e, a;
+
+	for (e = 0; e < 2; e++, d += st[ax])
+		for (a = 0; a < 3; a++) {
+			int s0, s1, s2;
+
+			if (a == ax && e == 1)
+				continue;  /* the near end is this one's neighbour */
+			s0 = d[-st[a]] < 0.0f, s1 = d[0] < 0.0f;
+			s2 = d[st[a]] < 0.0f;
+			if (s0 == s2 && s0 != s1)
+				return 1;
+		}
+	return 0;
+}
+
 static inline int diagonal_finer(const struct ctx *x, int f, int g);
 
 /* Does a finer chunk share the chunk edge line through local point q
@@ -1249,10 +1273,12 @@ static void
 late_normal(struct ctx *x, uint32_t v, const struct edge *e,
     const int64_t gp[3], float t)
 {
+	static const ptrdiff_t st[3] = { 1, 3, 9 };
 	struct tv_scratch *s = x->s;
 	int64_t h = x->step / 2, a[3], p[3];
-	float n[2][3], hi;
+	float n[2][3], hi, lo, blk[27] = { 0 };
 	int k, ax;
+	ptrdiff_t at;
 
 	if (x->nlate == s->cap_late) {
 		uint32_t cap = s->cap_late ? 2 * s->cap_late : 64;
@@ -1268,6 +1294,8 @@ late_normal(struct ctx *x, uint32_t v, const struct edge *e,
 	a[e->axis] += h;
 	if (sample_solid(x, a, sample_point(x, a)) != e->solid0)
 		memcpy(a, gp, sizeof a);        /* the crossing is in the low half */
+	/* The samples also go into a 3x3x3 block around the edge (x fastest,
+	 * a at its centre), all thin_at_edge reads of it. */
 	for (k = 0; k < 2; k++)
 		for (ax = 0; ax < 3; ax++) {
 			memcpy(p, a, sizeof p);
@@ -1275,11 +1303,17 @@ late_normal(struct ctx *x, uint32_t v, const struct edge *e,
 			p[ax] += h;
 			hi = sample_point(x, p);
 			p[ax] -= 2 * h;
-			n[k][ax] = hi - sample_point(x, p);
+			lo = sample_point(x, p);
+			n[k][ax] = hi - lo;
+			at = 13 + k * st[e->axis];
+			blk[at - st[ax]] = lo;
+			if (!(k == 1 && ax == e->axis))     /* past the block */
+				blk[at + st[ax]] = hi;
 		}
 	s->late[x->nlate].v = v;
 	memcpy(s->late[x->nlate].a, a, sizeof a);
 	s->late[x->nlate].axis = (uint8_t)e->axis;
+	s->late[x->nlate].suspect = (uint8_t)thin_at_edge(blk + 13, st, e->axis);
 	make_edge_normal(e, n[0], n[1], chunk_fraction(e, a, h, t), h,
 	    s->late[x->nlate++].n);
 }
@@ -3118,27 +3152,6 @@ samples_at(const struct ctx *x, const struct face *fc, const int q[3],
 	    (q[fc->u] + 1) * st[fc->u] + (q[fc->v] + 1) * st[fc->v];
 }
 
-/* Is the gradient at either end of the edge from sample d along ax
- * suspect: a sample with both its neighbours along some axis on its other
- * side (a feature thinner than the central difference)?  Elsewhere
- * gradient and fan agree, and no fan is made. */
-static int
-thin_at_edge(const float *d, const ptrdiff_t st[3], int ax)
-{
-	int e, a;
-
-	for (e = 0; e < 2; e++, d += st[ax])
-		for (a = 0; a < 3; a++) {
-			int s0 = d[-st[a]] < 0.0f, s1 = d[0] < 0.0f;
-			int s2 = d[st[a]] < 0.0f;
-
-			/* (the far end along ax is the near one's neighbour) */
-			if (!(a == ax && e == 1) && s0 == s2 && s0 != s1)
-				return 1;
-		}
-	return 0;
-}
-
 /* The world coordinates of the block with lower lattice corner g0. */
 static void
 block_world(const struct ctx *x, const int64_t g0[3], int64_t step,
@@ -3179,13 +3192,12 @@ box_fan_vertex(struct ctx *x, const struct face *fc, const int q[3], int ax,
 }
 
 /* box_fan_vertex for a line vertex of a chunk with no half-step samples
- * there: the edge from global lattice point a along ax, h apart, sampled
- * point by point (the block's x-fastest order is the strides 1, 3, 9). */
+ * there, whose gradient late_normal found suspect: the edge from global
+ * lattice point a along ax, h apart, sampled point by point. */
 static void
 box_fan_points(struct ctx *x, const int64_t a[3], int ax, int64_t h,
     float *nrm)
 {
-	static const ptrdiff_t st[3] = { 1, 3, 9 };
 	struct edge_block b;
 	int64_t g0[3], p[3];
 	int i, j, k;
@@ -3200,8 +3212,6 @@ box_fan_points(struct ctx *x, const int64_t a[3], int ax, int64_t h,
 				p[2] = g0[2] + k * h;
 				b.d[(k * 3 + j) * 3 + i] = sample_point(x, p);
 			}
-	if (!thin_at_edge(b.d + 13, st, ax))
-		return;
 	block_world(x, g0, h, &b);
 	box_fan_normal(x, &b, g0, h, nrm);
 }
@@ -3211,7 +3221,6 @@ box_fan_points(struct ctx *x, const int64_t a[3], int ax, int64_t h,
 static void
 box_fan_regular(struct ctx *x)
 {
-
 	static const uint8_t next[3][2] = { { 1, 2 }, { 2, 0 }, { 0, 1 } };
 	const struct vmeta *meta = x->s->meta;
 	unsigned edge = (unsigned)x->n - 1;
@@ -3243,8 +3252,9 @@ box_fan_late(struct ctx *x)
 	for (i = 0; i < x->nlate; i++) {
 		const struct late_normal *l = &x->s->late[i];
 
-		box_fan_points(x, l->a, l->axis, x->step / 2,
-		    x->out->nrm + 3 * l->v);
+		if (l->suspect)
+			box_fan_points(x, l->a, l->axis, x->step / 2,
+			    x->out->nrm + 3 * l->v);
 	}
 }
 
@@ -3272,6 +3282,21 @@ box_fan_fine(struct ctx *x)
 		face_init(x, f, &fc);
 		box_fan_vertex(x, &fc, q, ax, x->step / 2, x->out->nrm + 3 * v);
 	}
+}
+
+/* The normals of the vertices on the chunk's box, after the shift (which
+ * moved the vertices near them by the normals they had): the late ones,
+ * then, where a gradient is suspect, the fans of the four cells. */
+static void
+box_normals(struct ctx *x)
+{
+	set_late_normals(x);
+	if (x->graph)
+		return;
+	box_fan_regular(x);
+	box_fan_late(x);
+	if (x->c->transitions)
+		box_fan_fine(x);
 }
 
 /* The nf folds left in s->folds (s->near: every triangle with a corner
@@ -3380,9 +3405,8 @@ tent_flat_folds(struct ctx *x, uint32_t nf)
 		v = m->idx + 3 * x->s->folds[i];    /* (it may have moved) */
 		tri_cross(m, v[0], v[1], v[2], n);
 		normalize(n);
-		for (k = 0; k < 3; k++)
-			pos[0] += m->pos[3 * v[k]], pos[1] += m->pos[3 * v[k] + 1],
-			pos[2] += m->pos[3 * v[k] + 2];
+		for (k = 0; k < 9; k++)
+			pos[k % 3] += m->pos[3 * v[k / 3] + k % 3];
 		for (k = 0; k < 3; k++)
 			pos[k] /= 3.0f;
 		pos[f / 2] += (f & 1 ? -CHORD_DEPTH : CHORD_DEPTH) * cell;
@@ -3530,14 +3554,10 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 		return -1;
 	}
 	x.nmeta = out->nv;
-	if (c->transitions) {
+	if (c->transitions)
 		shift_pass(&x);
-		set_late_normals(&x);
-		if (!x.graph) {
-			box_fan_regular(&x);
-			box_fan_late(&x);
-			box_fan_fine(&x);
-		}
+	box_normals(&x);
+	if (c->transitions) {
 		if (weld_coincident(&x) != 0) {
 			mesh_clear(out);
 			return -1;
@@ -3549,12 +3569,6 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 		if (x.oom) {
 			mesh_clear(out);
 			return -1;
-		}
-	} else {
-		set_late_normals(&x);
-		if (!x.graph) {
-			box_fan_regular(&x);
-			box_fan_late(&x);
 		}
 	}
 	/* A pure heightmap folds only beside transition faces.  Without edge
