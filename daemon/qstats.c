@@ -24,24 +24,74 @@ hist_value(uint32_t b)
 	return b < 8 ? b : (uint64_t)(8 + b % 8) << (b / 8 - 1);
 }
 
-void
-q_count_completion(struct queue *q, const mp_result *res)
+/* Note what the counters res bumps hold now (qlock held). */
+static void
+take_note(const struct queue *q, uint32_t c, const mp_result *res,
+    struct count_note *n)
 {
-	struct dseg *d = q->d;
+	const struct dseg *d = q->d;
 	uint64_t sec = mono_ns() / 1000000000u;
 	uint32_t b = hist_bucket(res->compute_ns);
 
-	d->completed++;
-	if (res->status < 0 && res->status > -Q_NSTATUS)
-		d->failed_by[-res->status]++;
-	if (res->status != 0)
-		d->failed++;
-	if (d->rate[sec % 16].sec != sec) {
-		d->rate[sec % 16].sec = sec;
-		d->rate[sec % 16].n = 0;
+	n->cl_completed = d->cl[c].completed;
+	n->cl_failed = d->cl[c].failed;
+	n->completed = d->completed;
+	n->failed = d->failed;
+	n->by = res->status < 0 && res->status > -Q_NSTATUS ?
+	    (uint32_t)-res->status : 0;
+	n->failed_by = d->failed_by[n->by];
+	n->rate_i = (uint32_t)(sec % 16);
+	n->rate_sec = sec;
+	n->rate_n = d->rate[n->rate_i].sec == sec ? d->rate[n->rate_i].n : 0;
+	n->bucket = b < Q_HIST ? b : Q_HIST - 1;
+	n->hist = d->hist[n->bucket];
+}
+
+/* Set the counters one past the note: the same values however often. */
+static void
+set_counts(struct queue *q, uint32_t c, int failed, const struct count_note *n)
+{
+	struct dseg *d = q->d;
+
+	d->cl[c].completed = n->cl_completed + 1;
+	d->completed = n->completed + 1;
+	if (failed) {
+		d->cl[c].failed = n->cl_failed + 1;
+		d->failed = n->failed + 1;
+		if (n->by != 0)
+			d->failed_by[n->by] = n->failed_by + 1;
 	}
-	d->rate[sec % 16].n++;
-	d->hist[b < Q_HIST ? b : Q_HIST - 1]++;
+	d->rate[n->rate_i].sec = n->rate_sec;
+	d->rate[n->rate_i].n = n->rate_n + 1;
+	d->hist[n->bucket] = n->hist + 1;
+}
+
+void
+q_count_completion(struct queue *q, uint32_t c, const mp_result *res)
+{
+	struct count_note n;
+
+	take_note(q, c, res, &n);
+	set_counts(q, c, res->status != 0, &n);
+}
+
+void
+q_count_slot(struct queue *q, uint32_t w)
+{
+	struct wslot *ws = &q->d->w[w];
+	struct count_note *n = &ws->note;
+
+	if (atomic_load_explicit(&n->phase, memory_order_acquire) == NOTE_SET)
+		return;
+	if (atomic_load_explicit(&n->phase, memory_order_acquire) == NOTE_NONE) {
+		take_note(q, ws->client, &ws->res, n);
+		atomic_store_explicit(&n->phase, NOTE_TAKEN,
+		    memory_order_release);
+	}
+	if (q->fault != NULL)
+		q->fault(QF_NOTED);
+	set_counts(q, ws->client, ws->res.status != 0, n);
+	atomic_store_explicit(&n->phase, NOTE_SET, memory_order_release);
 }
 
 /* Completions per second over this second and the 9 before. */

@@ -185,16 +185,15 @@ finish_completion(struct queue *q, uint32_t w)
 		wr.res = ws->res;
 		wr.ticket = ws->ticket;
 		cseg_cq(seg, &rv, &dc->cq_tail);
-		if (ring_push(&rv, &wr) == RING_OK) {
+		if (ring_push(&rv, &wr) == RING_OK)
 			pushed = 1;
-			dc->completed++;
-			if (ws->res.status != 0)
-				dc->failed++;
-			q_count_completion(q, &ws->res);
-		} else
+		else
 			q_mark_faulty(q, c);    /* honest clients never fill it */
 	}
 	fault(q, QF_PUSHED);
+	if (pushed)
+		q_count_slot(q, w);
+	fault(q, QF_COUNTED);
 	if (live && dc->taken > 0)
 		dc->taken--;
 	atomic_store(&ws->need_page, 0);
@@ -216,6 +215,7 @@ complete_locked(struct queue *q, uint32_t w, const mp_result *res)
 	    start - ws->submit_ns < 3600000000000ull ?
 	    start - ws->submit_ns : 0;           /* a client's clock is a hint */
 	ws->cq_pos = q->d->cl[ws->client].cq_tail;
+	atomic_store_explicit(&ws->note.phase, NOTE_NONE, memory_order_relaxed);
 	atomic_store_explicit(&ws->state, WS_COMPLETING, memory_order_release);
 	return finish_completion(q, w);
 }
@@ -996,8 +996,7 @@ push_status(struct queue *q, uint32_t c, const mp_request *r, uint32_t ticket,
 	cseg_cq(seg, &cq, &dc->cq_tail);
 	if (ring_push(&cq, &wr) != RING_OK)
 		return 0;
-	dc->completed++, dc->failed++;
-	q_count_completion(q, &wr.res);
+	q_count_completion(q, c, &wr.res);
 	return 1;
 }
 

@@ -61,6 +61,17 @@ enum { Q_SRC_LANE = 0, Q_SRC_RETRY = 1 };
  * disconnects it. */
 enum dc_state { DC_FREE = 0, DC_OPENING, DC_ACTIVE, DC_FAULTY };
 
+/* What one completion's counts were before it bumped them, noted in the
+ * worker's slot so that a worker killed halfway through counting leaves
+ * counts the next finisher sets again instead of adding twice or never. */
+enum { NOTE_NONE = 0, NOTE_TAKEN, NOTE_SET };
+struct count_note {
+	_Atomic uint32_t phase;          /* NOTE_* */
+	uint32_t by, rate_i, bucket;     /* which failed_by, rate, hist entry */
+	uint64_t cl_completed, cl_failed, completed, failed;
+	uint64_t failed_by, rate_sec, rate_n, hist;
+};
+
 struct wslot {
 	_Atomic uint32_t state;          /* enum ws_state */
 	int32_t  pid;
@@ -75,6 +86,7 @@ struct wslot {
 	uint64_t submit_ns;              /* the client's stamp (untrusted) */
 	mp_request req;                  /* full copy, made before the pop */
 	mp_result  res;                  /* the result being pushed */
+	struct count_note note;          /* its counts, once pushed */
 	uint64_t done;                   /* completions by this slot */
 };
 
@@ -126,7 +138,9 @@ enum q_fault_point {
 	QF_TAKE_POPPED,         /* out of the ring, slot not yet BUSY */
 	QF_RESERVED,            /* slab reserved, alock still held */
 	QF_PUBLISHED,           /* slab published, completion not pushed */
-	QF_PUSHED,              /* completion pushed, slot not yet IDLE */
+	QF_PUSHED,              /* completion pushed, not yet counted */
+	QF_NOTED,               /* its counts noted, not yet set */
+	QF_COUNTED,             /* counted, slot not yet IDLE */
 };
 
 struct qmap {                    /* this process's mapping of a client */
@@ -259,8 +273,11 @@ struct q_stats {
 	double   rate_10s;               /* completions/s over the last 10 s */
 	double   p50_us, p99_us;         /* compute time, all requests */
 };
-/* Count one completion (qlock held). */
-void   q_count_completion(struct queue *q, const mp_result *res);
+/* Count one completion for client c (qlock held). */
+void   q_count_completion(struct queue *q, uint32_t c, const mp_result *res);
+/* Count slot w's pushed result once, however often a death makes its
+ * finishing run again (qlock held). */
+void   q_count_slot(struct queue *q, uint32_t w);
 /* A snapshot for status (no lock: figures may be a moment apart). */
 void   q_stats(struct queue *q, struct q_stats *st);
 

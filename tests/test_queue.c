@@ -286,7 +286,7 @@ static void
 test_kill_at_every_step(void **state)
 {
 	static const int points[] = { QF_TAKE_COPIED, QF_TAKE_POPPED,
-	    QF_RESERVED, QF_PUBLISHED, QF_PUSHED };
+	    QF_RESERVED, QF_PUBLISHED, QF_PUSHED, QF_NOTED, QF_COUNTED };
 	size_t k;
 
 	(void)state;
@@ -316,6 +316,10 @@ test_kill_at_every_step(void **state)
 		kill_at = 0;
 		pid = rig_spawn_worker(&r, 1, &wo);
 		expect_one_result(&r, &p, q.user_data, 0);
+		/* Counted once, wherever the count was cut short. */
+		assert_int_equal(r.q.d->completed, 1);
+		assert_int_equal(r.q.d->cl[1].completed, 1);
+		assert_int_equal(r.q.d->failed, 0);
 		rig_kill_worker(&r, 1, pid);
 		q_drain_releases(&r.q);
 		assert_int_equal(r.q.arena.h->used_bytes, 0);   /* nothing leaked */
