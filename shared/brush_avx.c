@@ -22,7 +22,6 @@
 #define AVX __attribute__((target("avx2")))
 #define AVX_INLINE static inline __attribute__((target("avx2"), always_inline))
 
-#define DENSITY_CHECK_MIN 16      /* points: a row's density check pays */
 /* Vectors in the longest row of a grid the mesher fills: a transition
  * face's layers, 2 * MP_MAX_CELLS + 3 half-step samples.  A longer one
  * takes the portable path. */
@@ -163,29 +162,30 @@ materials8(uint8_t *m, __m256 hit, uint8_t mat, int room)
 		m[__builtin_ctz(mask)] = mat;
 }
 
-/* The lowest and highest density of a row, its dead lanes left out. */
-AVX_INLINE void
-row_range8(const float *d, int n, __m256i last, float *lo, float *hi)
+/* Does the brush leave the row d[0..n) as it is, its points no nearer
+ * the shape than s_low?  row_unchanged's test, lane by lane. */
+AVX_INLINE int
+row_noop8(int op, const struct plane8 *c, const float *d, int n, __m256i last,
+    float s_low)
 {
-	__m256 l = _mm256_set1_ps(INFINITY), h = _mm256_set1_ps(-INFINITY), v;
+	__m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1)), v;
+	__m256 sl = _mm256_set1_ps(s_low);
 	int i;
 
-	for (i = 0; i + 8 < n; i += 8) {
-		v = _mm256_loadu_ps(d + i);
-		l = _mm256_min_ps(l, v), h = _mm256_max_ps(h, v);
+	for (i = 0; ; i += 8) {
+		v = i + 8 < n ? _mm256_loadu_ps(d + i) :
+		    _mm256_maskload_ps(d + i, last);
+		v = op == MP_EDIT_ADD ? _mm256_sub_ps(sl, v) : _mm256_add_ps(sl, v);
+		v = _mm256_and_ps(_mm256_cmp_ps(v, c->zero, _CMP_GT_OQ),
+		    _mm256_cmp_ps(v, c->k, _CMP_GE_OQ));
+		if (i + 8 >= n)
+			break;
+		ok = _mm256_and_ps(ok, v);
 	}
-	v = _mm256_maskload_ps(d + i, last);
-	l = _mm256_min_ps(l, _mm256_blendv_ps(_mm256_set1_ps(INFINITY), v,
-	    _mm256_castsi256_ps(last)));
-	h = _mm256_max_ps(h, _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), v,
-	    _mm256_castsi256_ps(last)));
-	l = _mm256_min_ps(l, _mm256_permute2f128_ps(l, l, 1));
-	h = _mm256_max_ps(h, _mm256_permute2f128_ps(h, h, 1));
-	l = _mm256_min_ps(l, _mm256_shuffle_ps(l, l, 0x4e));
-	h = _mm256_max_ps(h, _mm256_shuffle_ps(h, h, 0x4e));
-	l = _mm256_min_ps(l, _mm256_shuffle_ps(l, l, 0xb1));
-	h = _mm256_max_ps(h, _mm256_shuffle_ps(h, h, 0xb1));
-	*lo = _mm256_cvtss_f32(l), *hi = _mm256_cvtss_f32(h);
+	ok = _mm256_and_ps(ok, _mm256_or_ps(v, _mm256_xor_ps(
+	    _mm256_castsi256_ps(last), _mm256_castsi256_ps(
+	    _mm256_set1_epi32(-1)))));
+	return _mm256_movemask_ps(ok) == 0xff;
 }
 
 /* Eight points of a row from i on, the lanes of mask only: the
@@ -214,6 +214,72 @@ points8(int shape, int op, int smooth, const struct brush_prep *p,
 	_mm256_maskstore_ps(d, mask, operate8(op, smooth, c, dv, s));
 }
 
+/*
+ * The rows a brush changes, found before any is changed: each one's
+ * distance to the core (within the shell) and its densities (not deep in
+ * rock for a union, not high in the air for a subtraction: about half the
+ * rows of brushes at the ground) decide, without a branch, whether it
+ * goes on the list, and the list is then worked through.  A branch per
+ * row would cost more in mispredictions than the rows it skips: which
+ * rows they are follows the terrain, not a pattern.  A row's densities
+ * are only read here, and no other row of the same brush writes them.
+ */
+#define ROWS_MAX 1024           /* rows listed before they are worked */
+
+struct rows8 {                   /* what the rows of one grid share */
+	const float *const *co;
+	const int *a, *n;
+	float *d;
+	uint8_t *m;
+	const struct xterm8 *xt;
+	int len;
+	size_t total;
+	__m256i last;
+	uint32_t todo[ROWS_MAX];        /* plane << 16 | row */
+	int cnt;
+};
+
+/* The listed rows, each distance and operation (and material). */
+AVX_INLINE void
+rows_work(int shape, int op, int smooth, const struct brush_prep *p,
+    struct plane8 *c, struct rows8 *g)
+{
+	const __m256i all = _mm256_set1_epi32(-1);
+	int k, i;
+
+	for (k = 0; k < g->cnt; k++) {
+		int j = (int)(g->todo[k] & 0xffffu), l = (int)(g->todo[k] >> 16);
+		float z = g->co[2][l];
+		size_t row = ((size_t)l * g->n[1] + j) * g->n[0] + g->a[0];
+		float *d = g->d + row;
+		uint8_t *m = g->m != NULL ? g->m + row : NULL;
+		struct row r;
+
+		c->dz = z - p->b->a[2];
+		row_init(p, g->co[1][j], z, &r);
+		for (i = 0; i + 8 < g->len; i += 8)
+			points8(shape, op, smooth, p, c, &r, g->xt[i / 8], d + i,
+			    m != NULL ? m + i : NULL, 1, all);
+		points8(shape, op, smooth, p, c, &r, g->xt[i / 8], d + i,
+		    m != NULL ? m + i : NULL, row + i + 8 <= g->total, g->last);
+	}
+	g->cnt = 0;
+}
+
+/* Does row j of plane l (dz2: the plane's share of the squared distance)
+ * go on the list? */
+AVX_INLINE int
+row_wanted(int op, const struct brush_prep *p, const struct plane8 *c,
+    const struct rows8 *g, int l, int j, float dz2, float shell2)
+{
+	float d2 = row_d2(p, g->co[1][j], dz2), s_low = row_s_low(p, d2);
+	size_t row = ((size_t)l * g->n[1] + j) * g->n[0] + g->a[0];
+	int noop = op == MP_EDIT_PAINT ? s_low >= 0.0f :
+	    row_noop8(op, c, g->d + row, g->len, g->last, s_low);
+
+	return (d2 <= shell2) & !noop;
+}
+
 /* One shape and one operation over the grid's box a..b (constants at
  * every call, so each becomes its own loop). */
 AVX_INLINE void
@@ -222,52 +288,32 @@ grid(int shape, int op, int smooth, const struct brush_prep *p,
     const int b[3], const int n[3], float *dg, uint8_t *mg)
 {
 	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-	const __m256i all = _mm256_set1_epi32(-1);
 	const float *xs = co[0] + a[0];
-	int len = b[0] - a[0] + 1, j, l, i;
-	size_t total = (size_t)n[0] * n[1] * n[2];
-	__m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32(len -
-	    (len - 1) / 8 * 8), lane);
-	float shell2 = p->shell * p->shell, dz, dz2, d2, lo, hi;
+	int len = b[0] - a[0] + 1, ny = b[1] - a[1] + 1, j, l, i;
+	float shell2 = p->shell * p->shell, dz;
 	struct xterm8 xt[XVEC_MAX];
-	struct row r;
+	struct rows8 g;
 
+	g.co = co, g.a = a, g.n = n, g.d = dg, g.m = mg, g.xt = xt;
+	g.len = len, g.cnt = 0;
+	g.total = (size_t)n[0] * n[1] * n[2];
+	g.last = _mm256_cmpgt_epi32(_mm256_set1_epi32(len - (len - 1) / 8 * 8),
+	    lane);
 	for (i = 0; i + 8 < len; i += 8)
 		xt[i / 8] = x_terms8(shape, c, _mm256_loadu_ps(xs + i));
-	xt[i / 8] = x_terms8(shape, c, _mm256_maskload_ps(xs + i, last));
+	xt[i / 8] = x_terms8(shape, c, _mm256_maskload_ps(xs + i, g.last));
 	for (l = a[2]; l <= b[2]; l++) {
-		float z = co[2][l];
-
-		dz = plane_dz(p, z), dz2 = dz * dz;
-		if (dz2 > shell2)
+		dz = plane_dz(p, co[2][l]);
+		if (dz * dz > shell2)
 			continue;       /* no row of the plane is reached */
-		c->dz = z - p->b->a[2];
+		if (g.cnt + ny > ROWS_MAX)
+			rows_work(shape, op, smooth, p, c, &g);
 		for (j = a[1]; j <= b[1]; j++) {
-			size_t row = ((size_t)l * n[1] + j) * n[0] + a[0];
-			float *d = dg + row;
-			uint8_t *m = mg != NULL ? mg + row : NULL;
-
-			if ((d2 = row_d2(p, co[1][j], dz2)) > shell2)
-				continue;
-			/* Deep in rock a union, high in the air a subtraction,
-			 * does nothing: the densities alone say so, before any
-			 * distance.  A row of one or two vectors costs less
-			 * done than checked. */
-			if (op == MP_EDIT_PAINT)
-				lo = hi = 0.0f;
-			else if (len > DENSITY_CHECK_MIN)
-				row_range8(d, len, last, &lo, &hi);
-			if ((op == MP_EDIT_PAINT || len > DENSITY_CHECK_MIN) &&
-			    row_unchanged(p->b, row_s_low(p, d2), lo, hi))
-				continue;
-			row_init(p, co[1][j], z, &r);
-			for (i = 0; i + 8 < len; i += 8)
-				points8(shape, op, smooth, p, c, &r, xt[i / 8], d + i,
-				    m != NULL ? m + i : NULL, 1, all);
-			points8(shape, op, smooth, p, c, &r, xt[i / 8], d + i,
-			    m != NULL ? m + i : NULL, row + i + 8 <= total, last);
+			g.todo[g.cnt] = (uint32_t)l << 16 | (uint32_t)j;
+			g.cnt += row_wanted(op, p, c, &g, l, j, dz * dz, shell2);
 		}
 	}
+	rows_work(shape, op, smooth, p, c, &g);
 }
 
 #define GRID(shape, op, smooth)                                             \

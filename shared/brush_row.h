@@ -78,19 +78,26 @@ row_s_low(const struct brush_prep *p, float d2)
 	    -INFINITY) : sqrtf(d2) - p->b->radius;
 }
 
-/* Can the brush change nothing in a row whose densities lie in [lo, hi]
- * and whose points are at least s_low from its shape?  A union changes
- * (and colours) only where the shape is nearer than the density plus the
- * blend, a subtraction only where minus the distance exceeds it, a paint
- * only inside the shape. */
+/*
+ * Can the brush change nothing, not one bit, in a row whose densities lie
+ * in [lo, hi] and whose points are at least s_low from its shape?  A union
+ * leaves d as it is where the shape is farther than d, by the blend at
+ * least (the blend's weight is then exactly 0, and d, not an equal s of
+ * the other sign of zero, is the minimum); a subtraction where minus the
+ * distance is below d by as much; neither colours a point it leaves.  The
+ * gap is rounded as the blend rounds d - s, and rounding keeps order, so
+ * the nearest point of the row has the smallest.  A paint only acts
+ * inside the shape.
+ */
 static inline int
 row_unchanged(const mp_brush *b, float s_low, float lo, float hi)
 {
-	if (b->op == MP_EDIT_ADD)
-		return hi + b->smooth <= s_low;
-	if (b->op == MP_EDIT_SUBTRACT)
-		return lo - b->smooth >= -s_low;
-	return s_low >= 0.0f;
+	float gap;
+
+	if (b->op == MP_EDIT_PAINT)
+		return s_low >= 0.0f;
+	gap = b->op == MP_EDIT_ADD ? s_low - hi : s_low + lo;
+	return gap > 0.0f && gap >= b->smooth;
 }
 
 /* brush_apply_grid four points at a time with SSE2 (else one by one), on
