@@ -3420,6 +3420,144 @@ tent_flat_folds(struct ctx *x, uint32_t nf)
 	}
 }
 
+/*
+ * What folds the flips, the fans and the tents leave get, at a vertex of
+ * theirs that is this chunk's alone, one normal that every triangle of
+ * its fan faces along: of the fan's mean, each fan triangle's own normal
+ * and each pair's mean, the one with the widest margin (the least, over
+ * the fan, of a triangle's unit normal dotted with the sum of its vertex
+ * normals), if that is positive.  Such a vertex sits on a feature thinner
+ * than a cell (a sheet, a crease at a brush's rim) whose fan wraps round
+ * both of its sides, so no gradient or fan mean serves all of it.  A
+ * change keeps every triangle at the vertex unfolded, so it makes no new
+ * fold, and no vertex a neighbour shares changes: seams keep their bits.
+ */
+#define SETTLE_FAN_MAX 32       /* triangles at a vertex looked at, at most */
+#define SETTLE_MARGIN  1e-3f    /* of a unit normal: no fold at a rounding */
+
+/* The fan of vertex v among the nn triangles in s->near: each one's unit
+ * normal and its dot with its other two vertex normals.  How many, or -1
+ * when there are too many. */
+static int
+settle_fan(const struct ctx *x, uint32_t v, uint32_t nn,
+    float un[][3], float *rest)
+{
+	const struct mesh *m = x->out;
+	uint32_t i, nf = 0;
+	int k, a;
+
+	for (i = 0; i < nn; i++) {
+		const uint32_t *c = m->idx + 3 * x->s->near[i];
+		float o[3] = { 0, 0, 0 };
+
+		for (k = 0; k < 3 && c[k] != v; k++)
+			;
+		if (k == 3)
+			continue;
+		if (nf == SETTLE_FAN_MAX)
+			return -1;
+		tri_cross(m, c[0], c[1], c[2], un[nf]);
+		normalize(un[nf]);
+		for (a = 0; a < 3; a++)
+			o[a] = m->nrm[3 * c[(k + 1) % 3] + a] +
+			    m->nrm[3 * c[(k + 2) % 3] + a];
+		rest[nf] = un[nf][0] * o[0] + un[nf][1] * o[1] +
+		    un[nf][2] * o[2];
+		nf++;
+	}
+	return (int)nf;
+}
+
+/* The least margin of normal d over the fan. */
+static float
+settle_margin(const float d[3], const float un[][3], const float *rest,
+    int nf)
+{
+	float least = INFINITY, g;
+	int f;
+
+	for (f = 0; f < nf; f++) {
+		g = un[f][0] * d[0] + un[f][1] * d[1] + un[f][2] * d[2] + rest[f];
+		least = g < least ? g : least;
+	}
+	return least;
+}
+
+/* Keep direction d (normalized here) in best if its margin beats top. */
+static void
+settle_try(float d[3], const float un[][3], const float *rest, int nf,
+    float *top, float best[3])
+{
+	float g;
+
+	normalize(d);
+	if ((g = settle_margin(d, un, rest, nf)) > *top) {
+		*top = g;
+		memcpy(best, d, 3 * sizeof *d);
+	}
+}
+
+/* Give vertex v the candidate normal its fan faces along best, if any:
+ * the fan's mean, then each triangle's normal (a pair of one), then each
+ * pair's. */
+static void
+settle_vertex(struct ctx *x, uint32_t v, uint32_t nn)
+{
+	float un[SETTLE_FAN_MAX][3], rest[SETTLE_FAN_MAX], d[3], best[3];
+	float top = SETTLE_MARGIN;
+	int nf = settle_fan(x, v, nn, un, rest), i, j, a;
+
+	if (nf <= 0)
+		return;
+	memset(d, 0, sizeof d);
+	for (i = 0; i < nf; i++)
+		for (a = 0; a < 3; a++)
+			d[a] += un[i][a];
+	settle_try(d, un, rest, nf, &top, best);
+	for (i = 0; i < nf; i++)
+		for (j = i; j < nf; j++) {
+			for (a = 0; a < 3; a++)
+				d[a] = un[i][a] + un[j][a];
+			settle_try(d, un, rest, nf, &top, best);
+		}
+	if (top > SETTLE_MARGIN)
+		memcpy(&x->out->nrm[3 * v], best, sizeof best);
+}
+
+static int
+settle_fold_normals(struct ctx *x, uint32_t nf)
+{
+	struct tv_scratch *s = x->s;
+	struct mesh *m = x->out;
+	uint32_t i, left = 0, t, v;
+	long nn;
+	float n[3];
+	int k;
+
+	for (i = 0; i < nf; i++)
+		if (fold_test(m, 3 * s->folds[i], n) <= 0.0f)
+			s->folds[left++] = s->folds[i];
+	if (left == 0)
+		return 0;
+	if (planes_reserve(x) != 0)
+		return -1;
+	memset(s->planes, 0, m->nv);
+	for (i = 0; i < left; i++)
+		for (k = 0; k < 3; k++)
+			s->planes[m->idx[3 * s->folds[i] + k]] = 1;
+	if ((nn = marked_triangles(x)) < 0)
+		return -1;
+	for (i = 0; i < left; i++) {
+		t = s->folds[i];
+		for (k = 0; k < 3 && fold_test(m, 3 * t, n) <= 0.0f; k++) {
+			v = m->idx[3 * t + k];
+			if (v < x->nmeta && !shared_vertex(x, &s->meta[v]))
+				settle_vertex(x, v, (uint32_t)nn);
+		}
+	}
+	return 0;
+}
+
 /* Room for the weld of weld_coincident: a hash of 2^k >= 2*nv slots, then
  * the old -> new vertex map. */
 static uint32_t *
@@ -3590,6 +3728,9 @@ tv_extract(const struct tv_chunk *c, const struct field *f,
 			    -1 : flip ? mend_folds(&x, 1, 1) : 0;
 		if (left > 0 && c->transitions)
 			tent_flat_folds(&x, (uint32_t)left);
+		if (left > 0 && !x.oom && settle_fold_normals(&x,
+		    (uint32_t)left) != 0)
+			x.oom = 1;
 		if (left < 0 || x.oom) {
 			mesh_clear(out);
 			return -1;
