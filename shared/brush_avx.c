@@ -26,6 +26,7 @@
  * face's layers, 2 * MP_MAX_CELLS + 3 half-step samples.  A longer one
  * takes the portable path. */
 #define XVEC_MAX ((2 * MP_MAX_CELLS + 3 + 7) / 8)
+#define YROWS_MAX (8 * XVEC_MAX)  /* a grid's rows, to a whole vector */
 
 /* Per brush: the broadcasts every row uses (and the plane's dz). */
 struct plane8 {
@@ -34,6 +35,7 @@ struct plane8 {
 	__m256 c0, e0;                  /* box: centre and half size, x */
 	__m256 ba0, ba1, ba2, ibb;      /* capsule */
 	__m256 ik;                      /* 1 / smooth */
+	__m256 ninf;                    /* -infinity */
 	float dz;                       /* sphere, capsule: z - a[2] */
 };
 
@@ -166,10 +168,10 @@ materials8(uint8_t *m, __m256 hit, uint8_t mat, int room)
  * the shape than s_low?  row_unchanged's test, lane by lane. */
 AVX_INLINE int
 row_noop8(int op, const struct plane8 *c, const float *d, int n, __m256i last,
-    float s_low)
+    __m256 nlast, const float *s_low)
 {
 	__m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1)), v;
-	__m256 sl = _mm256_set1_ps(s_low);
+	__m256 sl = _mm256_broadcast_ss(s_low);
 	int i;
 
 	for (i = 0; ; i += 8) {
@@ -182,9 +184,7 @@ row_noop8(int op, const struct plane8 *c, const float *d, int n, __m256i last,
 			break;
 		ok = _mm256_and_ps(ok, v);
 	}
-	ok = _mm256_and_ps(ok, _mm256_or_ps(v, _mm256_xor_ps(
-	    _mm256_castsi256_ps(last), _mm256_castsi256_ps(
-	    _mm256_set1_epi32(-1)))));
+	ok = _mm256_and_ps(ok, _mm256_or_ps(v, nlast));
 	return _mm256_movemask_ps(ok) == 0xff;
 }
 
@@ -235,6 +235,7 @@ struct rows8 {                   /* what the rows of one grid share */
 	int len;
 	size_t total;
 	__m256i last;
+	__m256 nlast;                   /* the lanes past a row's end */
 	uint32_t todo[ROWS_MAX];        /* plane << 16 | row */
 	int cnt;
 };
@@ -266,18 +267,45 @@ rows_work(int shape, int op, int smooth, const struct brush_prep *p,
 	g->cnt = 0;
 }
 
-/* Does row j of plane l (dz2: the plane's share of the squared distance)
- * go on the list? */
-AVX_INLINE int
-row_wanted(int op, const struct brush_prep *p, const struct plane8 *c,
-    const struct rows8 *g, int l, int j, float dz2, float shell2)
+/*
+ * The rows of one plane, eight at a time: each one's squared distance to
+ * the core in the y-z plane (yy: its dy^2, dz2: the plane's) into d2, and
+ * the nearest any of its points comes to the shape into sl, by the very
+ * operations row_d2 and row_s_low make.
+ */
+AVX_INLINE void
+plane_rows8(int shape, const struct plane8 *c, const float *yy, int ny,
+    float dz2, float *d2, float *sl)
 {
-	float d2 = row_d2(p, g->co[1][j], dz2), s_low = row_s_low(p, d2);
-	size_t row = ((size_t)l * g->n[1] + j) * g->n[0] + g->a[0];
-	int noop = op == MP_EDIT_PAINT ? s_low >= 0.0f :
-	    row_noop8(op, c, g->d + row, g->len, g->last, s_low);
+	__m256 dz = _mm256_set1_ps(dz2), v, r;
+	int j;
 
-	return (d2 <= shell2) & !noop;
+	for (j = 0; j < ny; j += 8) {
+		v = _mm256_add_ps(_mm256_load_ps(yy + j), dz);
+		r = _mm256_sqrt_ps(v);
+		r = shape == MP_BRUSH_BOX ? _mm256_blendv_ps(c->ninf, r,
+		    _mm256_cmp_ps(v, c->zero, _CMP_GT_OQ)) :
+		    _mm256_sub_ps(r, c->rad);
+		_mm256_store_ps(d2 + j, v);
+		_mm256_store_ps(sl + j, r);
+	}
+}
+
+/* The rows of plane l the brush changes onto the list. */
+AVX_INLINE void
+plane_list(int op, const struct plane8 *c, struct rows8 *g, int l,
+    const float *d2, const float *sl, int ny, float shell2)
+{
+	const float *d = g->d + ((size_t)l * g->n[1] + g->a[1]) * g->n[0] +
+	    g->a[0];
+	int j, noop;
+
+	for (j = 0; j < ny; j++, d += g->n[0]) {
+		noop = op == MP_EDIT_PAINT ? sl[j] >= 0.0f :
+		    row_noop8(op, c, d, g->len, g->last, g->nlast, sl + j);
+		g->todo[g->cnt] = (uint32_t)l << 16 | (uint32_t)(g->a[1] + j);
+		g->cnt += (d2[j] <= shell2) & !noop;
+	}
 }
 
 /* One shape and one operation over the grid's box a..b (constants at
@@ -290,7 +318,10 @@ grid(int shape, int op, int smooth, const struct brush_prep *p,
 	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
 	const float *xs = co[0] + a[0];
 	int len = b[0] - a[0] + 1, ny = b[1] - a[1] + 1, j, l, i;
-	float shell2 = p->shell * p->shell, dz;
+	float shell2 = p->shell * p->shell, dz, y, dy;
+	float yy[YROWS_MAX] __attribute__((aligned(32)));
+	float d2[YROWS_MAX] __attribute__((aligned(32)));
+	float sl[YROWS_MAX] __attribute__((aligned(32)));
 	struct xterm8 xt[XVEC_MAX];
 	struct rows8 g;
 
@@ -299,6 +330,15 @@ grid(int shape, int op, int smooth, const struct brush_prep *p,
 	g.total = (size_t)n[0] * n[1] * n[2];
 	g.last = _mm256_cmpgt_epi32(_mm256_set1_epi32(len - (len - 1) / 8 * 8),
 	    lane);
+	g.nlast = _mm256_xor_ps(_mm256_castsi256_ps(g.last),
+	    _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+	for (j = 0; j < ny; j++) {      /* as row_d2 */
+		y = co[1][a[1] + j];
+		dy = max2(max2(p->core_lo[1] - y, y - p->core_hi[1]), 0.0f);
+		yy[j] = dy * dy;
+	}
+	for (; j % 8 != 0; j++)
+		yy[j] = 0.0f;
 	for (i = 0; i + 8 < len; i += 8)
 		xt[i / 8] = x_terms8(shape, c, _mm256_loadu_ps(xs + i));
 	xt[i / 8] = x_terms8(shape, c, _mm256_maskload_ps(xs + i, g.last));
@@ -308,10 +348,8 @@ grid(int shape, int op, int smooth, const struct brush_prep *p,
 			continue;       /* no row of the plane is reached */
 		if (g.cnt + ny > ROWS_MAX)
 			rows_work(shape, op, smooth, p, c, &g);
-		for (j = a[1]; j <= b[1]; j++) {
-			g.todo[g.cnt] = (uint32_t)l << 16 | (uint32_t)j;
-			g.cnt += row_wanted(op, p, c, &g, l, j, dz * dz, shell2);
-		}
+		plane_rows8(shape, c, yy, ny, dz * dz, d2, sl);
+		plane_list(op, c, &g, l, d2, sl, ny, shell2);
 	}
 	rows_work(shape, op, smooth, p, c, &g);
 }
@@ -352,7 +390,7 @@ brush_grid_avx(const struct brush_prep *prep, const float *const axes[3],
 
 	if (b[0] < a[0])
 		return;
-	if (b[0] - a[0] + 1 > 8 * XVEC_MAX) {
+	if (b[0] - a[0] + 1 > 8 * XVEC_MAX || b[1] - a[1] + 1 > YROWS_MAX) {
 		brush_grid_portable(prep, axes, lo, hi, size, d, m);
 		return;
 	}
@@ -370,6 +408,7 @@ brush_grid_avx(const struct brush_prep *prep, const float *const axes[3],
 	c.ba2 = _mm256_set1_ps(p->ba[2]);
 	c.ibb = _mm256_set1_ps(p->inv_bb);
 	c.ik = _mm256_set1_ps(p->inv_k);
+	c.ninf = _mm256_set1_ps(-INFINITY);
 	if (br.shape == MP_BRUSH_SPHERE)
 		GRID_OPS(MP_BRUSH_SPHERE);
 	else if (br.shape == MP_BRUSH_BOX)
