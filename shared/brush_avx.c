@@ -237,6 +237,7 @@ struct rows8 {                   /* what the rows of one grid share */
 	__m256i last;
 	__m256 nlast;                   /* the lanes past a row's end */
 	uint32_t todo[ROWS_MAX];        /* plane << 16 | row */
+	uint32_t off[ROWS_MAX];         /* where the row starts in d */
 	int cnt;
 };
 
@@ -251,7 +252,7 @@ rows_work(int shape, int op, int smooth, const struct brush_prep *p,
 	for (k = 0; k < g->cnt; k++) {
 		int j = (int)(g->todo[k] & 0xffffu), l = (int)(g->todo[k] >> 16);
 		float z = g->co[2][l];
-		size_t row = ((size_t)l * g->n[1] + j) * g->n[0] + g->a[0];
+		size_t row = g->off[k];
 		float *d = g->d + row;
 		uint8_t *m = g->m != NULL ? g->m + row : NULL;
 		struct row r;
@@ -296,16 +297,18 @@ AVX_INLINE void
 plane_list(int op, const struct plane8 *c, struct rows8 *g, int l,
     const float *d2, const float *sl, int ny, float shell2)
 {
-	const float *d = g->d + ((size_t)l * g->n[1] + g->a[1]) * g->n[0] +
-	    g->a[0];
-	int j, noop;
+	size_t row = ((size_t)l * g->n[1] + g->a[1]) * g->n[0] + g->a[0];
+	uint32_t key = (uint32_t)l << 16 | (uint32_t)g->a[1];
+	int j, noop, cnt = g->cnt, stride = g->n[0], len = g->len;
 
-	for (j = 0; j < ny; j++, d += g->n[0]) {
+	for (j = 0; j < ny; j++, row += (size_t)stride) {
 		noop = op == MP_EDIT_PAINT ? sl[j] >= 0.0f :
-		    row_noop8(op, c, d, g->len, g->last, g->nlast, sl + j);
-		g->todo[g->cnt] = (uint32_t)l << 16 | (uint32_t)(g->a[1] + j);
-		g->cnt += (d2[j] <= shell2) & !noop;
+		    row_noop8(op, c, g->d + row, len, g->last, g->nlast, sl + j);
+		g->todo[cnt] = key + (uint32_t)j;
+		g->off[cnt] = (uint32_t)row;
+		cnt += (d2[j] <= shell2) & !noop;
 	}
+	g->cnt = cnt;
 }
 
 /* One shape and one operation over the grid's box a..b (constants at
@@ -390,7 +393,8 @@ brush_grid_avx(const struct brush_prep *prep, const float *const axes[3],
 
 	if (b[0] < a[0])
 		return;
-	if (b[0] - a[0] + 1 > 8 * XVEC_MAX || b[1] - a[1] + 1 > YROWS_MAX) {
+	if (b[0] - a[0] + 1 > 8 * XVEC_MAX || b[1] - a[1] + 1 > YROWS_MAX ||
+	    (uint64_t)n[0] * (uint64_t)n[1] * (uint64_t)n[2] > UINT32_MAX) {
 		brush_grid_portable(prep, axes, lo, hi, size, d, m);
 		return;
 	}
