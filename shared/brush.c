@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 #include <stddef.h>
+#include <string.h>
 
 #include "brush.h"
 #include "brush_row.h"
@@ -84,12 +85,17 @@ brush_reach(const mp_brush *b, float lo[3], float hi[3])
 	const float *end = b->shape == MP_BRUSH_SPHERE ? b->a : b->b;
 	float grow = b->smooth + MP_BRUSH_REACH;
 	float r = b->shape == MP_BRUSH_BOX ? 0.0f : b->radius;
+	float l[3], h[3];
 	int i;
 
+	/* Into locals first: lo and hi might alias the brush, and the
+	 * compiler would check that at every call. */
 	for (i = 0; i < 3; i++) {
-		lo[i] = (min2(b->a[i], end[i]) - r) - grow;
-		hi[i] = (max2(b->a[i], end[i]) + r) + grow;
+		l[i] = (min2(b->a[i], end[i]) - r) - grow;
+		h[i] = (max2(b->a[i], end[i]) + r) + grow;
 	}
+	memcpy(lo, l, sizeof l);
+	memcpy(hi, h, sizeof h);
 }
 
 static inline float
@@ -106,29 +112,32 @@ len3(float x, float y, float z)
  * same bits.
  */
 void
-brush_prepare(const mp_brush *b, struct brush_prep *p)
+brush_prepare(const mp_brush *b, struct brush_prep *out)
 {
+	struct brush_prep q, *p = &q;   /* built in a local: out may alias b */
+	mp_brush br = *b;
 	int i;
 
 	p->b = b;
-	brush_reach(b, p->lo, p->hi);
-	p->reach = b->smooth + MP_BRUSH_REACH;
+	brush_reach(&br, p->lo, p->hi);
+	p->reach = br.smooth + MP_BRUSH_REACH;
 	for (i = 0; i < 3; i++) {
-		p->ba[i] = b->b[i] - b->a[i];
-		p->c[i] = 0.5f * (b->a[i] + b->b[i]);
-		p->e[i] = 0.5f * (b->b[i] - b->a[i]) - b->radius;
-		p->core_lo[i] = b->shape == MP_BRUSH_SPHERE ? b->a[i] :
-		    b->a[i] < b->b[i] ? b->a[i] : b->b[i];
-		p->core_hi[i] = b->shape == MP_BRUSH_SPHERE ? b->a[i] :
-		    b->a[i] > b->b[i] ? b->a[i] : b->b[i];
+		p->ba[i] = br.b[i] - br.a[i];
+		p->c[i] = 0.5f * (br.a[i] + br.b[i]);
+		p->e[i] = 0.5f * (br.b[i] - br.a[i]) - br.radius;
+		p->core_lo[i] = br.shape == MP_BRUSH_SPHERE ? br.a[i] :
+		    br.a[i] < br.b[i] ? br.a[i] : br.b[i];
+		p->core_hi[i] = br.shape == MP_BRUSH_SPHERE ? br.a[i] :
+		    br.a[i] > br.b[i] ? br.a[i] : br.b[i];
 	}
 	p->bb = p->ba[0] * p->ba[0] + p->ba[1] * p->ba[1] + p->ba[2] * p->ba[2];
 	p->inv_bb = p->bb > 0.0f ? 1.0f / p->bb : 0.0f;
-	p->inv_k = b->smooth > 0.0f ? 1.0f / b->smooth : 0.0f;
+	p->inv_k = br.smooth > 0.0f ? 1.0f / br.smooth : 0.0f;
 	/* How far from the core (a point, a box, a segment) a point can be
 	 * and still be within reach of the shape; paint only acts inside. */
-	p->shell = b->op == MP_EDIT_PAINT ? 0.0f : p->reach;
-	p->shell += b->shape == MP_BRUSH_BOX ? 0.0f : b->radius;
+	p->shell = br.op == MP_EDIT_PAINT ? 0.0f : p->reach;
+	p->shell += br.shape == MP_BRUSH_BOX ? 0.0f : br.radius;
+	*out = q;
 }
 
 static inline float
