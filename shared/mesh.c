@@ -56,12 +56,17 @@ mesh_reserve(struct mesh *m, uint32_t more_v, uint32_t more_i)
 
 		if (cap == 0)
 			return -1;
-		if ((p = realloc(m->pos, (size_t)cap * 3 * sizeof *p)) == NULL)
+		/* A float past the last vertex (MESH_PAD), so that any vertex
+		 * reads as one four-float vector. */
+		if ((p = realloc(m->pos, ((size_t)cap * 3 + MESH_PAD) *
+		    sizeof *p)) == NULL)
 			return -1;
 		m->pos = p;
-		if ((n = realloc(m->nrm, (size_t)cap * 3 * sizeof *n)) == NULL)
+		if ((n = realloc(m->nrm, ((size_t)cap * 3 + MESH_PAD) *
+		    sizeof *n)) == NULL)
 			return -1;
 		m->nrm = n;
+		p[(size_t)cap * 3] = n[(size_t)cap * 3] = 0.0f;
 		if ((t = realloc(m->mat, cap)) == NULL)
 			return -1;
 		m->mat = t;

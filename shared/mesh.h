@@ -8,9 +8,11 @@
 
 #include <stdint.h>
 
+#define MESH_PAD 1          /* floats past pos and nrm's last vertex */
+
 struct mesh {
-	float    *pos;      /* 3 * nv */
-	float    *nrm;      /* 3 * nv */
+	float    *pos;      /* 3 * nv (+ MESH_PAD) */
+	float    *nrm;      /* 3 * nv (+ MESH_PAD) */
 	uint8_t  *mat;      /* nv: material id of the vertex's solid side */
 	uint32_t *idx;      /* ni, 3 per triangle */
 	uint32_t  nv, ni;

@@ -2867,15 +2867,38 @@ shared_vertex(const struct ctx *x, const struct vmeta *mt)
 /* Triangle t's cross product into n, and its dot with the sum of its
  * vertex normals (not positive: it folds). */
 static inline float
-fold_test(const struct mesh *m, uint32_t t, float n[3])
+fold_test(const struct mesh *m, uint32_t t)
 {
 	const uint32_t *v = &m->idx[t];
+#ifdef __SSE2__
+	/* A vertex as one vector (MESH_PAD), its fourth lane never used:
+	 * the scalar form's very operations, in its order, lane by lane,
+	 * the products summed x, y, then z. */
+	__m128 pa = _mm_loadu_ps(m->pos + 3 * v[0]);
+	__m128 u = _mm_sub_ps(_mm_loadu_ps(m->pos + 3 * v[1]), pa);
+	__m128 w = _mm_sub_ps(_mm_loadu_ps(m->pos + 3 * v[2]), pa);
+	__m128 s = _mm_add_ps(_mm_add_ps(_mm_loadu_ps(m->nrm + 3 * v[0]),
+	    _mm_loadu_ps(m->nrm + 3 * v[1])), _mm_loadu_ps(m->nrm + 3 * v[2]));
+	/* n = (u1 w2 - u2 w1, u2 w0 - u0 w2, u0 w1 - u1 w0) */
+	__m128 n = _mm_sub_ps(
+	    _mm_mul_ps(_mm_shuffle_ps(u, u, _MM_SHUFFLE(3, 0, 2, 1)),
+	    _mm_shuffle_ps(w, w, _MM_SHUFFLE(3, 1, 0, 2))),
+	    _mm_mul_ps(_mm_shuffle_ps(u, u, _MM_SHUFFLE(3, 1, 0, 2)),
+	    _mm_shuffle_ps(w, w, _MM_SHUFFLE(3, 0, 2, 1))));
+	__m128 p = _mm_mul_ps(n, s);
+
+	return _mm_cvtss_f32(_mm_add_ss(_mm_add_ss(p, _mm_shuffle_ps(p, p,
+	    _MM_SHUFFLE(1, 1, 1, 1))), _mm_shuffle_ps(p, p,
+	    _MM_SHUFFLE(2, 2, 2, 2))));
+#else
 	const float *a = &m->nrm[3 * v[0]], *b = &m->nrm[3 * v[1]];
 	const float *c = &m->nrm[3 * v[2]];
+	float n[3];
 
 	tri_cross(m, v[0], v[1], v[2], n);
 	return n[0] * (a[0] + b[0] + c[0]) + n[1] * (a[1] + b[1] + c[1]) +
 	    n[2] * (a[2] + b[2] + c[2]);
+#endif
 }
 
 /*
@@ -2910,11 +2933,10 @@ find_folds(struct ctx *x, int near, uint32_t nn)
 	struct tv_scratch *s = x->s;
 	const struct mesh *m = x->out;
 	uint32_t i, t, nf = 0, n_all = near ? nn : m->ni / 3;
-	float n[3];
 
 	for (i = 0; i < n_all; i++) {
 		t = near ? s->near[i] : i;
-		if (fold_test(m, 3 * t, n) > 0.0f)
+		if (fold_test(m, 3 * t) > 0.0f)
 			continue;
 		if (reserve_tris(&s->folds, &s->cap_folds, nf + 1) != 0)
 			return -1;
@@ -2972,7 +2994,6 @@ mend_folds(struct ctx *x, int flip, int again)
 {
 	struct mesh *m = x->out;
 	long nf = find_folds(x, again, x->near), nn, left = 0, i;
-	float n[3];
 	int k;
 
 	if (nf <= 0)
@@ -2986,7 +3007,7 @@ mend_folds(struct ctx *x, int flip, int again)
 	for (i = 0; i < nf; i++) {
 		uint32_t t = x->s->folds[i];
 
-		if (fold_test(m, 3 * t, n) > 0.0f)
+		if (fold_test(m, 3 * t) > 0.0f)
 			continue;       /* an earlier flip took it away */
 		/* A flip makes both its triangles face along: t is mended. */
 		for (k = 0; k < 3 && !(flip && flip_fold_edge(x, t, k)); k++)
@@ -3531,11 +3552,10 @@ settle_fold_normals(struct ctx *x, uint32_t nf)
 	struct mesh *m = x->out;
 	uint32_t i, left = 0, t, v;
 	long nn;
-	float n[3];
 	int k;
 
 	for (i = 0; i < nf; i++)
-		if (fold_test(m, 3 * s->folds[i], n) <= 0.0f)
+		if (fold_test(m, 3 * s->folds[i]) <= 0.0f)
 			s->folds[left++] = s->folds[i];
 	if (left == 0)
 		return 0;
@@ -3549,7 +3569,7 @@ settle_fold_normals(struct ctx *x, uint32_t nf)
 		return -1;
 	for (i = 0; i < left; i++) {
 		t = s->folds[i];
-		for (k = 0; k < 3 && fold_test(m, 3 * t, n) <= 0.0f; k++) {
+		for (k = 0; k < 3 && fold_test(m, 3 * t) <= 0.0f; k++) {
 			v = m->idx[3 * t + k];
 			if (v < x->nmeta && !shared_vertex(x, &s->meta[v]))
 				settle_vertex(x, v, (uint32_t)nn);
