@@ -77,7 +77,8 @@ brush_problem(const mp_brush *b)
 }
 
 void
-brush_reach(const mp_brush *b, float lo[3], float hi[3])
+brush_reach(const mp_brush *restrict b, float lo[restrict 3],
+    float hi[restrict 3])
 {
 	/* The core's box (a sphere's centre, a box, a capsule's segment; a
 	 * sphere's b is not read) grown by the radius and the reach, in the
@@ -85,17 +86,12 @@ brush_reach(const mp_brush *b, float lo[3], float hi[3])
 	const float *end = b->shape == MP_BRUSH_SPHERE ? b->a : b->b;
 	float grow = b->smooth + MP_BRUSH_REACH;
 	float r = b->shape == MP_BRUSH_BOX ? 0.0f : b->radius;
-	float l[3], h[3];
 	int i;
 
-	/* Into locals first: lo and hi might alias the brush, and the
-	 * compiler would check that at every call. */
 	for (i = 0; i < 3; i++) {
-		l[i] = (min2(b->a[i], end[i]) - r) - grow;
-		h[i] = (max2(b->a[i], end[i]) + r) + grow;
+		lo[i] = (min2(b->a[i], end[i]) - r) - grow;
+		hi[i] = (max2(b->a[i], end[i]) + r) + grow;
 	}
-	memcpy(lo, l, sizeof l);
-	memcpy(hi, h, sizeof h);
 }
 
 static inline float
@@ -112,32 +108,30 @@ len3(float x, float y, float z)
  * same bits.
  */
 void
-brush_prepare(const mp_brush *b, struct brush_prep *out)
+brush_prepare(const mp_brush *restrict b, struct brush_prep *restrict p)
 {
-	struct brush_prep q, *p = &q;   /* built in a local: out may alias b */
-	mp_brush br = *b;
 	int i;
 
+	/* restrict: p does not alias the brush, so no field is read twice */
 	p->b = b;
-	brush_reach(&br, p->lo, p->hi);
-	p->reach = br.smooth + MP_BRUSH_REACH;
+	brush_reach(b, p->lo, p->hi);
+	p->reach = b->smooth + MP_BRUSH_REACH;
 	for (i = 0; i < 3; i++) {
-		p->ba[i] = br.b[i] - br.a[i];
-		p->c[i] = 0.5f * (br.a[i] + br.b[i]);
-		p->e[i] = 0.5f * (br.b[i] - br.a[i]) - br.radius;
-		p->core_lo[i] = br.shape == MP_BRUSH_SPHERE ? br.a[i] :
-		    br.a[i] < br.b[i] ? br.a[i] : br.b[i];
-		p->core_hi[i] = br.shape == MP_BRUSH_SPHERE ? br.a[i] :
-		    br.a[i] > br.b[i] ? br.a[i] : br.b[i];
+		p->ba[i] = b->b[i] - b->a[i];
+		p->c[i] = 0.5f * (b->a[i] + b->b[i]);
+		p->e[i] = 0.5f * (b->b[i] - b->a[i]) - b->radius;
+		p->core_lo[i] = b->shape == MP_BRUSH_SPHERE ? b->a[i] :
+		    b->a[i] < b->b[i] ? b->a[i] : b->b[i];
+		p->core_hi[i] = b->shape == MP_BRUSH_SPHERE ? b->a[i] :
+		    b->a[i] > b->b[i] ? b->a[i] : b->b[i];
 	}
 	p->bb = p->ba[0] * p->ba[0] + p->ba[1] * p->ba[1] + p->ba[2] * p->ba[2];
 	p->inv_bb = p->bb > 0.0f ? 1.0f / p->bb : 0.0f;
-	p->inv_k = br.smooth > 0.0f ? 1.0f / br.smooth : 0.0f;
+	p->inv_k = b->smooth > 0.0f ? 1.0f / b->smooth : 0.0f;
 	/* How far from the core (a point, a box, a segment) a point can be
 	 * and still be within reach of the shape; paint only acts inside. */
-	p->shell = br.op == MP_EDIT_PAINT ? 0.0f : p->reach;
-	p->shell += br.shape == MP_BRUSH_BOX ? 0.0f : br.radius;
-	*out = q;
+	p->shell = b->op == MP_EDIT_PAINT ? 0.0f : p->reach;
+	p->shell += b->shape == MP_BRUSH_BOX ? 0.0f : b->radius;
 }
 
 static inline float
