@@ -55,6 +55,9 @@ struct cell {                    /* one index cell's brushes */
 struct mp_edits {
 	mp_brush *b;
 	size_t    n, cap;
+	float   (*reach)[6];         /* each brush's reach box, lo then hi:
+	                              * queries test it without working it out */
+	size_t    cap_reach;
 	struct cell *cells;          /* open addressing, power of two */
 	size_t    ncells, cells_used;
 	uint32_t *big, nbig, capbig; /* brushes too large to file by cell */
@@ -175,14 +178,12 @@ span_cells(const int64_t a[3], const int64_t b[3])
 static int
 index_brush(mp_edits *e, uint32_t i)
 {
-	float flo[3], fhi[3];
 	double lo[3], hi[3];
 	int64_t a[3], b[3], k[3];
 	int j;
 
-	brush_reach(&e->b[i], flo, fhi);
 	for (j = 0; j < 3; j++)
-		lo[j] = flo[j], hi[j] = fhi[j];
+		lo[j] = e->reach[i][j], hi[j] = e->reach[i][3 + j];
 	cell_span(lo, hi, a, b);
 	if (span_cells(a, b) > INDEX_SPAN_MAX)
 		return push_index(&e->big, &e->nbig, &e->capbig, i);
@@ -198,14 +199,12 @@ index_brush(mp_edits *e, uint32_t i)
 }
 
 static int
-reaches(const mp_brush *b, const double lo[3], const double hi[3])
+reaches(const float box[6], const double lo[3], const double hi[3])
 {
-	float rlo[3], rhi[3];
 	int i;
 
-	brush_reach(b, rlo, rhi);
 	for (i = 0; i < 3; i++)
-		if (rlo[i] > hi[i] || rhi[i] < lo[i])
+		if (box[i] > hi[i] || box[3 + i] < lo[i])
 			return 0;
 	return 1;
 }
@@ -270,7 +269,7 @@ touching(const mp_edits *e, const double lo[3], const double hi[3],
 	if ((n = candidates(e, lo, hi, ids)) < 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (reaches(&e->b[(*ids)[i]], lo, hi))
+		if (reaches(e->reach[(*ids)[i]], lo, hi))
 			(*ids)[k++] = (*ids)[i];
 	return k;
 }
@@ -347,6 +346,7 @@ mp_edits_free(mp_edits *e)
 	free(e->cells);
 	free(e->big);
 	free(e->b);
+	free(e->reach);
 	free(e);
 }
 
@@ -362,9 +362,11 @@ mp_edits_add(mp_edits *e, const mp_brush *b)
 	if (e == NULL || brush_problem(b) != NULL)
 		return MP_EINVAL;
 	if (e->n >= UINT32_MAX || array_grow((void **)&e->b, &e->cap, e->n + 1,
-	    sizeof *e->b) != 0)
+	    sizeof *e->b) != 0 || array_grow((void **)&e->reach, &e->cap_reach,
+	    e->n + 1, sizeof *e->reach) != 0)
 		return MP_ENOMEM;
 	e->b[e->n] = *b;
+	brush_reach(b, e->reach[e->n], e->reach[e->n] + 3);
 	if (index_brush(e, (uint32_t)e->n) != 0)
 		return MP_ENOMEM;       /* not counted: the next add overwrites it */
 	e->n++;
