@@ -110,6 +110,7 @@ len3(float x, float y, float z)
 void
 brush_prepare(const mp_brush *restrict b, struct brush_prep *restrict p)
 {
+	const float *end = b->shape == MP_BRUSH_SPHERE ? b->a : b->b;
 	int i;
 
 	/* restrict: p does not alias the brush, so no field is read twice */
@@ -120,10 +121,8 @@ brush_prepare(const mp_brush *restrict b, struct brush_prep *restrict p)
 		p->ba[i] = b->b[i] - b->a[i];
 		p->c[i] = 0.5f * (b->a[i] + b->b[i]);
 		p->e[i] = 0.5f * (b->b[i] - b->a[i]) - b->radius;
-		p->core_lo[i] = b->shape == MP_BRUSH_SPHERE ? b->a[i] :
-		    b->a[i] < b->b[i] ? b->a[i] : b->b[i];
-		p->core_hi[i] = b->shape == MP_BRUSH_SPHERE ? b->a[i] :
-		    b->a[i] > b->b[i] ? b->a[i] : b->b[i];
+		p->core_lo[i] = min2(b->a[i], end[i]);
+		p->core_hi[i] = max2(b->a[i], end[i]);
 	}
 	p->bb = p->ba[0] * p->ba[0] + p->ba[1] * p->ba[1] + p->ba[2] * p->ba[2];
 	p->inv_bb = p->bb > 0.0f ? 1.0f / p->bb : 0.0f;

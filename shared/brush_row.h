@@ -11,19 +11,35 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __SSE__
+#include <xmmintrin.h>
+#endif
 
 #include "brush.h"
 
+/*
+ * The smaller and larger of two finite floats, b's when they are equal:
+ * minss and maxss exactly, which the compiler, left to itself, made
+ * branches of where the data (a capsule's two ends) decides.
+ */
 static inline float
 min2(float a, float b)
 {
+#ifdef __SSE__
+	return _mm_cvtss_f32(_mm_min_ss(_mm_set_ss(a), _mm_set_ss(b)));
+#else
 	return a < b ? a : b;   /* inputs are finite: no NaN rules needed */
+#endif
 }
 
 static inline float
 max2(float a, float b)
 {
+#ifdef __SSE__
+	return _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(a), _mm_set_ss(b)));
+#else
 	return a > b ? a : b;
+#endif
 }
 
 /* What a row at (y, z) shares among its points. */
