@@ -3559,13 +3559,7 @@ settle_fold_normals(struct ctx *x, uint32_t nf)
 			s->folds[left++] = s->folds[i];
 	if (left == 0)
 		return 0;
-	if (planes_reserve(x) != 0)
-		return -1;
-	memset(s->planes, 0, m->nv);
-	for (i = 0; i < left; i++)
-		for (k = 0; k < 3; k++)
-			s->planes[m->idx[3 * s->folds[i] + k]] = 1;
-	if ((nn = marked_triangles(x)) < 0)
+	if ((nn = near_folds(x, left)) < 0)
 		return -1;
 	for (i = 0; i < left; i++) {
 		t = s->folds[i];
