@@ -3083,10 +3083,14 @@ block_edge_point(const struct edge_block *b, const int c[3], unsigned e,
 
 /* The summed area vectors, into f, of the triangles the regular tables
  * make in the block's four cells around its edge that use the edge. */
-static void
+#define BLOCK_FAN_MAX (4 * 5)  /* four cells, at most five triangles each */
+
+/* ... and each such triangle's area vector into tri: how many. */
+static int
 block_fan(const struct edge_block *b, const uint8_t (*edge_of)[12],
-    float f[3])
+    float f[3], float tri[BLOCK_FAN_MAX][3])
 {
+	int nt = 0;
 	int a1 = (b->ax + 1) % 3, a2 = (b->ax + 2) % 3, c[3], k;
 	unsigned corner, code, t, e, lo;
 
@@ -3121,11 +3125,71 @@ block_fan(const struct edge_block *b, const uint8_t (*edge_of)[12],
 					block_edge_point(b, c, ev[k], p[k]);
 				for (k = 0; k < 3; k++)
 					u[k] = p[1][k] - p[0][k], v[k] = p[2][k] - p[0][k];
-				f[0] += u[1] * v[2] - u[2] * v[1];
-				f[1] += u[2] * v[0] - u[0] * v[2];
-				f[2] += u[0] * v[1] - u[1] * v[0];
+				tri[nt][0] = u[1] * v[2] - u[2] * v[1];
+				tri[nt][1] = u[2] * v[0] - u[0] * v[2];
+				tri[nt][2] = u[0] * v[1] - u[1] * v[0];
+				for (k = 0; k < 3; k++)
+					f[k] += tri[nt][k];
+				nt++;
 			}
 		}
+	return nt;
+}
+
+/* The least cosine, over the fan's nt triangles (unit normals un), of the
+ * angle to direction d (unit). */
+static float
+fan_least(float un[][3], int nt, const float d[3])
+{
+	float least = INFINITY, g;
+	int t;
+
+	for (t = 0; t < nt; t++) {
+		g = un[t][0] * d[0] + un[t][1] * d[1] + un[t][2] * d[2];
+		least = g < least ? g : least;
+	}
+	return least;
+}
+
+/*
+ * Where the fan's mean (f) leaves one of its triangles facing against it
+ * (a lip or a sheet thinner than a cell wraps round the edge), the one
+ * of each triangle's normal and each pair's mean that the most turned
+ * away of them faces along best, into f (unit): 1 if so.  Both chunks
+ * with the vertex have the block, so both choose alike.  Triangles
+ * without area say nothing and are left out.
+ */
+static int
+fan_widest(float tri[][3], int nt, float f[3])
+{
+	float un[BLOCK_FAN_MAX][3], d[3], best[3], top, g;
+	int i, j, a, n = 0;
+
+	for (i = 0; i < nt; i++) {
+		g = sqrtf(tri[i][0] * tri[i][0] + tri[i][1] * tri[i][1] +
+		    tri[i][2] * tri[i][2]);
+		if (!(g > 0.0f) || !(g <= FLT_MAX))
+			continue;
+		for (a = 0; a < 3; a++)
+			un[n][a] = tri[i][a] / g;
+		n++;
+	}
+	memcpy(best, f, sizeof best);
+	normalize(best);
+	if ((top = fan_least(un, n, best)) > 0.0f)
+		return 0;
+	for (i = 0; i < n; i++)
+		for (j = i; j < n; j++) {
+			for (a = 0; a < 3; a++)
+				d[a] = un[i][a] + un[j][a];
+			normalize(d);
+			if ((g = fan_least(un, n, d)) > top) {
+				top = g;
+				memcpy(best, d, sizeof best);
+			}
+		}
+	memcpy(f, best, sizeof best);
+	return 1;
 }
 
 /* Give nrm the fan's normal where the block (lower lattice corner g0,
@@ -3135,14 +3199,15 @@ static void
 box_fan_normal(struct ctx *x, const struct edge_block *b,
     const int64_t g0[3], int64_t step, float *nrm)
 {
-	float f[3], l;
+	float f[3], l, tri[BLOCK_FAN_MAX][3];
 	struct grid g;
-	int a;
+	int a, nt = block_fan(b, x->s->edge_of, f, tri);
 
-	block_fan(b, x->s->edge_of, f);
 	l = sqrtf(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]);
 	if (!(l > 0.0f) || !(l <= FLT_MAX))
 		return;
+	if (fan_widest(tri, nt, f))
+		l = 1.0f;
 	for (a = 0; a < 3; a++)
 		g.g0[a] = g0[a], g.n[a] = 3;
 	g.step = step;
