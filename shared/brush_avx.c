@@ -269,16 +269,17 @@ rows_work(int shape, int op, int smooth, const struct brush_prep *p,
 }
 
 /*
- * The rows of one plane, eight at a time: each one's squared distance to
- * the core in the y-z plane (yy: its dy^2, dz2: the plane's) into d2, and
- * the nearest any of its points comes to the shape into sl, by the very
- * operations row_d2 and row_s_low make.
+ * The rows of one plane, eight at a time: the nearest any point of each
+ * comes to the shape into sl, from its squared distance to the core in
+ * the y-z plane (yy: its dy^2, dz2: the plane's), by the very operations
+ * row_d2 and row_s_low make; +infinity for a row beyond the shell, which
+ * every operation then leaves as it is (row_noop8).
  */
 AVX_INLINE void
 plane_rows8(int shape, const struct plane8 *c, const float *yy, int ny,
-    float dz2, float *d2, float *sl)
+    float dz2, float shell2, float *sl)
 {
-	__m256 dz = _mm256_set1_ps(dz2), v, r;
+	__m256 dz = _mm256_set1_ps(dz2), sh = _mm256_set1_ps(shell2), v, r;
 	int j;
 
 	for (j = 0; j < ny; j += 8) {
@@ -287,7 +288,8 @@ plane_rows8(int shape, const struct plane8 *c, const float *yy, int ny,
 		r = shape == MP_BRUSH_BOX ? _mm256_blendv_ps(c->ninf, r,
 		    _mm256_cmp_ps(v, c->zero, _CMP_GT_OQ)) :
 		    _mm256_sub_ps(r, c->rad);
-		_mm256_store_ps(d2 + j, v);
+		r = _mm256_blendv_ps(r, _mm256_xor_ps(c->ninf, c->sign),
+		    _mm256_cmp_ps(v, sh, _CMP_GT_OQ));
 		_mm256_store_ps(sl + j, r);
 	}
 }
@@ -295,7 +297,7 @@ plane_rows8(int shape, const struct plane8 *c, const float *yy, int ny,
 /* The rows of plane l the brush changes onto the list. */
 AVX_INLINE void
 plane_list(int op, const struct plane8 *c, struct rows8 *g, int l,
-    const float *d2, const float *sl, int ny, float shell2)
+    const float *sl, int ny)
 {
 	size_t row = ((size_t)l * g->n[1] + g->a[1]) * g->n[0] + g->a[0];
 	uint32_t key = (uint32_t)l << 16 | (uint32_t)g->a[1];
@@ -306,7 +308,7 @@ plane_list(int op, const struct plane8 *c, struct rows8 *g, int l,
 		    row_noop8(op, c, g->d + row, len, g->last, g->nlast, sl + j);
 		g->todo[cnt] = key + (uint32_t)j;
 		g->off[cnt] = (uint32_t)row;
-		cnt += (d2[j] <= shell2) & !noop;
+		cnt += !noop;
 	}
 	g->cnt = cnt;
 }
@@ -323,7 +325,6 @@ grid(int shape, int op, int smooth, const struct brush_prep *p,
 	int len = b[0] - a[0] + 1, ny = b[1] - a[1] + 1, j, l, i;
 	float shell2 = p->shell * p->shell, dz, y, dy;
 	float yy[YROWS_MAX] __attribute__((aligned(32)));
-	float d2[YROWS_MAX] __attribute__((aligned(32)));
 	float sl[YROWS_MAX] __attribute__((aligned(32)));
 	struct xterm8 xt[XVEC_MAX];
 	struct rows8 g;
@@ -351,8 +352,8 @@ grid(int shape, int op, int smooth, const struct brush_prep *p,
 			continue;       /* no row of the plane is reached */
 		if (g.cnt + ny > ROWS_MAX)
 			rows_work(shape, op, smooth, p, c, &g);
-		plane_rows8(shape, c, yy, ny, dz * dz, d2, sl);
-		plane_list(op, c, &g, l, d2, sl, ny, shell2);
+		plane_rows8(shape, c, yy, ny, dz * dz, shell2, sl);
+		plane_list(op, c, &g, l, sl, ny);
 	}
 	rows_work(shape, op, smooth, p, c, &g);
 }
