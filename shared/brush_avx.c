@@ -323,7 +323,7 @@ grid(int shape, int op, int smooth, const struct brush_prep *p,
 	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
 	const float *xs = co[0] + a[0];
 	int len = b[0] - a[0] + 1, ny = b[1] - a[1] + 1, j, l, i;
-	float shell2 = p->shell * p->shell, dz, y, dy;
+	float shell2 = p->shell * p->shell, dz;
 	float yy[YROWS_MAX] __attribute__((aligned(32)));
 	float sl[YROWS_MAX] __attribute__((aligned(32)));
 	struct xterm8 xt[XVEC_MAX];
@@ -336,11 +336,8 @@ grid(int shape, int op, int smooth, const struct brush_prep *p,
 	    lane);
 	g.nlast = _mm256_xor_ps(_mm256_castsi256_ps(g.last),
 	    _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
-	for (j = 0; j < ny; j++) {      /* as row_d2 */
-		y = co[1][a[1] + j];
-		dy = max2(max2(p->core_lo[1] - y, y - p->core_hi[1]), 0.0f);
-		yy[j] = dy * dy;
-	}
+	for (j = 0; j < ny; j++)
+		yy[j] = row_dy2(p, co[1][a[1] + j]);
 	for (; j % 8 != 0; j++)
 		yy[j] = 0.0f;
 	for (i = 0; i + 8 < len; i += 8)

@@ -71,12 +71,18 @@ row_init(const struct brush_prep *p, float y, float z, struct row *r)
  * shell's x span cost more in square roots and scalar tails than it saved
  * on rows this short.
  */
-static inline float
-row_d2(const struct brush_prep *p, float y, float dz2)
+static inline __attribute__((always_inline)) float
+row_dy2(const struct brush_prep *p, float y)     /* the y share of row_d2 */
 {
 	float dy = max2(max2(p->core_lo[1] - y, y - p->core_hi[1]), 0.0f);
 
-	return dy * dy + dz2;
+	return dy * dy;
+}
+
+static inline float
+row_d2(const struct brush_prep *p, float y, float dz2)
+{
+	return row_dy2(p, y) + dz2;
 }
 
 static inline float

@@ -81,12 +81,18 @@ static inline void field_axis(const struct grid *g, int a, float *out)
 
 /* The first index of axis coordinates c[0..n) (increasing, evenly spaced
  * but for rounding; inv is 1 / (c[1] - c[0])) whose coordinate is >= x, or
- * > x with past set: a guess from the spacing, made exact against c. */
+ * > x with past set: a guess from the spacing, made exact against c.  An
+ * x strictly between two coordinates, as a brush's bound nearly always
+ * is, needs two compares and no walk. */
 static inline int field_axis_find(const float *c, int n, float inv, float x,
     int past)
 {
 	float guess = n > 1 ? (x - c[0]) * inv : 0.0f;
-	int i = guess > 0.0f ? (guess < (float)n ? (int)guess : n) : 0; /* NaN: 0 */
+	int i = guess > 0.0f && guess < (float)(n - 1) ? (int)guess : -1;
+
+	if (i >= 0 && c[i] < x && x < c[i + 1])
+		return i + 1;
+	i = guess > 0.0f ? (guess < (float)n ? (int)guess : n) : 0; /* NaN: 0 */
 
 	while (i > 0 && (past ? c[i - 1] > x : c[i - 1] >= x))
 		i--;

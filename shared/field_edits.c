@@ -32,22 +32,6 @@ axes_init(const struct grid *g, const float *xs, struct axes *ax)
 	}
 }
 
-/* The first index of axis c (n points, inv its spacing's reciprocal)
- * whose coordinate is >= x, or > x with past set.  A bound strictly
- * between two coordinates, as a brush's nearly always is, is told by the
- * spacing's guess and two compares; field_axis_find makes any other
- * exact. */
-static inline int
-axis_index(const float *c, int n, float inv, float x, int past)
-{
-	float g = (x - c[0]) * inv;
-	int i = g > 0.0f && g < (float)(n - 1) ? (int)g : -1;
-
-	if (i >= 0 && c[i] < x && x < c[i + 1])
-		return i + 1;
-	return field_axis_find(c, n, inv, x, past);
-}
-
 /* Which brushes reach the grid at all: their index ranges per axis
  * ([a, b], coordinates growing with the index), or a > b.  The same world
  * coordinates as the fill, so no sample is missed. */
@@ -59,8 +43,10 @@ brush_box(const struct edits_field *ef, size_t k, const struct axes *ax,
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		a[i] = axis_index(ax->c[i], ax->n[i], ax->inv[i], p->lo[i], 0);
-		b[i] = axis_index(ax->c[i], ax->n[i], ax->inv[i], p->hi[i], 1) - 1;
+		a[i] = field_axis_find(ax->c[i], ax->n[i], ax->inv[i], p->lo[i],
+		    0);
+		b[i] = field_axis_find(ax->c[i], ax->n[i], ax->inv[i], p->hi[i],
+		    1) - 1;
 	}
 	return a[0] <= b[0] && a[1] <= b[1] && a[2] <= b[2];
 }

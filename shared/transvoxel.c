@@ -3136,19 +3136,53 @@ block_fan(const struct edge_block *b, const uint8_t (*edge_of)[12],
 	return nt;
 }
 
-/* The least cosine, over the fan's nt triangles (unit normals un), of the
- * angle to direction d (unit). */
+/* The least margin of unit direction d over the n unit normals un: each
+ * one's dot with d, plus rest[t] (rest NULL: nothing). */
 static float
-fan_least(float un[][3], int nt, const float d[3])
+least_margin(const float un[][3], const float *rest, int n, const float d[3])
 {
 	float least = INFINITY, g;
 	int t;
 
-	for (t = 0; t < nt; t++) {
+	for (t = 0; t < n; t++) {
 		g = un[t][0] * d[0] + un[t][1] * d[1] + un[t][2] * d[2];
+		if (rest != NULL)
+			g += rest[t];
 		least = g < least ? g : least;
 	}
 	return least;
+}
+
+/* Direction d, normalized here, into best if its least margin beats *top
+ * (which it then becomes). */
+static void
+try_direction(float d[3], const float un[][3], const float *rest, int n,
+    float *top, float best[3])
+{
+	float g;
+
+	normalize(d);
+	if ((g = least_margin(un, rest, n, d)) > *top) {
+		*top = g;
+		memcpy(best, d, 3 * sizeof *d);
+	}
+}
+
+/* Each pair's mean of the n unit normals un (one of them alone when the
+ * pair is it twice), tried as a direction. */
+static void
+try_pairs(const float un[][3], const float *rest, int n, float *top,
+    float best[3])
+{
+	float d[3];
+	int i, j, a;
+
+	for (i = 0; i < n; i++)
+		for (j = i; j < n; j++) {
+			for (a = 0; a < 3; a++)
+				d[a] = un[i][a] + un[j][a];
+			try_direction(d, un, rest, n, top, best);
+		}
 }
 
 /*
@@ -3160,10 +3194,10 @@ fan_least(float un[][3], int nt, const float d[3])
  * without area say nothing and are left out.
  */
 static int
-fan_widest(float tri[][3], int nt, float f[3])
+fan_widest(const float tri[][3], int nt, float f[3])
 {
-	float un[BLOCK_FAN_MAX][3], d[3], best[3], top, g;
-	int i, j, a, n = 0;
+	float un[BLOCK_FAN_MAX][3], best[3], top, g;
+	int i, a, n = 0;
 
 	for (i = 0; i < nt; i++) {
 		g = sqrtf(tri[i][0] * tri[i][0] + tri[i][1] * tri[i][1] +
@@ -3176,18 +3210,9 @@ fan_widest(float tri[][3], int nt, float f[3])
 	}
 	memcpy(best, f, sizeof best);
 	normalize(best);
-	if ((top = fan_least(un, n, best)) > 0.0f)
+	if ((top = least_margin(un, NULL, n, best)) > 0.0f)
 		return 0;
-	for (i = 0; i < n; i++)
-		for (j = i; j < n; j++) {
-			for (a = 0; a < 3; a++)
-				d[a] = un[i][a] + un[j][a];
-			normalize(d);
-			if ((g = fan_least(un, n, d)) > top) {
-				top = g;
-				memcpy(best, d, sizeof best);
-			}
-		}
+	try_pairs(un, NULL, n, &top, best);
 	memcpy(f, best, sizeof best);
 	return 1;
 }
@@ -3554,35 +3579,6 @@ settle_fan(const struct ctx *x, uint32_t v, uint32_t nn,
 	return (int)nf;
 }
 
-/* The least margin of normal d over the fan. */
-static float
-settle_margin(const float d[3], const float un[][3], const float *rest,
-    int nf)
-{
-	float least = INFINITY, g;
-	int f;
-
-	for (f = 0; f < nf; f++) {
-		g = un[f][0] * d[0] + un[f][1] * d[1] + un[f][2] * d[2] + rest[f];
-		least = g < least ? g : least;
-	}
-	return least;
-}
-
-/* Keep direction d (normalized here) in best if its margin beats top. */
-static void
-settle_try(float d[3], const float un[][3], const float *rest, int nf,
-    float *top, float best[3])
-{
-	float g;
-
-	normalize(d);
-	if ((g = settle_margin(d, un, rest, nf)) > *top) {
-		*top = g;
-		memcpy(best, d, 3 * sizeof *d);
-	}
-}
-
 /* Give vertex v the candidate normal its fan faces along best, if any:
  * the fan's mean, then each triangle's normal (a pair of one), then each
  * pair's. */
@@ -3591,7 +3587,7 @@ settle_vertex(struct ctx *x, uint32_t v, uint32_t nn)
 {
 	float un[SETTLE_FAN_MAX][3], rest[SETTLE_FAN_MAX], d[3], best[3];
 	float top = SETTLE_MARGIN;
-	int nf = settle_fan(x, v, nn, un, rest), i, j, a;
+	int nf = settle_fan(x, v, nn, un, rest), i, a;
 
 	if (nf <= 0)
 		return;
@@ -3599,13 +3595,8 @@ settle_vertex(struct ctx *x, uint32_t v, uint32_t nn)
 	for (i = 0; i < nf; i++)
 		for (a = 0; a < 3; a++)
 			d[a] += un[i][a];
-	settle_try(d, un, rest, nf, &top, best);
-	for (i = 0; i < nf; i++)
-		for (j = i; j < nf; j++) {
-			for (a = 0; a < 3; a++)
-				d[a] = un[i][a] + un[j][a];
-			settle_try(d, un, rest, nf, &top, best);
-		}
+	try_direction(d, un, rest, nf, &top, best);
+	try_pairs(un, rest, nf, &top, best);
 	if (top > SETTLE_MARGIN)
 		memcpy(&x->out->nrm[3 * v], best, sizeof best);
 }

@@ -28,6 +28,7 @@
 #include "brush_row.h"
 #include "brushlog.h"
 #include "daemon_rig.h"
+#include "fnv.h"
 #include "futex.h"
 #include "layout.h"
 #include "meshpool.h"
@@ -63,15 +64,12 @@ flat_request(mp_request *r, float level)
 static uint64_t
 hash_buf(const mp_mesh_buf *b)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	const unsigned char *p[4] = { (const void *)b->positions,
-	    (const void *)b->normals, (const void *)b->indices, b->materials };
-	size_t n[4] = { (size_t)b->vertex_count * 12, (size_t)b->vertex_count * 12,
-	    (size_t)b->index_count * 4, b->vertex_count }, i, k;
+	uint64_t h = FNV_SEED;
 
-	for (k = 0; k < 4; k++)
-		for (i = 0; i < n[k]; i++)
-			h = (h ^ p[k][i]) * 0x100000001b3ull;
+	h = fnv(h, b->positions, (size_t)b->vertex_count * 12);
+	h = fnv(h, b->normals, (size_t)b->vertex_count * 12);
+	h = fnv(h, b->indices, (size_t)b->index_count * 4);
+	h = fnv(h, b->materials, b->vertex_count);
 	return h ^ b->vertex_count;
 }
 

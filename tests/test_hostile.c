@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "daemon_rig.h"
+#include "fnv.h"
 #include "meshpool.h"
 #include "monotime.h"
 #include "sockpath.h"
@@ -51,16 +52,6 @@
 #define MAXMAPS   16
 
 /* --- a good client ------------------------------------------------------ */
-
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	while (n-- > 0)
-		h = (h ^ *b++) * 0x100000001b3ull;
-	return h;
-}
 
 static void
 ref_request(mp_request *r, uint32_t k)
@@ -75,7 +66,7 @@ static uint64_t
 mesh_hash(const float *pos, const float *nrm, const uint32_t *idx,
     uint32_t nv, uint32_t ni)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = FNV_SEED;
 
 	h = fnv(h, pos, (size_t)nv * 12);
 	h = fnv(h, nrm, (size_t)nv * 12);

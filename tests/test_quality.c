@@ -28,6 +28,7 @@
 
 #include "field_edits.h"
 #include "field_noise.h"
+#include "fnv.h"
 #include "meshcheck.h"
 #include "testfield.h"
 
@@ -514,22 +515,12 @@ struct ring_hashes {
 	int n;
 };
 
-static uint64_t
-fnv(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char *b = p;
-
-	while (len-- > 0)
-		h = (h ^ *b++) * 0x100000001b3ull;
-	return h;
-}
-
 static void
 hash_one(void *ctx, const struct ring_chunk *rc, const struct tv_chunk *c)
 {
 	struct ring_hashes *r = ctx;
 	struct mesh m;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = FNV_SEED;
 
 	(void)rc;
 	assert_true(r->n < RING_CHUNKS_MAX);
